@@ -1,0 +1,32 @@
+# voiced — the two commands a person needs:
+#   make demo   install what is missing, build, run one spoken turn on the simulated sound card
+#               against the local realtime simulator, print transcript and status, keep the reply WAV
+#   make test   install what is missing, build, run every test
+SHELL := /bin/bash
+SWIFT ?= swift
+CONFIG ?= debug
+BUILD_FLAGS ?=
+BIN = $(shell $(SWIFT) build -c $(CONFIG) --show-bin-path 2>/dev/null)
+
+.PHONY: all deps build test demo bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS)
+
+test: deps
+	$(SWIFT) build --build-tests $(BUILD_FLAGS)
+	$(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; exit $${PIPESTATUS[0]}
+
+demo: deps
+	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS)
+	@bash scripts/demo.sh "$(BIN)"
+
+clean:
+	rm -rf .build demo-out
+
+-include mk/*.mk

@@ -1,0 +1,1 @@
+// VoiceALSA: see docs/architecture.md for what belongs here.

@@ -1,0 +1,1 @@
+// VoiceConfig: see docs/architecture.md for what belongs here.

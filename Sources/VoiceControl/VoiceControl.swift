@@ -1,0 +1,1 @@
+// VoiceControl: see docs/architecture.md for what belongs here.

@@ -1,0 +1,1 @@
+// VoiceControlServer: see docs/architecture.md for what belongs here.

@@ -1,0 +1,52 @@
+import VoiceDSP
+
+/// The audio device as the daemon sees it: rings of mono 16-bit samples at the session rate.
+///
+/// `ALSAAudioEngine` implements it over libasound; tests and `voiced once` use in-memory engines.
+/// Ring ownership: the daemon consumes `captureRing` and `referenceRing` and produces into
+/// `playbackRing`; the engine's threads own the other side of each.
+public protocol AudioEngine: AnyObject, Sendable {
+    /// Mono Int16 at `sessionRate`: what the microphone heard.
+    var captureRing: AudioRingBuffer { get }
+    /// Mono Int16 at `sessionRate`: what should be played (reply audio and earcons).
+    var playbackRing: AudioRingBuffer { get }
+    /// Mono Int16 at `sessionRate`: what was actually played, continuous (silence when idle), so
+    /// that sample `n` of it lines up with sample `n` of `captureRing` before `outputDelayFrames`.
+    var referenceRing: AudioRingBuffer { get }
+    var sessionRate: Int { get }
+
+    /// Opens the devices and starts the threads. Throws an error whose description says what failed,
+    /// on which device, and what to do.
+    func start() throws
+    /// Stops the threads and closes the devices. Idempotent.
+    func stop()
+
+    /// Drops everything queued for playback; sound stops within one period.
+    func flushPlayback()
+    /// Frames from `playbackRing` that have been played (written to the device and past its output
+    /// delay), counted since the engine started.
+    var playedFrames: Int { get }
+    /// True when nothing is queued or still sounding.
+    var isPlaybackIdle: Bool { get }
+    /// The device's output latency in session-rate frames (`snd_pcm_delay`).
+    var outputDelayFrames: Int { get }
+
+    /// Software volume, 0…100, and mute of the speaker.
+    func setVolume(percent: Int)
+    func statistics() -> AudioEngineStatistics
+}
+
+/// Counters and state the engine publishes for status.
+public struct AudioEngineStatistics: Sendable, Equatable {
+    public var state: String = "stopped"
+    public var captureDevice: String = ""
+    public var playbackDevice: String = ""
+    public var captureRate: Int = 0
+    public var playbackRate: Int = 0
+    public var captureXruns: Int = 0
+    public var playbackXruns: Int = 0
+    public var playbackUnderruns: Int = 0
+    public var captureDroppedSamples: Int = 0
+    public var lastError: String?
+    public init() {}
+}

@@ -1,0 +1,1 @@
+// VoiceDaemon: see docs/architecture.md for what belongs here.

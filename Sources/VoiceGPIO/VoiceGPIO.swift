@@ -1,0 +1,1 @@
+// VoiceGPIO: see docs/architecture.md for what belongs here.

@@ -1,0 +1,1 @@
+// VoiceListening: see docs/architecture.md for what belongs here.

@@ -1,0 +1,1 @@
+// VoiceProtocol: see docs/architecture.md for what belongs here.

@@ -1,0 +1,1 @@
+// VoiceRealtime: see docs/architecture.md for what belongs here.

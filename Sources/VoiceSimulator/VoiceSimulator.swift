@@ -1,0 +1,1 @@
+// VoiceSimulator: see docs/architecture.md for what belongs here.

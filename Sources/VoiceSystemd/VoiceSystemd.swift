@@ -1,0 +1,1 @@
+// VoiceSystemd: see docs/architecture.md for what belongs here.

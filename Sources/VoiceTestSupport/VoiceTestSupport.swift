@@ -1,0 +1,1 @@
+// VoiceTestSupport: see docs/architecture.md for what belongs here.

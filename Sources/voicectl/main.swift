@@ -1,0 +1,1 @@
+print("voicectl: not built yet")

@@ -1,0 +1,1 @@
+print("voiced-sim: not built yet")

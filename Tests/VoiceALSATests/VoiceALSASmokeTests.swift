@@ -1,0 +1,7 @@
+import Testing
+
+@testable import VoiceALSA
+
+@Suite struct VoiceALSASmokeTests {
+    @Test func moduleLinks() { #expect(Bool(true)) }
+}

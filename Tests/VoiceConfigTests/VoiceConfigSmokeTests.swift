@@ -1,0 +1,7 @@
+import Testing
+
+@testable import VoiceConfig
+
+@Suite struct VoiceConfigSmokeTests {
+    @Test func moduleLinks() { #expect(Bool(true)) }
+}

@@ -1,0 +1,7 @@
+import Testing
+
+@testable import VoiceControl
+
+@Suite struct VoiceControlSmokeTests {
+    @Test func moduleLinks() { #expect(Bool(true)) }
+}

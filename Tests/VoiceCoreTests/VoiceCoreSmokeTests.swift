@@ -1,0 +1,7 @@
+import Testing
+
+@testable import VoiceCore
+
+@Suite struct VoiceCoreSmokeTests {
+    @Test func moduleLinks() { #expect(Bool(true)) }
+}

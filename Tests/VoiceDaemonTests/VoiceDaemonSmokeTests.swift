@@ -1,0 +1,7 @@
+import Testing
+
+@testable import VoiceDaemon
+
+@Suite struct VoiceDaemonSmokeTests {
+    @Test func moduleLinks() { #expect(Bool(true)) }
+}
