@@ -163,7 +163,11 @@ var targets: [Target] = [
         dependencies: ["VoiceGPIO", "VoiceCore", "VoiceTestSupport"],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "VoiceSystemdTests", dependencies: ["VoiceSystemd"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceSystemdTests",
+        dependencies: ["VoiceSystemd", "VoiceTestSupport"],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "VoiceRealtimeTests",
         dependencies: ["VoiceRealtime", "VoiceSimulator", "VoiceProtocol", "VoiceTestSupport"],
