@@ -144,7 +144,12 @@ var targets: [Target] = [
     ),
 
     // MARK: - Tests
-    .testTarget(name: "VoiceDSPTests", dependencies: ["VoiceDSP", "VoiceTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceDSPTests",
+        dependencies: ["VoiceDSP", "VoiceTestSupport"],
+        resources: [.copy("Fixtures")],  // reference data from Fixtures/generate_fixtures.py
+        swiftSettings: swiftSettings
+    ),
     .testTarget(name: "VoiceCoreTests", dependencies: ["VoiceCore", "VoiceTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceProtocolTests", dependencies: ["VoiceProtocol"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceConfigTests", dependencies: ["VoiceConfig"], swiftSettings: swiftSettings),
