@@ -18,7 +18,7 @@ public final class ALSAAudioEngine: AudioEngine {
 
     private let shared = EngineSharedState()
     private let backendFactory: any PCMBackendFactory
-    private let reopenIntervalNanoseconds: Int64
+    private let tuning: ALSAEngineTuning
     private let running = Mutex<Running?>(nil)
 
     /// What exists while the engine runs. Only `start()`/`stop()` touch it, under the mutex.
@@ -34,22 +34,18 @@ public final class ALSAAudioEngine: AudioEngine {
     ///   - playbackRingSeconds: reply audio the daemon may queue ahead (replies arrive faster than
     ///     real time).
     public convenience init(settings: AudioSettings, playbackRingSeconds: Int = 60) {
-        self.init(
-            settings: settings, backendFactory: LibasoundPCMBackendFactory(),
-            reopenInterval: 1_000_000_000, playbackRingSeconds: playbackRingSeconds
-        )
+        var tuning = ALSAEngineTuning()
+        tuning.playbackRingSeconds = playbackRingSeconds
+        self.init(settings: settings, backendFactory: LibasoundPCMBackendFactory(), tuning: tuning)
     }
 
-    init(
-        settings: AudioSettings, backendFactory: any PCMBackendFactory, reopenInterval nanoseconds: Int64,
-        playbackRingSeconds: Int = 60
-    ) {
+    init(settings: AudioSettings, backendFactory: any PCMBackendFactory, tuning: ALSAEngineTuning = .init()) {
         self.settings = settings
         self.backendFactory = backendFactory
-        reopenIntervalNanoseconds = nanoseconds
+        self.tuning = tuning
         let rate = max(settings.sessionRate, 8_000)
         captureRing = AudioRingBuffer(minimumCapacity: rate * 4)
-        playbackRing = AudioRingBuffer(minimumCapacity: rate * max(playbackRingSeconds, 1))
+        playbackRing = AudioRingBuffer(minimumCapacity: rate * max(tuning.playbackRingSeconds, 1))
         referenceRing = AudioRingBuffer(minimumCapacity: rate * 4)
     }
 
@@ -88,16 +84,17 @@ public final class ALSAAudioEngine: AudioEngine {
         let captureLoop = CaptureLoop(
             link: DeviceLink(
                 backend: captureBackend, request: captureRequest, parameters: captureParameters,
-                state: shared.capture, reopenIntervalNanoseconds: reopenIntervalNanoseconds
+                state: shared.capture, reopenIntervalNanoseconds: tuning.reopenIntervalNanoseconds
             ),
             ring: captureRing, shared: shared, settings: settings
         )
         let playbackLoop = PlaybackLoop(
             link: DeviceLink(
                 backend: playbackBackend, request: playbackRequest, parameters: playbackParameters,
-                state: shared.playback, reopenIntervalNanoseconds: reopenIntervalNanoseconds
+                state: shared.playback, reopenIntervalNanoseconds: tuning.reopenIntervalNanoseconds
             ),
-            ring: playbackRing, referenceRing: referenceRing, shared: shared, settings: settings
+            ring: playbackRing, referenceRing: referenceRing, shared: shared, settings: settings,
+            underrunWindowMilliseconds: tuning.underrunWindowMilliseconds
         )
         guard let captureThread = AudioThread.start(name: "voiced-capture", body: captureLoop.run) else {
             captureBackend.close()
@@ -205,6 +202,15 @@ public final class ALSAAudioEngine: AudioEngine {
         }
         return lines.isEmpty ? nil : lines.joined(separator: "; ")
     }
+}
+
+/// Engine constants that are not user settings; tests shorten them.
+struct ALSAEngineTuning: Sendable {
+    /// How often a lost device is reopened.
+    var reopenIntervalNanoseconds: Int64 = 1_000_000_000
+    /// A reply that runs dry and continues within this time counts as an underrun.
+    var underrunWindowMilliseconds = 250
+    var playbackRingSeconds = 60
 }
 
 /// Recovery counters per direction, for status details, tests and benchmarks.

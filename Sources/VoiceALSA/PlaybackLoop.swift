@@ -110,7 +110,7 @@ final class PlaybackLoop {
 
     init(
         link: DeviceLink, ring: AudioRingBuffer, referenceRing: AudioRingBuffer, shared: EngineSharedState,
-        settings: AudioSettings
+        settings: AudioSettings, underrunWindowMilliseconds: Int
     ) {
         self.link = link
         self.ring = ring
@@ -120,7 +120,7 @@ final class PlaybackLoop {
         sessionPeriodFrames = settings.sessionRate * settings.periodMilliseconds / 1000
         prebufferFrames = settings.sessionRate * settings.playbackPrebufferMilliseconds / 1000
         prebufferPeriods = settings.playbackPrebufferMilliseconds / settings.periodMilliseconds
-        underrunWindowPeriods = max(1, 250 / settings.periodMilliseconds)
+        underrunWindowPeriods = max(1, underrunWindowMilliseconds / settings.periodMilliseconds)
         pace = settings.pace
         let parameters = link.parameters
         resampler = StreamResamplers.make(from: settings.sessionRate, to: parameters.rate)
