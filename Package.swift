@@ -112,7 +112,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP"],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl"],
         swiftSettings: swiftSettings
     ),
 
@@ -171,7 +171,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceControlTests",
-        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport"],
+        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl"],
         swiftSettings: swiftSettings
     ),
     .testTarget(
