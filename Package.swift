@@ -112,7 +112,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP"],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl"],
         swiftSettings: swiftSettings
     ),
 
@@ -180,7 +180,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceControlTests",
-        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport"],
+        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl"],
         swiftSettings: swiftSettings
     ),
     .testTarget(
