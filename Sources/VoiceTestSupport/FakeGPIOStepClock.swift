@@ -89,13 +89,28 @@ public final class StepClock: Clock, Sendable {
         advance(by: now.duration(to: deadline))
     }
 
-    /// Waits (yielding, bounded by `timeout` of real time) until at least `count` tasks sleep on the
-    /// clock. Returns false on timeout.
+    /// Waits (bounded by `timeout` of real time) until at least `count` tasks sleep on the clock.
+    /// Returns false on timeout.
     @discardableResult
     public func waitForSleepers(_ count: Int = 1, timeout: Duration = .seconds(5)) async -> Bool {
+        await waitUntil(timeout: timeout) { self.sleeperCount >= count }
+    }
+
+    /// Waits (bounded by `timeout` of real time) until someone sleeps until exactly `offset` after
+    /// the clock's origin: the code under test has armed that timer. Returns false on timeout.
+    @discardableResult
+    public func waitForDeadline(at offset: Duration, timeout: Duration = .seconds(5)) async -> Bool {
+        await waitUntil(timeout: timeout) {
+            self.state.withLock { $0.sleepers.contains { $0.deadline.offset == offset } }
+        }
+    }
+
+    /// Waits (bounded by `timeout` of real time) until `condition` holds. Returns false on timeout.
+    @discardableResult
+    public func waitUntil(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
         let realClock = ContinuousClock()
         let giveUp = realClock.now.advanced(by: timeout)
-        while sleeperCount < count {
+        while !condition() {
             if realClock.now >= giveUp { return false }
             // Poll the condition gently; the bound above, not this pause, decides the outcome.
             try? await Task.sleep(for: .milliseconds(1))
