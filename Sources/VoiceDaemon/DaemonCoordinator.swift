@@ -1,4 +1,5 @@
 import Logging
+import VoiceControl
 import VoiceCore
 import VoiceDSP
 
@@ -29,7 +30,7 @@ public actor DaemonCoordinator {
     private let link: any RealtimeLink
     private var detector: any SpeechDetecting
     private let status: StatusBox
-    private let events: EventHub<DaemonEvent>
+    private let events: EventHub<ControlEvent>
     private let now: @Sendable () -> Duration
     private let renderEarcon: EarconRenderer
     private let logger: Logger
@@ -62,7 +63,7 @@ public actor DaemonCoordinator {
         link: any RealtimeLink,
         detector: any SpeechDetecting,
         status: StatusBox,
-        events: EventHub<DaemonEvent>,
+        events: EventHub<ControlEvent>,
         now: @escaping @Sendable () -> Duration,
         renderEarcon: @escaping EarconRenderer,
         logger: Logger
@@ -109,23 +110,28 @@ public actor DaemonCoordinator {
     public func setMuted(_ value: Bool) {
         muted = value
         status.update { $0.muted = value }
-        events.publish(.settingsChanged)
+        publishSettings()
     }
 
     public func setVoice(_ voice: String) async {
         status.update { $0.voice = voice }
         await link.changeVoice(voice)
-        events.publish(.settingsChanged)
+        publishSettings()
     }
 
     public func setVolume(percent: Int) {
         let clamped = max(0, min(100, percent))
         engine.setVolume(percent: clamped)
         status.update { $0.volumePercent = clamped }
-        events.publish(.settingsChanged)
+        publishSettings()
     }
 
     public func reconnect() async { await link.reconnect() }
+
+    private func publishSettings() {
+        let current = status.snapshot()
+        events.publish(.settings(SettingsEvent(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted)))
+    }
 
     /// Plays an earcon outside a turn (connected, offline, error).
     public func play(_ earcon: Earcon) { queuePlayback(renderEarcon(earcon, sampleRate)) }
@@ -172,10 +178,10 @@ public actor DaemonCoordinator {
             break
         case .replyTranscriptDone(_, let text):
             status.update { $0.lastReplyTranscript = text }
-            events.publish(.replyTranscript(text, isFinal: true))
+            events.publish(.transcript(TranscriptEvent(role: .assistant, text: text, isFinal: true)))
         case .userTranscript(let text, let isFinal):
             if isFinal { status.update { $0.lastUserTranscript = text } }
-            events.publish(.userTranscript(text, isFinal: isFinal))
+            events.publish(.transcript(TranscriptEvent(role: .user, text: text, isFinal: isFinal)))
         case .responseDone(let responseID, let responseStatus):
             await perform(machine.responseDone(responseID: responseID, status: responseStatus, playbackIdle: isPlaybackDrained))
         case .error(let message):
@@ -183,7 +189,7 @@ public actor DaemonCoordinator {
                 $0.counters.serverErrors += 1
                 $0.connection.lastError = message
             }
-            events.publish(.error(message))
+            events.publish(.error(message: message))
             logger.warning("realtime session: \(message)")
         case .turnUndeliverable(let reason):
             await perform(machine.turnUndeliverable(reason: reason))
@@ -235,7 +241,7 @@ public actor DaemonCoordinator {
             lastLevelPublishedAt = time
             let level = lastLevel
             status.update { $0.audio.micLevelDBFS = level }
-            events.publish(.micLevel(dBFS: level))
+            events.publish(.level(micDBFS: level))
         }
     }
 
@@ -341,17 +347,16 @@ public actor DaemonCoordinator {
                 }
             case .turnCompleted:
                 status.update { $0.counters.turns += 1 }
-                events.publish(.turnCompleted(endOfSpeechToFirstAudioMs: status.snapshot().latency.endOfSpeechToFirstAudioMs))
+                events.publish(.turn(status.snapshot().latency))
             case .bargedIn:
                 let reaction = Self.milliseconds(now() - (lastBargeInFrameTime ?? now()))
                 status.update {
                     $0.latency.bargeInReactionMs = reaction
                     $0.counters.bargeIns += 1
                 }
-                events.publish(.bargeIn)
             case .report(let message):
                 logger.notice("\(message)")
-                events.publish(.error(message))
+                events.publish(.error(message: message))
             }
         }
     }

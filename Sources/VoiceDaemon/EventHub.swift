@@ -1,19 +1,6 @@
 import Synchronization
 import VoiceCore
 
-/// Something that happened, for `voicectl events` subscribers and the log.
-public enum DaemonEvent: Sendable, Equatable {
-    case state(VoiceState)
-    case connection(ConnectionStatus)
-    case userTranscript(String, isFinal: Bool)
-    case replyTranscript(String, isFinal: Bool)
-    case micLevel(dBFS: Double)
-    case error(String)
-    case bargeIn
-    case turnCompleted(endOfSpeechToFirstAudioMs: Double?)
-    case settingsChanged
-}
-
 /// Fans events out to any number of subscribers without ever blocking the publisher: each
 /// subscriber has a bounded buffer, and one that falls behind loses its oldest events.
 public final class EventHub<Element: Sendable>: Sendable {

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import VoiceControl
 import VoiceCore
 import VoiceDSP
 import VoiceTestSupport
@@ -70,7 +71,7 @@ final class TestTime: Sendable {
     let engine = MemoryAudioEngine(sessionRate: 24_000)
     let link = LinkRecorder()
     let status = StatusBox()
-    let events = EventHub<DaemonEvent>()
+    let events = EventHub<ControlEvent>()
     let time = TestTime()
 
     func makeCoordinator(_ conversation: ConversationSettings = .init()) -> DaemonCoordinator {
