@@ -44,9 +44,9 @@ public final class ALSAAudioEngine: AudioEngine {
         self.backendFactory = backendFactory
         self.tuning = tuning
         let rate = max(settings.sessionRate, 8_000)
-        captureRing = AudioRingBuffer(minimumCapacity: rate * 4)
+        captureRing = AudioRingBuffer(minimumCapacity: rate * max(tuning.captureRingSeconds, 1))
         playbackRing = AudioRingBuffer(minimumCapacity: rate * max(tuning.playbackRingSeconds, 1))
-        referenceRing = AudioRingBuffer(minimumCapacity: rate * 4)
+        referenceRing = AudioRingBuffer(minimumCapacity: rate * max(tuning.referenceRingSeconds, 1))
     }
 
     deinit { stop() }
@@ -211,6 +211,8 @@ struct ALSAEngineTuning: Sendable {
     /// A reply that runs dry and continues within this time counts as an underrun.
     var underrunWindowMilliseconds = 250
     var playbackRingSeconds = 60
+    var captureRingSeconds = 4
+    var referenceRingSeconds = 4
 }
 
 /// Recovery counters per direction, for status details, tests and benchmarks.

@@ -33,7 +33,7 @@ final class CaptureLoop {
     private let link: DeviceLink
     private let ring: AudioRingBuffer
     private let shared: EngineSharedState
-    private let selection: AudioSettings.ChannelSelection
+    private let selection: ChannelSelection
     private let sessionRate: Int
     private let pace: AudioSettings.Pacing
     private var resampler: any StreamResampler
@@ -80,14 +80,14 @@ final class CaptureLoop {
     }
 
     private func deliver(frames: Int, parameters: PCMParameters) {
-        DeviceSampleCodec.decodeMono(
-            from: buffers.raw, frames: frames, channels: parameters.channels, format: parameters.format,
-            selection: selection, into: buffers.mono.baseAddress!
+        SampleConversion.mono(
+            fromInterleaved: UnsafeRawBufferPointer(start: buffers.raw, count: frames * parameters.bytesPerFrame),
+            format: parameters.format, channels: parameters.channels, selection: selection, into: buffers.mono
         )
         let produced = resampler.process(
             UnsafeBufferPointer(rebasing: buffers.mono[0..<frames]), into: buffers.resampled
         )
-        DeviceSampleCodec.toInt16(buffers.resampled.baseAddress!, count: produced, into: buffers.samples.baseAddress!)
+        SampleConversion.convert(UnsafeBufferPointer(rebasing: buffers.resampled[0..<produced]), into: buffers.samples)
         ring.write(UnsafeBufferPointer(rebasing: buffers.samples[0..<produced]))
     }
 

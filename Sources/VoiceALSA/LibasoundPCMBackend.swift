@@ -2,6 +2,7 @@ import CALSA
 import CVoiceALSAShim
 import Glibc
 import VoiceCore
+import VoiceDSP
 
 /// The real PCM: libasound calls on one `snd_pcm_t`.
 final class LibasoundPCMBackend: PCMBackend, @unchecked Sendable {
@@ -105,7 +106,7 @@ final class LibasoundPCMBackend: PCMBackend, @unchecked Sendable {
             pcm, hardware, format == .s16LE ? SND_PCM_FORMAT_S16_LE : SND_PCM_FORMAT_S32_LE
         )
         guard status == 0 else {
-            throw failure("snd_pcm_hw_params_set_format", status, "the device does not offer \(format.name)")
+            throw failure("snd_pcm_hw_params_set_format", status, "the device does not offer \(format.rawValue)")
         }
 
         var channels = UInt32(request.channels ?? 1)
@@ -128,7 +129,7 @@ final class LibasoundPCMBackend: PCMBackend, @unchecked Sendable {
         if let wanted = request.rate, wanted != Int(rate) {
             throw failure("snd_pcm_hw_params_set_rate", -EINVAL, "the device offers \(rate) Hz, not \(wanted) Hz")
         }
-        guard AudioSettings.supportedRates.contains(Int(rate)) else {
+        guard PolyphaseResampler.supports(inputRate: Int(rate), outputRate: request.sessionRate) else {
             throw failure(
                 "snd_pcm_hw_params_set_rate", -EINVAL,
                 "the device runs at \(rate) Hz, which voiced does not convert; use a plughw: device "

@@ -1,4 +1,5 @@
 import VoiceCore
+import VoiceDSP
 
 /// Direction of a PCM stream.
 public enum PCMStream: Sendable, Equatable {
@@ -6,15 +7,6 @@ public enum PCMStream: Sendable, Equatable {
     case playback
 
     var name: String { self == .capture ? "capture" : "playback" }
-}
-
-/// Sample formats the engine converts in-process.
-public enum PCMSampleFormat: Sendable, Equatable {
-    case s16LE
-    case s32LE
-
-    public var bytesPerSample: Int { self == .s16LE ? 2 : 4 }
-    public var name: String { self == .s16LE ? "S16_LE" : "S32_LE" }
 }
 
 /// What the engine asks of a device.
@@ -30,6 +22,8 @@ struct PCMOpenRequest: Sendable, Equatable {
     var channels: Int?
     var periodMilliseconds: Int
     var bufferPeriods: Int
+    /// The rate the engine converts to and from; the device rate must be convertible.
+    var sessionRate: Int
 
     init(settings: AudioSettings, stream: PCMStream) {
         device = stream == .capture ? settings.captureDevice : settings.playbackDevice
@@ -40,6 +34,7 @@ struct PCMOpenRequest: Sendable, Equatable {
         channels = settings.channels
         periodMilliseconds = settings.periodMilliseconds
         bufferPeriods = settings.bufferPeriods
+        sessionRate = settings.sessionRate
     }
 }
 

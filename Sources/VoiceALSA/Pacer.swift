@@ -63,16 +63,17 @@ struct Pacer {
 /// Decides, for `pace: auto`, whether a device runs much faster than real time.
 ///
 /// After `graceFrames` (frames a device may legitimately take at once, e.g. filling its playback
-/// buffer), it watches at least 200 ms of audio; if that took less than a quarter of its duration,
-/// the device has no clock of its own.
+/// buffer), it measures windows of 200 ms of audio; a window that took less than a quarter of its
+/// duration means the device has no clock of its own. A device with a clock cannot do that once
+/// its buffer is full, while a clockless one can be slowed below the threshold by a busy CPU, so
+/// the detector keeps watching until it fires.
 struct PaceDetector {
     let rate: Int
     let graceFrames: Int
     private(set) var decided = false
     private var framesSeen = 0
-    /// Frames seen when measuring started (nil while still in the grace frames).
-    private var measuredFrom: Int?
-    private var measureStart: Int64 = 0
+    private var windowFrames = 0
+    private var windowStart: Int64 = 0
 
     init(rate: Int, graceFrames: Int) {
         self.rate = rate
@@ -82,19 +83,19 @@ struct PaceDetector {
     /// Counts frames just transferred. Returns true once, when pacing should be switched on.
     mutating func record(frames count: Int) -> Bool {
         guard !decided else { return false }
-        framesSeen += count
-        guard let measuredFrom else {
-            if framesSeen >= graceFrames {
-                measuredFrom = framesSeen
-                measureStart = monotonicNanoseconds()
-            }
+        if framesSeen < graceFrames {
+            framesSeen += count
+            windowStart = monotonicNanoseconds()
             return false
         }
-        let measured = framesSeen - measuredFrom
-        guard measured * 5 >= rate else { return false }
-        decided = true
-        let elapsed = monotonicNanoseconds() - measureStart
-        let audio = Int64(measured) * 1_000_000_000 / Int64(rate)
-        return elapsed * 4 < audio
+        windowFrames += count
+        guard windowFrames * 5 >= rate else { return false }
+        let now = monotonicNanoseconds()
+        let elapsed = now - windowStart
+        let audio = Int64(windowFrames) * 1_000_000_000 / Int64(rate)
+        windowFrames = 0
+        windowStart = now
+        decided = elapsed * 4 < audio
+        return decided
     }
 }

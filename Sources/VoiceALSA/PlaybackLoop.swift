@@ -226,15 +226,13 @@ final class PlaybackLoop {
     /// - Returns: false when the device was lost mid-period.
     private func render(replyFrames: Int) -> Bool {
         let parameters = link.parameters
-        DeviceSampleCodec.applyGain(
-            buffers.session.baseAddress!, count: sessionPeriodFrames, gain: shared.gain,
-            float: buffers.sessionFloat.baseAddress!
-        )
+        PlaybackGain.apply(shared.gain, to: buffers.session, float: buffers.sessionFloat)
         referenceRing.write(UnsafeBufferPointer(buffers.session))
         let deviceFrames = resampler.process(UnsafeBufferPointer(buffers.sessionFloat), into: buffers.device)
-        DeviceSampleCodec.encodeInterleaved(
-            mono: buffers.device.baseAddress!, frames: deviceFrames, channels: parameters.channels,
-            format: parameters.format, into: buffers.raw
+        SampleConversion.interleave(
+            UnsafeBufferPointer(rebasing: buffers.device[0..<deviceFrames]),
+            into: UnsafeMutableRawBufferPointer(start: buffers.raw, count: deviceFrames * parameters.bytesPerFrame),
+            format: parameters.format, channels: parameters.channels
         )
         var offset = 0
         while offset < deviceFrames {

@@ -16,7 +16,7 @@ func cardSettings(_ card: ALSATestCard, pace: AudioSettings.Pacing = .auto) -> A
     return settings
 }
 
-@Suite struct ALSAAudioEngineCaptureTests {
+@Suite(.serialized) struct ALSAAudioEngineCaptureTests {
     @Test func capturesS16Mono24kBitExact() async throws {
         let input = Signals.tone(frequency: 1_000, rate: 24_000, seconds: 0.5)
         let card = try ALSATestCard.make(inputSamples: input, rate: 24_000, channels: 1, format: .s16LE)
@@ -38,8 +38,8 @@ func cardSettings(_ card: ALSATestCard, pace: AudioSettings.Pacing = .auto) -> A
         #expect(engine.counters().capture.isPaced)
     }
 
-    @Test(arguments: [AudioSettings.ChannelSelection.index(0), .downmix])
-    func capturesS16Stereo16kAsSessionMono(selection: AudioSettings.ChannelSelection) async throws {
+    @Test(arguments: [ChannelSelection.channel(0), .downmix])
+    func capturesS16Stereo16kAsSessionMono(selection: ChannelSelection) async throws {
         let left = Signals.tone(frequency: 440, rate: 16_000, seconds: 0.5, amplitude: 0.5)
         let right = [Int16](repeating: 0, count: left.count)
         let card = try ALSATestCard.make(

@@ -5,7 +5,9 @@ import VoiceTestSupport
 
 @testable import VoiceALSA
 
-@Suite struct ALSAAudioEnginePlaybackTests {
+/// Serialized: each test runs two real-time threads; on a busy 2-core machine, running all of them
+/// at once starves the polling test tasks.
+@Suite(.serialized) struct ALSAAudioEnginePlaybackTests {
     /// Queues `samples` for playback, waits until all were played, stops, returns the card output.
     private func play(_ samples: [Int16], on card: ALSATestCard, settings: AudioSettings) async throws -> [Int16] {
         let engine = ALSAAudioEngine(settings: settings)
@@ -72,7 +74,11 @@ import VoiceTestSupport
     @Test func referenceRingHoldsWhatWasPlayedAfterVolume() async throws {
         let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
         defer { card.remove() }
-        let engine = ALSAAudioEngine(settings: cardSettings(card, pace: .on))
+        var tuning = ALSAEngineTuning()
+        tuning.referenceRingSeconds = 60
+        let engine = ALSAAudioEngine(
+            settings: cardSettings(card, pace: .on), backendFactory: LibasoundPCMBackendFactory(), tuning: tuning
+        )
         engine.setVolume(percent: 50)
         try engine.start()
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.2)
@@ -147,6 +153,9 @@ import VoiceTestSupport
         let chunk = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
         chunk.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         #expect(await waitUntil(timeout: 5) { engine.playedFrames == chunk.count && engine.isPlaybackIdle })
+        // Let the stream run dry: a full period with nothing to play.
+        let idleAt = engine.counters().playback.transfers
+        #expect(await waitUntil(timeout: 5) { engine.counters().playback.transfers >= idleAt + 2 })
         #expect(engine.statistics().playbackUnderruns == 0)
         chunk.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         #expect(await waitUntil(timeout: 5) { engine.playedFrames == 2 * chunk.count && engine.isPlaybackIdle })

@@ -7,7 +7,7 @@ import VoiceTestSupport
 
 @testable import VoiceALSA
 
-@Suite struct ALSAAudioEngineRecoveryTests {
+@Suite(.serialized) struct ALSAAudioEngineRecoveryTests {
     private struct Rig {
         let card: ALSATestCard
         let faults = FaultInjectingFactory()

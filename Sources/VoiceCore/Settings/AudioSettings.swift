@@ -1,3 +1,5 @@
+import VoiceDSP
+
 /// The `audio:` section of the config: which ALSA devices to open and how.
 ///
 /// Every key has a default, so an empty section opens ALSA's `default` PCM at the device's own rate
@@ -9,41 +11,6 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         case auto
         case s16LE = "S16_LE"
         case s32LE = "S32_LE"
-    }
-
-    /// Which microphone channel becomes the mono capture signal when the device delivers two.
-    public enum ChannelSelection: Sendable, Equatable, Codable {
-        /// Average of all channels.
-        case downmix
-        /// One channel by index (0 = left, 1 = right).
-        case index(Int)
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let index = try? container.decode(Int.self) {
-                self = .index(index)
-                return
-            }
-            let text = try container.decode(String.self)
-            if text == "downmix" {
-                self = .downmix
-            } else if let index = Int(text) {
-                self = .index(index)
-            } else {
-                throw DecodingError.dataCorruptedError(
-                    in: container,
-                    debugDescription: "audio.channel must be downmix, 0 or 1; got \"\(text)\""
-                )
-            }
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            switch self {
-            case .downmix: try container.encode("downmix")
-            case .index(let index): try container.encode(index)
-            }
-        }
     }
 
     /// Whether the engine paces its threads to the monotonic clock.
@@ -66,7 +33,8 @@ public struct AudioSettings: Sendable, Codable, Equatable {
     public var format: SampleFormat = .auto
     /// Device channels (1 or 2); nil asks for the count nearest to 1.
     public var channels: Int?
-    /// How two captured channels become one.
+    /// How two captured channels become one: `downmix` (the average) or one channel, 0 or 1
+    /// (a HAT whose microphone is wired to the right channel is 1). Written `downmix`, `0` or `1`.
     public var channel: ChannelSelection = .downmix
     /// ALSA period length, 10…20 ms.
     public var periodMilliseconds: Int = 20
@@ -102,7 +70,7 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         if let channels, !(1...2).contains(channels) {
             problems.append("audio.channels must be 1 or 2, not \(channels)")
         }
-        if case .index(let index) = channel, !(0...1).contains(index) {
+        if case .channel(let index) = channel, !(0...1).contains(index) {
             problems.append("audio.channel must be downmix, 0 or 1, not \(index)")
         }
         if !(10...20).contains(periodMilliseconds) {
@@ -146,7 +114,7 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         deviceRate = try container.decodeIfPresent(Int.self, forKey: .deviceRate)
         format = try container.decodeIfPresent(SampleFormat.self, forKey: .format) ?? defaults.format
         channels = try container.decodeIfPresent(Int.self, forKey: .channels)
-        channel = try container.decodeIfPresent(ChannelSelection.self, forKey: .channel) ?? defaults.channel
+        channel = try Self.decodeChannel(from: container) ?? defaults.channel
         periodMilliseconds = try container.decodeIfPresent(Int.self, forKey: .periodMilliseconds)
             ?? defaults.periodMilliseconds
         bufferPeriods = try container.decodeIfPresent(Int.self, forKey: .bufferPeriods) ?? defaults.bufferPeriods
@@ -158,6 +126,18 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         alsaConfigPath = try container.decodeIfPresent(String.self, forKey: .alsaConfigPath)
     }
 
+    /// `channel:` is `downmix`, or a channel number written as a number or a string.
+    private static func decodeChannel(from container: KeyedDecodingContainer<CodingKeys>) throws -> ChannelSelection? {
+        guard container.contains(.channel) else { return nil }
+        if let index = try? container.decode(Int.self, forKey: .channel) { return .channel(index) }
+        let text = try container.decode(String.self, forKey: .channel)
+        if text == "downmix" { return .downmix }
+        if let index = Int(text) { return .channel(index) }
+        throw DecodingError.dataCorruptedError(
+            forKey: .channel, in: container, debugDescription: "audio.channel must be downmix, 0 or 1; got \"\(text)\""
+        )
+    }
+
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(captureDevice, forKey: .captureDevice)
@@ -165,7 +145,10 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         try container.encodeIfPresent(deviceRate, forKey: .deviceRate)
         try container.encode(format, forKey: .format)
         try container.encodeIfPresent(channels, forKey: .channels)
-        try container.encode(channel, forKey: .channel)
+        switch channel {
+        case .downmix: try container.encode("downmix", forKey: .channel)
+        case .channel(let index): try container.encode(index, forKey: .channel)
+        }
         try container.encode(periodMilliseconds, forKey: .periodMilliseconds)
         try container.encode(bufferPeriods, forKey: .bufferPeriods)
         try container.encode(playbackPrebufferMilliseconds, forKey: .playbackPrebufferMilliseconds)
