@@ -112,7 +112,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP"],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl"],
         swiftSettings: swiftSettings
     ),
 
@@ -144,7 +144,12 @@ var targets: [Target] = [
     ),
 
     // MARK: - Tests
-    .testTarget(name: "VoiceDSPTests", dependencies: ["VoiceDSP", "VoiceTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceDSPTests",
+        dependencies: ["VoiceDSP", "VoiceTestSupport"],
+        resources: [.copy("Fixtures")],  // reference data from Fixtures/generate_fixtures.py
+        swiftSettings: swiftSettings
+    ),
     .testTarget(name: "VoiceCoreTests", dependencies: ["VoiceCore", "VoiceTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceProtocolTests", dependencies: ["VoiceProtocol"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceConfigTests", dependencies: ["VoiceConfig"], swiftSettings: swiftSettings),
@@ -175,7 +180,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceControlTests",
-        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport"],
+        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl"],
         swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -8,6 +8,7 @@ import VoiceCore
     @Test func anEmptyFileIsTheDefaults() throws {
         let loaded = try ConfigurationLoader.parse(yaml: "", sourcePath: "empty.yaml")
         #expect(loaded.configuration == VoicedConfiguration())
+        #expect(loaded.configuration.realtime.url.hasPrefix("wss://"))
         #expect(loaded.warnings.isEmpty)
     }
 

@@ -49,12 +49,15 @@ public struct DaemonSettings: Sendable, Codable, Equatable {
     public var stateFile: String = "/var/lib/voiced/state.json"
     /// trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// A file holding the xAI API key (used when neither XAI_API_KEY nor the systemd credential is set).
+    public var apiKeyFile: String = "/etc/voiced/api-key"
 
     public init() {}
 
     enum CodingKeys: String, CodingKey {
         case stateFile = "state_file"
         case logLevel = "log_level"
+        case apiKeyFile = "api_key_file"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,5 +65,6 @@ public struct DaemonSettings: Sendable, Codable, Equatable {
         let defaults = DaemonSettings()
         stateFile = try container.decodeIfPresent(String.self, forKey: .stateFile) ?? defaults.stateFile
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? defaults.logLevel
+        apiKeyFile = try container.decodeIfPresent(String.self, forKey: .apiKeyFile) ?? defaults.apiKeyFile
     }
 }
