@@ -317,7 +317,7 @@ public actor DaemonCoordinator {
             case .clearInput:
                 await link.clearInput()
             case .createResponse:
-                await link.createResponse()
+                await link.requestResponse()
             case .cancelResponse:
                 await link.cancelResponse()
             case .truncatePlayed(let itemID):

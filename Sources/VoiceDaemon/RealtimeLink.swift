@@ -7,7 +7,7 @@ public protocol RealtimeLink: Sendable {
     func appendAudio(_ samples: [Int16]) async
     func commitInput() async
     func clearInput() async
-    func createResponse() async
+    func requestResponse() async
     func cancelResponse() async
     func truncate(itemID: String, audioEndMilliseconds: Int) async
     func sendText(_ text: String) async

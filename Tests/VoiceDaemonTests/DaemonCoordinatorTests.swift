@@ -13,7 +13,7 @@ extension LinkRecorder: RealtimeLink {
     public func appendAudio(_ samples: [Int16]) async { recordAudio(samples) }
     public func commitInput() async { record(.commit) }
     public func clearInput() async { record(.clear) }
-    public func createResponse() async { record(.createResponse) }
+    public func requestResponse() async { record(.createResponse) }
     public func cancelResponse() async { record(.cancelResponse) }
     public func truncate(itemID: String, audioEndMilliseconds: Int) async {
         record(.truncate(itemID: itemID, milliseconds: audioEndMilliseconds))
