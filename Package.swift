@@ -112,6 +112,7 @@ var targets: [Target] = [
         dependencies: [
             "VoiceCore", "VoiceDSP", "VoiceConfig", "VoiceProtocol", "VoiceALSA", "VoiceGPIO", "VoiceSystemd",
             "VoiceRealtime", "VoiceControl", "VoiceControlServer", "VoiceListening", logging, lifecycle,
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings
     ),
