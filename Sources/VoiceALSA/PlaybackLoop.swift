@@ -143,7 +143,6 @@ final class PlaybackLoop {
                 continue
             }
             honourFlush()
-            shared.playbackBusy.store(true, ordering: .releasing)
             let reply = takeReplyFrames()
             let written = render(replyFrames: reply)
             if written {
@@ -211,6 +210,8 @@ final class PlaybackLoop {
                 return 0
             }
         }
+        // Busy until the frames taken here are published as written (see `isPlaybackIdle`).
+        shared.playbackBusy.store(true, ordering: .releasing)
         let reply = ring.read(into: session)
         if reply < session.count {
             UnsafeMutableBufferPointer(rebasing: session[reply...]).update(repeating: 0)
