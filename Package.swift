@@ -112,7 +112,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP"],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl"],
         swiftSettings: swiftSettings
     ),
 
@@ -168,7 +168,11 @@ var targets: [Target] = [
         dependencies: ["VoiceGPIO", "VoiceCore", "VoiceTestSupport"],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "VoiceSystemdTests", dependencies: ["VoiceSystemd"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceSystemdTests",
+        dependencies: ["VoiceSystemd", "VoiceTestSupport"],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "VoiceRealtimeTests",
         dependencies: ["VoiceRealtime", "VoiceSimulator", "VoiceProtocol", "VoiceTestSupport"],
@@ -176,7 +180,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceControlTests",
-        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport"],
+        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl"],
         swiftSettings: swiftSettings
     ),
     .testTarget(
