@@ -145,8 +145,10 @@ public final class ALSAAudioEngine: AudioEngine {
 
     public var outputDelayFrames: Int { shared.outputDelayFrames.load(ordering: .relaxed) }
 
+    /// Sets the speaker level on VoiceDSP's `SoftwareVolume` scale (100 = 0 dB, 0.5 dB per
+    /// percent below, 0 = silence); the playback thread ramps to it within 10 ms.
     public func setVolume(percent: Int) {
-        shared.gain = VolumeCurve.gain(percent: percent)
+        shared.volumePercent.store(min(max(percent, 0), 100), ordering: .relaxed)
     }
 
     // MARK: - Status
@@ -237,14 +239,4 @@ public struct ALSAEngineCounters: Sendable, Equatable {
 public struct AudioSettingsError: Error, Sendable, Equatable, CustomStringConvertible {
     public var problems: [String]
     public var description: String { "audio settings: " + problems.joined(separator: "; ") }
-}
-
-/// Stopgap percent → gain mapping until VoiceDSP's `SoftwareVolume` lands: 0 is mute, 100 is
-/// unity, 0.6 dB per percent below that.
-enum VolumeCurve {
-    static func gain(percent: Int) -> Float {
-        let clamped = min(max(percent, 0), 100)
-        guard clamped > 0 else { return 0 }
-        return Float(pow(10, Double(clamped - 100) * 0.6 / 20))
-    }
 }

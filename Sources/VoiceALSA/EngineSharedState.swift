@@ -43,8 +43,8 @@ final class DirectionState: Sendable {
 final class EngineSharedState: Sendable {
     let stopRequested = Atomic<Bool>(false)
     let flushGeneration = Atomic<Int>(0)
-    /// Linear playback gain as Float bits (0 = mute).
-    let gainBits = Atomic<UInt32>(Float(1).bitPattern)
+    /// Speaker volume 0…100 (VoiceDSP's `SoftwareVolume` scale; 0 is silence).
+    let volumePercent = Atomic<Int>(100)
     let playedFrames = Atomic<Int>(0)
     let outputDelayFrames = Atomic<Int>(0)
     /// Reply frames written to the device and not yet heard.
@@ -58,9 +58,4 @@ final class EngineSharedState: Sendable {
     let playback = DirectionState()
 
     func direction(_ stream: PCMStream) -> DirectionState { stream == .capture ? capture : playback }
-
-    var gain: Float {
-        get { Float(bitPattern: gainBits.load(ordering: .relaxed)) }
-        set { gainBits.store(newValue.bitPattern, ordering: .relaxed) }
-    }
 }
