@@ -117,7 +117,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP", logging],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl", logging],
         swiftSettings: swiftSettings
     ),
 
@@ -149,7 +149,12 @@ var targets: [Target] = [
     ),
 
     // MARK: - Tests
-    .testTarget(name: "VoiceDSPTests", dependencies: ["VoiceDSP", "VoiceTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceDSPTests",
+        dependencies: ["VoiceDSP", "VoiceTestSupport"],
+        resources: [.copy("Fixtures")],  // reference data from Fixtures/generate_fixtures.py
+        swiftSettings: swiftSettings
+    ),
     .testTarget(name: "VoiceCoreTests", dependencies: ["VoiceCore", "VoiceTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceProtocolTests", dependencies: ["VoiceProtocol"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceConfigTests", dependencies: ["VoiceConfig"], swiftSettings: swiftSettings),
@@ -168,7 +173,11 @@ var targets: [Target] = [
         dependencies: ["VoiceGPIO", "VoiceCore", "VoiceTestSupport"],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "VoiceSystemdTests", dependencies: ["VoiceSystemd"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceSystemdTests",
+        dependencies: ["VoiceSystemd", "VoiceTestSupport"],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "VoiceRealtimeTests",
         dependencies: ["VoiceRealtime", "VoiceSimulator", "VoiceProtocol", "VoiceTestSupport"],
@@ -176,7 +185,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceControlTests",
-        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport"],
+        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl"],
         swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -1,1 +1,1 @@
-print("voiced: not built yet")
+print("voiced: being assembled")
