@@ -110,7 +110,12 @@ public enum DaemonRunner {
 
         // Settings changed from the socket win over the file.
         let stateFile = StateFileStore(path: configuration.control.stateFile)
-        let persisted = stateFile.load(logger: logger)
+        var persisted: PersistedSettings?
+        if FileManager.default.fileExists(atPath: stateFile.path) {
+            let (settings, warnings) = stateFile.load()
+            for warning in warnings { logger.warning("\(warning)") }
+            persisted = warnings.isEmpty ? settings : nil
+        }
         if let persisted {
             configuration.realtime.voice = VoiceCatalog.canonical(persisted.voice) ?? configuration.realtime.voice
         }
@@ -178,7 +183,13 @@ public enum DaemonRunner {
             events: hub,
             environment: .init(
                 version: version,
-                persist: { settings in stateFile.save(settings, logger: logger) },
+                persist: { settings in
+                    do {
+                        try stateFile.save(settings)
+                    } catch {
+                        logger.error("cannot save voice/volume/mute: \(error); they will be lost at restart")
+                    }
+                },
                 devices: { DeviceListing.current() },
                 doctor: { await Doctor.report(configuration: effectiveConfiguration, status: status.snapshot()) }
             )
