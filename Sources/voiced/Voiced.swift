@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import VoiceConfig
 import VoiceDaemon
 
 /// `voiced`: the voice appliance daemon, and two tools that share its code.
@@ -73,8 +74,14 @@ extension Voiced {
 
         @Option(name: .shortAndLong, help: "The config file.")
         var config: String?
+        @Flag(help: "Print every setting with its default value instead.")
+        var defaults = false
 
         func run() async throws {
+            if defaults {
+                print(ConfigurationLoader.defaultsYAML(), terminator: "")
+                return
+            }
             do {
                 let report = try DaemonRunner.checkConfiguration(configPath: config)
                 print(report)
