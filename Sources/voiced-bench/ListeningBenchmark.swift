@@ -36,11 +36,12 @@ struct ListeningBenchmark: ParsableCommand {
                 }
                 let cpu = Self.cpuSeconds() - start
                 let perHour = cpu * 3600 / Double(seconds)
+                let name = label.padding(toLength: 20, withPad: " ", startingAt: 0)
                 print(
-                    String(
-                        format: "listen %5d Hz, %-20@ %4d s audio: %.3f CPU s, %.2f CPU s per hour, %.0fx realtime "
-                            + "(%d speech frames)",
-                        rate, label as NSString, seconds, cpu, perHour, Double(seconds) / max(cpu, 1e-9), speechFrames)
+                    "listen \(rate) Hz, \(name) \(seconds) s audio: "
+                        + String(
+                            format: "%.3f CPU s, %.2f CPU s per hour, %.0fx realtime (%d speech frames)",
+                            cpu, perHour, Double(seconds) / max(cpu, 1e-9), speechFrames)
                 )
             }
         }
@@ -71,9 +72,8 @@ struct ListeningBenchmark: ParsableCommand {
     }
 
     static func cpuSeconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
-        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
-            + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+        var spec = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+        return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
     }
 }
