@@ -153,7 +153,11 @@ public final class RealtimeSession: Service, Sendable {
                     case .ended(let id, let end):
                         loop.connections[id] = nil
                         actions = loop.machine.connectionEnded(id: id, end, now: now)
-                    case .tick: actions = loop.machine.tick(now: now)
+                    case .tick:
+                        // The armed timer fired (or a cancelled one raced): either way re-arm from scratch.
+                        loop.timer = nil
+                        loop.armedDeadline = nil
+                        actions = loop.machine.tick(now: now)
                     case .shutdown: actions = loop.machine.shutdown(now: now)
                     }
                     self.perform(actions, loop: &loop, group: &group)
@@ -252,7 +256,6 @@ public final class RealtimeSession: Service, Sendable {
             }
             inputs.yield(.tick)
         }
-        loop.timerGeneration += 1
     }
 
     // MARK: - One connection
@@ -434,7 +437,6 @@ extension RealtimeSession {
         var connections: [Int: ConnectionHandle] = [:]
         var timer: Task<Void, Never>?
         var armedDeadline: Duration?
-        var timerGeneration = 0
     }
 
     /// The loop's side of one connection task: frames to send, and a way to end it.

@@ -111,6 +111,8 @@ struct RealtimeSessionStateMachine {
     private var knownCallIDs: Set<String> = []
 
     private var lastActivityAt: Duration = .zero
+    /// The time of the latest input.
+    private var lastNow: Duration = .zero
     private var actions: [Action] = []
 
     init(settings: RealtimeSettings, tools: [Tool] = [], random: any UnitRandomSource = SystemUnitRandomSource()) {
@@ -130,6 +132,7 @@ struct RealtimeSessionStateMachine {
     // MARK: - Lifecycle inputs
 
     mutating func start(now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         lastActivityAt = now
         if settings.idle.policy == .stayConnected {
             beginConnecting(now: now)
@@ -140,6 +143,7 @@ struct RealtimeSessionStateMachine {
     }
 
     mutating func shutdown(now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         if var connection {
             connection.endingOnPurpose = .shutdown
             self.connection = connection
@@ -154,6 +158,7 @@ struct RealtimeSessionStateMachine {
 
     /// A person (or the daemon) asked for a fresh connection now: forget the backoff and reconnect.
     mutating func reconnect(now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         guard phase != .stopped else { return [] }
         backoff.reset()
         if var connection {
@@ -168,6 +173,7 @@ struct RealtimeSessionStateMachine {
     }
 
     mutating func connectionOpened(id: Int, now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         guard var connection, connection.id == id, phase == .connecting else { return [] }
         connection.openedAt = now
         connection.lastInboundAt = now
@@ -178,6 +184,7 @@ struct RealtimeSessionStateMachine {
     }
 
     mutating func connectionEnded(id: Int, _ end: ConnectionEnd, now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         guard let connection, connection.id == id else { return [] }
         endConnection(end, now: now)
         return takeActions()
@@ -186,6 +193,7 @@ struct RealtimeSessionStateMachine {
     // MARK: - Server input
 
     mutating func received(_ message: InboundMessage, connectionID: Int, now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         guard var connection, connection.id == connectionID else { return [] }
         connection.lastInboundAt = now
         self.connection = connection
@@ -320,6 +328,7 @@ struct RealtimeSessionStateMachine {
 
     /// Mic audio at the session rate. Sent in chunks once the session is ready; queued (bounded) before.
     mutating func appendAudio(_ samples: [Int16], now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         guard !samples.isEmpty, phase != .stopped else { return [] }
         lastActivityAt = now
         if phase == .ready {
@@ -339,6 +348,7 @@ struct RealtimeSessionStateMachine {
 
     /// Discards the uncommitted audio, here and (when connected) on the service.
     mutating func clear(now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         guard phase != .stopped else { return [] }
         partialChunk.removeAll(keepingCapacity: true)
         if phase == .ready {
@@ -361,6 +371,7 @@ struct RealtimeSessionStateMachine {
 
     /// Cancels the active response: its remaining audio deltas are dropped, and the service is told.
     mutating func cancelResponse(now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         guard phase == .ready else { return [] }
         let active = activeResponseID
         if let active { rememberCancelled(active) }
@@ -371,6 +382,7 @@ struct RealtimeSessionStateMachine {
 
     /// Tells the service how much of an assistant item was actually played.
     mutating func truncate(itemID: String, audioEndMilliseconds: Int, now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         // The conversation the item belonged to is gone after a reconnect: nothing to truncate then.
         guard phase == .ready else { return [] }
         send(.conversationItemTruncate(itemID: itemID, contentIndex: 0, audioEndMilliseconds: max(0, audioEndMilliseconds)))
@@ -400,6 +412,7 @@ struct RealtimeSessionStateMachine {
     /// Changes the session live (voice, instructions...). Remembered for every later connection; sent at once
     /// (as the whole merged configuration, which the reference calls safest) when connected.
     mutating func updateSession(_ update: SessionConfiguration, now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         sessionConfiguration = sessionConfiguration.merging(update)
         if phase == .ready {
             send(.sessionUpdate(sessionConfiguration))
@@ -413,6 +426,7 @@ struct RealtimeSessionStateMachine {
     }
 
     private mutating func submit(_ event: ClientEvent, now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         guard phase != .stopped else { return [] }
         lastActivityAt = now
         if phase == .ready {
@@ -428,6 +442,7 @@ struct RealtimeSessionStateMachine {
     // MARK: - Time
 
     mutating func tick(now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
         let timeouts = settings.timeouts
         switch phase {
         case .connecting:
@@ -497,14 +512,13 @@ struct RealtimeSessionStateMachine {
                     deadlines.append(quietSince + .seconds(timeouts.deadConnectionSeconds))
                 }
                 if let readyAt = connection.readyAt {
-                    let rotateAt = readyAt + rotationAge
-                    // Past the age but mid-turn: look again every second.
-                    deadlines.append(max(rotateAt, lastActivityAt + .seconds(1)))
+                    deadlines.append(readyAt + rotationAge)
                     if settings.idle.policy == .connectOnDemand {
                         deadlines.append(lastActivityAt + .seconds(settings.idle.closeAfterMinutes * 60))
                     }
-                    // Lets the backoff notice a stable connection.
-                    deadlines.append(readyAt + settings.backoff.configuration.stableAfter)
+                    // Lets the backoff notice a stable connection (once).
+                    let stableAt = readyAt + settings.backoff.configuration.stableAfter
+                    if stableAt > lastNow { deadlines.append(stableAt) }
                 }
             }
         case .backingOff(let until), .authFailed(let until):
@@ -515,7 +529,9 @@ struct RealtimeSessionStateMachine {
         if let pendingSince, phase != .ready {
             deadlines.append(pendingSince + .seconds(settings.deliveryTimeoutSeconds))
         }
-        return deadlines.min()
+        // A deadline already past after an input was handled is one whose action is waiting for a condition
+        // (rotation or idle close mid-turn): look again in a second rather than spin.
+        return deadlines.map { $0 > lastNow ? $0 : lastNow + .seconds(1) }.min()
     }
 
     /// The status as of `now` (the time to the next attempt is relative).

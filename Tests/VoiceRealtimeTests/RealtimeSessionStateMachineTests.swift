@@ -30,7 +30,8 @@ import VoiceProtocol
     ) throws -> Machine {
         var machine = Machine(settings: settings(change), random: FixedUnitRandomSource([0]))
         _ = machine.start(now: now)
-        try walkToReady(&machine, id: machine.connection!.id, at: now)
+        if machine.connection == nil { _ = machine.reconnect(now: now) }
+        try walkToReady(&machine, id: try #require(machine.connection).id, at: now)
         return machine
     }
 
@@ -181,7 +182,7 @@ import VoiceProtocol
         var machine = Machine(settings: Self.settings { $0.deliveryTimeoutSeconds = 5 })
         _ = machine.start(now: .zero)
         _ = machine.connectionEnded(id: 1, .failed("connection refused"), now: .milliseconds(10))
-        _ = machine.appendAudio([1, 2, 3], now: .seconds(1))
+        _ = machine.appendAudio([1, 2, 3], now: .milliseconds(200))
         #expect(machine.nextDeadline == .milliseconds(510))
         var emitted: [RealtimeSessionEvent] = []
         var now = Duration.zero
@@ -456,6 +457,32 @@ import VoiceProtocol
         #expect(machine.reconnect(now: .seconds(3601)).contains(.openConnection(id: 7)))
         _ = machine.connectionEnded(id: 7, .failed("down"), now: .seconds(3602))
         #expect(machine.phase == .backingOff(until: .seconds(3602) + .milliseconds(500)))
+    }
+
+    @Test func afterEveryTickTheNextDeadlineIsInTheFuture() throws {
+        // A deadline left in the past would make the owner's timer fire again at once: a busy loop.
+        var machine = try Self.readyMachine {
+            $0.maxSessionMinutes = 2
+            $0.idle.policy = .connectOnDemand
+            $0.idle.closeAfterMinutes = 1.5
+        }
+        _ = machine.received(try Self.event(#"{"type":"response.created","response":{"id":"r1"}}"#), connectionID: 1, now: .seconds(1))
+        var now = Duration.seconds(1)
+        var trail: [String] = []
+        while now < .seconds(400) {
+            // Keep the reply alive (and the session mid-turn) for a while, then let it finish.
+            if now < .seconds(200) {
+                _ = machine.received(.audio(responseID: "r1", itemID: "i", samples: [1]), connectionID: machine.connection?.id ?? 0, now: now)
+            } else if machine.activeResponseID != nil {
+                _ = machine.received(try Self.event(#"{"type":"response.done","response":{"id":"r1","status":"completed"}}"#), connectionID: 1, now: now)
+            }
+            // Ticks at every deadline, and at least every 5 s so the reply's audio keeps arriving.
+            now = min(machine.nextDeadline ?? .seconds(1000), now + .seconds(5))
+            _ = machine.tick(now: now)
+            trail.append("\(now) \(machine.phase)")
+            if let next = machine.nextDeadline { #expect(next > now, "deadline \(next) not after \(now) in \(machine.phase)") }
+        }
+        #expect(machine.statistics.rotations == 1, "\(trail)")
     }
 
     @Test func shutdownClosesAndStops() throws {
