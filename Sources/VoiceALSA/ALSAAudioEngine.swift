@@ -179,7 +179,8 @@ public final class ALSAAudioEngine: AudioEngine {
             .init(
                 xruns: state.xruns.load(ordering: .relaxed), suspends: state.suspends.load(ordering: .relaxed),
                 reopens: state.reopens.load(ordering: .relaxed), isLost: state.lost.load(ordering: .relaxed),
-                isPaced: state.pacing.load(ordering: .relaxed), transfers: state.transfers.load(ordering: .relaxed)
+                isPaced: state.pacing.load(ordering: .relaxed), transfers: state.transfers.load(ordering: .relaxed),
+                frames: state.frames.load(ordering: .relaxed), rate: state.rate.load(ordering: .relaxed)
             )
         }
         return ALSAEngineCounters(
@@ -228,6 +229,10 @@ public struct ALSAEngineCounters: Sendable, Equatable {
         public var isPaced: Bool
         /// Periods transferred since start.
         public var transfers: Int
+        /// Device frames transferred since start.
+        public var frames: Int
+        /// The device rate in use.
+        public var rate: Int
     }
 
     public var capture: Direction
