@@ -2,7 +2,10 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
+#include <execinfo.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 #include "voiced_bench_allocations.h"
 
 extern void *__libc_malloc(size_t size);
@@ -13,6 +16,27 @@ extern void *__libc_memalign(size_t alignment, size_t size);
 static atomic_int counting = 0;
 static char prefixes[2][16];
 static atomic_ulong counts[2];
+/// VOICED_BENCH_ALLOCATION_TRACES=N prints the call stacks of the first N counted allocations.
+static atomic_long traces_left = -1;
+static _Thread_local int in_trace = 0;
+
+static void trace(void) {
+    long left = atomic_load(&traces_left);
+    if (left < 0) {
+        const char *text = getenv("VOICED_BENCH_ALLOCATION_TRACES");
+        left = text ? atol(text) : 0;
+        atomic_store(&traces_left, left);
+    }
+    if (left <= 0 || in_trace) return;
+    atomic_fetch_sub(&traces_left, 1);
+    in_trace = 1;
+    void *frames[32];
+    int count = backtrace(frames, 32);
+    static const char header[] = "--- allocation on an audio thread:\n";
+    write(2, header, sizeof header - 1);
+    backtrace_symbols_fd(frames, count, 2);
+    in_trace = 0;
+}
 
 void voiced_bench_count_allocations(int slot, const char *thread_name_prefix) {
     if (slot < 0 || slot > 1) return;
@@ -40,6 +64,7 @@ static void count_one(void) {
         size_t length = strlen(prefixes[slot]);
         if (length > 0 && strncmp(name, prefixes[slot], length) == 0) {
             atomic_fetch_add_explicit(&counts[slot], 1, memory_order_relaxed);
+            trace();
             return;
         }
     }

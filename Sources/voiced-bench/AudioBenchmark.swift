@@ -36,10 +36,14 @@ struct AudioBenchmark: ParsableCommand {
     @Option(help: "Seconds of the paced (real-time) allocation check; 0 skips it.")
     var pacedSeconds: Double = 3
 
+    @Option(help: "What the file PCMs sit on: null (no clock, measured unpaced) or pulse (a running PulseAudio: only the real-time allocation check runs).")
+    var slave: String = "null"
+
     func run() throws {
         guard let sampleFormat = AudioSettings.SampleFormat(rawValue: format), sampleFormat != .auto else {
             throw ValidationError("--format must be S16_LE or S32_LE")
         }
+        guard slave == "null" || slave == "pulse" else { throw ValidationError("--slave must be null or pulse") }
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("voiced-bench-audio-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -52,7 +56,7 @@ struct AudioBenchmark: ParsableCommand {
         try Self.toneBytes(rate: deviceRate, channels: channels, bytesPerSample: bytesPerSample)
             .write(to: URL(fileURLWithPath: inputPath))
         let configPath = directory.appendingPathComponent("asound.conf").path
-        try Self.configuration(inputPath: inputPath).write(toFile: configPath, atomically: true, encoding: .utf8)
+        try Self.configuration(inputPath: inputPath, slave: slave).write(toFile: configPath, atomically: true, encoding: .utf8)
 
         var settings = AudioSettings()
         settings.alsaConfigPath = configPath
@@ -65,9 +69,19 @@ struct AudioBenchmark: ParsableCommand {
 
         print(
             "audio: device \(deviceRate) Hz \(format) \(channels) ch ↔ session \(sessionRate) Hz mono, "
-                + "\(periodMs) ms periods, ALSA file PCM over null"
+                + "\(periodMs) ms periods, ALSA file PCM over \(slave)"
         )
         print("  allocation counter self-check: \(Self.selfCheckAllocations()) counted for one buffer allocated on a named thread")
+        if slave == "pulse" {
+            settings.pace = .auto
+            let clocked = try measure(settings: settings, audioSeconds: pacedSeconds)
+            print(
+                "  allocations on the real-time threads over PulseAudio (\(pacedSeconds) s): capture "
+                    + "\(clocked.capture.allocations) in \(clocked.capture.periods) periods, playback "
+                    + "\(clocked.playback.allocations) in \(clocked.playback.periods) periods"
+            )
+            return
+        }
         let unpaced = try measure(settings: settings, audioSeconds: seconds)
         for (name, path) in [("capture", unpaced.capture), ("playback", unpaced.playback)] {
             let perHour = path.cpuSeconds / path.audioSeconds * 3600
@@ -82,7 +96,8 @@ struct AudioBenchmark: ParsableCommand {
         print(
             "  allocations on the real-time threads, unpaced steady state: capture \(unpaced.capture.allocations) "
                 + "in \(unpaced.capture.periods) periods, playback \(unpaced.playback.allocations) "
-                + "in \(unpaced.playback.periods) periods"
+                + "in \(unpaced.playback.periods) periods (xruns recovered: capture \(unpaced.capture.recoveries), "
+                + "playback \(unpaced.playback.recoveries))"
         )
         if pacedSeconds > 0 {
             settings.pace = .on
@@ -100,6 +115,8 @@ struct AudioBenchmark: ParsableCommand {
         var cpuSeconds: Double
         var periods: Int
         var allocations: UInt
+        /// Xruns and suspends recovered in the window (recovery may allocate inside libasound).
+        var recoveries: Int
     }
 
     /// Runs the engine, warms it up, then measures one window in which each thread processes at
@@ -147,13 +164,15 @@ struct AudioBenchmark: ParsableCommand {
             audioSeconds: Double(end.capture.frames - start.capture.frames) / Double(end.capture.rate),
             cpuSeconds: Double(Self.cpuNanoseconds(thread: captureThread) - captureCPU) / 1e9,
             periods: end.capture.transfers - start.capture.transfers,
-            allocations: voiced_bench_allocations(0)
+            allocations: voiced_bench_allocations(0),
+            recoveries: end.capture.xruns + end.capture.suspends - start.capture.xruns - start.capture.suspends
         )
         let playback = PathFigures(
             audioSeconds: Double(end.playback.frames - start.playback.frames) / Double(end.playback.rate),
             cpuSeconds: Double(Self.cpuNanoseconds(thread: playbackThread) - playbackCPU) / 1e9,
             periods: end.playback.transfers - start.playback.transfers,
-            allocations: voiced_bench_allocations(1)
+            allocations: voiced_bench_allocations(1),
+            recoveries: end.playback.xruns + end.playback.suspends - start.playback.xruns - start.playback.suspends
         )
         return (capture, playback)
     }
@@ -188,17 +207,17 @@ struct AudioBenchmark: ParsableCommand {
         return Int(text.split(separator: " ").first ?? "") ?? 0
     }
 
-    private static func configuration(inputPath: String) -> String {
+    private static func configuration(inputPath: String, slave: String) -> String {
         """
         pcm.bench_playback {
             type file
-            slave.pcm { type null }
+            slave.pcm { type \(slave) }
             file "/dev/null"
             format "raw"
         }
         pcm.bench_capture {
             type file
-            slave.pcm { type null }
+            slave.pcm { type \(slave) }
             file "/dev/null"
             infile "\(inputPath)"
             format "raw"
