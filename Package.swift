@@ -80,6 +80,11 @@ var targets: [Target] = [
         dependencies: [
             "VoiceProtocol", "VoiceCore", "VoiceDSP", logging, lifecycle,
             .product(name: "WSClient", package: "swift-websocket"),
+            // WSCore's WebSocketHandler (SPI) under a channel of our own that keeps the HTTP status and body
+            // of a refused upgrade (401 vs 503), which WSClient reduces to "upgrade failed".
+            .product(name: "WSCore", package: "swift-websocket"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ] + nio,
@@ -107,12 +112,13 @@ var targets: [Target] = [
         dependencies: [
             "VoiceCore", "VoiceDSP", "VoiceConfig", "VoiceProtocol", "VoiceALSA", "VoiceGPIO", "VoiceSystemd",
             "VoiceRealtime", "VoiceControl", "VoiceControlServer", "VoiceListening", logging, lifecycle,
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl"],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl", logging],
         swiftSettings: swiftSettings
     ),
 

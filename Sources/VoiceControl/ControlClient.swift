@@ -162,7 +162,12 @@ public final class ControlClient {
         if failure != 0 { throw .broken("cannot send to \(socketPath): \(String(cString: strerror(failure)))") }
     }
 
-    /// Reads the next raw line (without its newline), waiting until `deadline`.
+    /// Closes the sending side (the daemon sees end of input but can still answer).
+    public func finishSending() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
+    /// Reads the next raw line (without its newline), waiting at most `timeout`; nil when the time is up.
     public func readRawLine(timeout: Duration) throws(ControlClientError) -> Data? {
         try readLine(deadline: ContinuousClock.now + timeout, waitingFor: nil)
     }

@@ -45,8 +45,6 @@ public struct ConversationSettings: Sendable, Codable, Equatable {
 
 /// Where the daemon keeps things and how it logs. The `daemon:` section of the config file.
 public struct DaemonSettings: Sendable, Codable, Equatable {
-    /// Voice, volume and mute set from the control socket persist here.
-    public var stateFile: String = "/var/lib/voiced/state.json"
     /// trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
     /// A file holding the xAI API key (used when neither XAI_API_KEY nor the systemd credential is set).
@@ -55,7 +53,6 @@ public struct DaemonSettings: Sendable, Codable, Equatable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case stateFile = "state_file"
         case logLevel = "log_level"
         case apiKeyFile = "api_key_file"
     }
@@ -63,7 +60,6 @@ public struct DaemonSettings: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = DaemonSettings()
-        stateFile = try container.decodeIfPresent(String.self, forKey: .stateFile) ?? defaults.stateFile
         logLevel = try container.decodeIfPresent(String.self, forKey: .logLevel) ?? defaults.logLevel
         apiKeyFile = try container.decodeIfPresent(String.self, forKey: .apiKeyFile) ?? defaults.apiKeyFile
     }
