@@ -140,11 +140,14 @@ var targets: [Target] = [
     ),
 
     // Benchmarks print figures (BENCHMARKS.md); never timed assertions in tests.
+    // CVoicedBenchAllocations interposes malloc to count allocations on the audio threads: bench only.
+    .target(name: "CVoicedBenchAllocations"),
     .executableTarget(
         name: "voiced-bench",
         dependencies: [
             "VoiceDSP", "VoiceCore", "VoiceProtocol", "VoiceALSA", "VoiceRealtime", "VoiceSimulator",
-            "VoiceControl", "VoiceControlServer", "VoiceListening", argumentParser, logging,
+            "VoiceControl", "VoiceControlServer", "VoiceListening", "CVoicedBenchAllocations",
+            argumentParser, logging,
         ],
         swiftSettings: swiftSettings
     ),

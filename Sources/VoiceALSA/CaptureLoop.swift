@@ -69,7 +69,10 @@ final class CaptureLoop {
                 if link.handle(error: Int32(result), during: .readi) == .recovered { pacer.restart() }
                 continue
             }
-            if result > 0 { deliver(frames: result, parameters: parameters) }
+            if result > 0 {
+                deliver(frames: result, parameters: parameters)
+                shared.capture.frames.add(result, ordering: .relaxed)
+            }
             shared.capture.transfers.add(1, ordering: .relaxed)
             keepTime(frames: max(result, parameters.periodFrames / 4))
         }

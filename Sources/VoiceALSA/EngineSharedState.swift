@@ -29,6 +29,8 @@ final class DirectionState: Sendable {
     let rate = Atomic<Int>(0)
     /// Transfers completed (periods read or written), for tests and benchmarks.
     let transfers = Atomic<Int>(0)
+    /// Device frames transferred since start.
+    let frames = Atomic<Int>(0)
     let lastErrorCall = Atomic<Int>(0)
     let lastErrorCode = Atomic<Int32>(0)
 

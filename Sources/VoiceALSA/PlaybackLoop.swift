@@ -248,6 +248,7 @@ final class PlaybackLoop {
             }
             offset += result
         }
+        shared.playback.frames.add(deviceFrames, ordering: .relaxed)
         return true
     }
 

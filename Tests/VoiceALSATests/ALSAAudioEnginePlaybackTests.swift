@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 import VoiceCore
 import Foundation
+import Glibc
 import VoiceDSP
 import VoiceTestSupport
 
@@ -196,5 +197,34 @@ import VoiceTestSupport
         #expect(!engine.isPlaybackIdle)
         #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
         #expect(!engine.counters().playback.isPaced)
+    }
+
+    @Test func realtimePriorityIsAskedForAndPlaybackWorksEitherWay() async throws {
+        let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
+        defer { card.remove() }
+        var settings = cardSettings(card, pace: .on)
+        settings.realtimePriority = 10
+        let engine = ALSAAudioEngine(settings: settings)
+        try engine.start()
+        defer { engine.stop() }
+        // Granted for root or with LimitRTPRIO; refused otherwise. Either way the engine plays.
+        let probe = Self.canUseFIFO()
+        #expect(engine.hasRealtimeThreads == probe)
+        let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
+        tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
+        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+    }
+
+    /// Whether this process may give a thread SCHED_FIFO priority 10 (tried on a throwaway thread).
+    private static func canUseFIFO() -> Bool {
+        var thread = pthread_t()
+        guard pthread_create(&thread, nil, { _ in
+            var parameters = sched_param(sched_priority: 10)
+            let granted = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
+            return UnsafeMutableRawPointer(bitPattern: granted ? 1 : 2)
+        }, nil) == 0 else { return false }
+        var result: UnsafeMutableRawPointer?
+        pthread_join(thread, &result)
+        return result == UnsafeMutableRawPointer(bitPattern: 1)
     }
 }

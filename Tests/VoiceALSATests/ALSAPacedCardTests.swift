@@ -39,4 +39,23 @@ struct ALSAPacedCardTests {
         let played = try #require(Signals.activeRange(output, threshold: 100))
         #expect(abs(played.count - 2 * reply.count) <= 8)
     }
+
+    @Test func flushDropsWhatTheDeviceStillHolds() async throws {
+        let card = try ALSATestCard.make(inputSamples: [], rate: 48_000, channels: 2, format: .s16LE, slave: .pulse)
+        defer { card.remove() }
+        let engine = ALSAAudioEngine(settings: cardSettings(card, pace: .auto))
+        try engine.start()
+        defer { engine.stop() }
+        let reply = Signals.tone(frequency: 440, rate: 24_000, seconds: 10)
+        reply.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
+        #expect(await waitUntil(timeout: 20) { engine.playedFrames >= 12_000 })
+        #expect(engine.outputDelayFrames > 0)
+        engine.flushPlayback()
+        let playedByRequest = engine.playedFrames
+        #expect(await waitUntil(timeout: 5) { engine.isPlaybackIdle })
+        // What the device held was dropped, not played. The thread may be blocked in writei for up
+        // to a period when the request comes, and PulseAudio moves its pointer in coarse steps.
+        #expect(engine.playedFrames <= playedByRequest + 2 * 480)
+        #expect(engine.playedFrames < reply.count)
+    }
 }
