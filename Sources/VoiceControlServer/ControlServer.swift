@@ -81,6 +81,11 @@ public final class ControlServer: Service, Sendable {
         do {
             serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 128)
+                .serverChannelInitializer { [logger] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(AcceptErrorFilter(logger: logger))
+                    }
+                }
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(unixDomainSocketPath: path) { channel in
                     PeerCredentials.read(from: channel)
