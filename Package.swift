@@ -80,6 +80,11 @@ var targets: [Target] = [
         dependencies: [
             "VoiceProtocol", "VoiceCore", "VoiceDSP", logging, lifecycle,
             .product(name: "WSClient", package: "swift-websocket"),
+            // WSCore's WebSocketHandler (SPI) under a channel of our own that keeps the HTTP status and body
+            // of a refused upgrade (401 vs 503), which WSClient reduces to "upgrade failed".
+            .product(name: "WSCore", package: "swift-websocket"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ] + nio,
@@ -107,12 +112,13 @@ var targets: [Target] = [
         dependencies: [
             "VoiceCore", "VoiceDSP", "VoiceConfig", "VoiceProtocol", "VoiceALSA", "VoiceGPIO", "VoiceSystemd",
             "VoiceRealtime", "VoiceControl", "VoiceControlServer", "VoiceListening", logging, lifecycle,
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl"],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl", logging],
         swiftSettings: swiftSettings
     ),
 
@@ -144,7 +150,12 @@ var targets: [Target] = [
     ),
 
     // MARK: - Tests
-    .testTarget(name: "VoiceDSPTests", dependencies: ["VoiceDSP", "VoiceTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceDSPTests",
+        dependencies: ["VoiceDSP", "VoiceTestSupport"],
+        resources: [.copy("Fixtures")],  // reference data from Fixtures/generate_fixtures.py
+        swiftSettings: swiftSettings
+    ),
     .testTarget(name: "VoiceCoreTests", dependencies: ["VoiceCore", "VoiceTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceProtocolTests", dependencies: ["VoiceProtocol"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceConfigTests", dependencies: ["VoiceConfig"], swiftSettings: swiftSettings),
@@ -163,7 +174,11 @@ var targets: [Target] = [
         dependencies: ["VoiceGPIO", "VoiceCore", "VoiceTestSupport"],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "VoiceSystemdTests", dependencies: ["VoiceSystemd"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceSystemdTests",
+        dependencies: ["VoiceSystemd", "VoiceTestSupport"],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "VoiceRealtimeTests",
         dependencies: ["VoiceRealtime", "VoiceSimulator", "VoiceProtocol", "VoiceTestSupport"],

@@ -1,7 +1,0 @@
-import Testing
-
-@testable import VoiceProtocol
-
-@Suite struct VoiceProtocolSmokeTests {
-    @Test func moduleLinks() { #expect(Bool(true)) }
-}
