@@ -217,7 +217,10 @@ public final class ControlClient {
 
     /// The next line; nil only when `waitingFor` is nil and the deadline passed (with `waitingFor`, a
     /// passed deadline throws `.timedOut`).
-    private func readLine(deadline: ContinuousClock.Instant?, waitingFor what: String?) throws(ControlClientError) -> Data? {
+    private func readLine(
+        deadline: ContinuousClock.Instant?,
+        waitingFor what: String?
+    ) throws(ControlClientError) -> Data? {
         while true {
             if let newline = buffer[max(bufferStart, scanned)...].firstIndex(of: 0x0A) {
                 let line = Data(buffer[bufferStart..<newline])

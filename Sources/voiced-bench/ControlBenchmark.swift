@@ -68,7 +68,8 @@ struct ControlBenchmark: AsyncParsableCommand {
         let sorted = latencies.sorted()
         let total = latencies.reduce(0, +)
         print("status round trip, 1 client, \(roundTrips) requests:")
-        print("  p50 \(Self.format(Self.percentile(sorted, 0.5))) us, p90 \(Self.format(Self.percentile(sorted, 0.9))) us, "
+        print("  p50 \(Self.format(Self.percentile(sorted, 0.5))) us, "
+            + "p90 \(Self.format(Self.percentile(sorted, 0.9))) us, "
             + "p99 \(Self.format(Self.percentile(sorted, 0.99))) us, max \(Self.format(sorted.last ?? 0)) us")
         print("  \(Self.format(Double(roundTrips) / (total / 1e6))) requests/s (sequential)")
 
