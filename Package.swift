@@ -189,7 +189,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceControlTests",
-        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl"],
+        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl", logging, lifecycle],
         swiftSettings: swiftSettings
     ),
     .testTarget(

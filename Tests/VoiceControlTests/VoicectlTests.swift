@@ -189,4 +189,16 @@ func runVoicectl(_ arguments: [String], environment: [String: String] = [:]) asy
             #expect(run.out.contains("volume"))
         }
     }
+
+    /// What `generate-manual` (make man) reads.
+    @Test func helpDumpForTheManPageIsJSON() async throws {
+        let run = try await runVoicectl(["--experimental-dump-help"])
+        #expect(run.exitCode == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as? [String: Any]
+        let command = object?["command"] as? [String: Any]
+        #expect(command?["commandName"] as? String == "voicectl")
+        let names = (command?["subcommands"] as? [[String: Any]])?.compactMap { $0["commandName"] as? String } ?? []
+        #expect(Set(names).isSuperset(of: ["status", "voice", "mute", "unmute", "volume", "press", "release", "cancel",
+                                            "say", "events", "devices", "reconnect", "reload", "version", "doctor"]))
+    }
 }
