@@ -26,7 +26,7 @@ cleanup() {
     [ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null || true
     wait 2>/dev/null || true
 }
-trap cleanup EXIT
+trap cleanup EXIT INT TERM
 
 # 2. The simulator on a free loopback port.
 log "starting the realtime simulator"
