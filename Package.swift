@@ -80,6 +80,11 @@ var targets: [Target] = [
         dependencies: [
             "VoiceProtocol", "VoiceCore", "VoiceDSP", logging, lifecycle,
             .product(name: "WSClient", package: "swift-websocket"),
+            // WSCore's WebSocketHandler (SPI) under a channel of our own that keeps the HTTP status and body
+            // of a refused upgrade (401 vs 503), which WSClient reduces to "upgrade failed".
+            .product(name: "WSCore", package: "swift-websocket"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOWebSocket", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
         ] + nio,
@@ -107,12 +112,13 @@ var targets: [Target] = [
         dependencies: [
             "VoiceCore", "VoiceDSP", "VoiceConfig", "VoiceProtocol", "VoiceALSA", "VoiceGPIO", "VoiceSystemd",
             "VoiceRealtime", "VoiceControl", "VoiceControlServer", "VoiceListening", logging, lifecycle,
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP"],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl", logging],
         swiftSettings: swiftSettings
     ),
 
@@ -134,17 +140,25 @@ var targets: [Target] = [
     ),
 
     // Benchmarks print figures (BENCHMARKS.md); never timed assertions in tests.
+    // CVoicedBenchAllocations interposes malloc to count allocations on the audio threads: bench only.
+    .target(name: "CVoicedBenchAllocations"),
     .executableTarget(
         name: "voiced-bench",
         dependencies: [
             "VoiceDSP", "VoiceCore", "VoiceProtocol", "VoiceALSA", "VoiceRealtime", "VoiceSimulator",
-            "VoiceControl", "VoiceControlServer", "VoiceListening", argumentParser, logging,
+            "VoiceControl", "VoiceControlServer", "VoiceListening", "CVoicedBenchAllocations",
+            argumentParser, logging,
         ],
         swiftSettings: swiftSettings
     ),
 
     // MARK: - Tests
-    .testTarget(name: "VoiceDSPTests", dependencies: ["VoiceDSP", "VoiceTestSupport"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceDSPTests",
+        dependencies: ["VoiceDSP", "VoiceTestSupport"],
+        resources: [.copy("Fixtures")],  // reference data from Fixtures/generate_fixtures.py
+        swiftSettings: swiftSettings
+    ),
     .testTarget(name: "VoiceCoreTests", dependencies: ["VoiceCore", "VoiceTestSupport"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceProtocolTests", dependencies: ["VoiceProtocol"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceConfigTests", dependencies: ["VoiceConfig"], swiftSettings: swiftSettings),
@@ -163,7 +177,11 @@ var targets: [Target] = [
         dependencies: ["VoiceGPIO", "VoiceCore", "VoiceTestSupport"],
         swiftSettings: swiftSettings
     ),
-    .testTarget(name: "VoiceSystemdTests", dependencies: ["VoiceSystemd"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceSystemdTests",
+        dependencies: ["VoiceSystemd", "VoiceTestSupport"],
+        swiftSettings: swiftSettings
+    ),
     .testTarget(
         name: "VoiceRealtimeTests",
         dependencies: ["VoiceRealtime", "VoiceSimulator", "VoiceProtocol", "VoiceTestSupport"],
@@ -171,7 +189,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceControlTests",
-        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport"],
+        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl", logging, lifecycle],
         swiftSettings: swiftSettings
     ),
     .testTarget(

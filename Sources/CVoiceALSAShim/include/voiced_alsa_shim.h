@@ -6,4 +6,8 @@
 /// (Swift cannot implement the C-variadic snd_lib_error_handler_t).
 void voiced_alsa_silence_errors(void);
 
+/// Names the calling thread for top -H / ps -L (at most 15 bytes are kept). pthread_setname_np
+/// needs _GNU_SOURCE, which Swift's Glibc module does not define.
+int voiced_set_current_thread_name(const char *name);
+
 #endif

@@ -1,0 +1,63 @@
+import Synchronization
+
+/// The libasound calls whose failures the engine reports (an index the threads can store
+/// atomically; the text is built later, off the real-time threads).
+enum ALSACall: Int, Sendable {
+    case none = 0
+    case open, readi, writei, recover, prepare, drop
+
+    var name: String {
+        switch self {
+        case .none: return ""
+        case .open: return "snd_pcm_open"
+        case .readi: return "snd_pcm_readi"
+        case .writei: return "snd_pcm_writei"
+        case .recover: return "snd_pcm_recover"
+        case .prepare: return "snd_pcm_prepare"
+        case .drop: return "snd_pcm_drop"
+        }
+    }
+}
+
+/// Per-direction counters and flags, written by that direction's thread, read by anyone.
+final class DirectionState: Sendable {
+    let xruns = Atomic<Int>(0)
+    let suspends = Atomic<Int>(0)
+    let reopens = Atomic<Int>(0)
+    let lost = Atomic<Bool>(false)
+    let pacing = Atomic<Bool>(false)
+    let rate = Atomic<Int>(0)
+    /// Transfers completed (periods read or written), for tests and benchmarks.
+    let transfers = Atomic<Int>(0)
+    /// Device frames transferred since start.
+    let frames = Atomic<Int>(0)
+    let lastErrorCall = Atomic<Int>(0)
+    let lastErrorCode = Atomic<Int32>(0)
+
+    func recordError(_ call: ALSACall, code: Int32) {
+        lastErrorCall.store(call.rawValue, ordering: .relaxed)
+        lastErrorCode.store(code, ordering: .relaxed)
+    }
+}
+
+/// Everything the engine's threads and its async callers share: atomics only, so neither side
+/// locks, allocates or waits.
+final class EngineSharedState: Sendable {
+    let stopRequested = Atomic<Bool>(false)
+    let flushGeneration = Atomic<Int>(0)
+    /// Speaker volume 0…100 (VoiceDSP's `SoftwareVolume` scale; 0 is silence).
+    let volumePercent = Atomic<Int>(100)
+    let playedFrames = Atomic<Int>(0)
+    let outputDelayFrames = Atomic<Int>(0)
+    /// Reply frames written to the device and not yet heard.
+    let replyFramesInDevice = Atomic<Int>(0)
+    /// True from the moment the playback thread takes frames out of the ring until it has
+    /// published them as written, so `isPlaybackIdle` never sees them in neither place.
+    let playbackBusy = Atomic<Bool>(false)
+    /// Reply streams that ran dry and then continued (see `PlaybackLoop`).
+    let playbackUnderruns = Atomic<Int>(0)
+    let capture = DirectionState()
+    let playback = DirectionState()
+
+    func direction(_ stream: PCMStream) -> DirectionState { stream == .capture ? capture : playback }
+}

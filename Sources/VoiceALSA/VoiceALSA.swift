@@ -1,1 +1,0 @@
-// VoiceALSA: see docs/architecture.md for what belongs here.

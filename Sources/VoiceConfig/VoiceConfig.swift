@@ -1,1 +1,0 @@
-// VoiceConfig: see docs/architecture.md for what belongs here.

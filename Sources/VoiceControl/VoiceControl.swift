@@ -1,1 +1,0 @@
-// VoiceControl: see docs/architecture.md for what belongs here.

@@ -1,0 +1,86 @@
+import Foundation
+import NIOCore
+import Synchronization
+import VoiceControl
+
+/// Delivers each daemon event to every subscribed connection without ever waiting on one.
+///
+/// Each subscriber has a bounded queue (an `AsyncStream` buffering the oldest `queueLimit` lines) that
+/// its connection's writer drains. An event that does not fit means the subscriber has stopped
+/// reading: its subscription is ended, and the writer sends a `subscriber_dropped` notice once the
+/// client reads again. Events are encoded once, whatever the number of subscribers.
+final class ControlEventFanOut: Sendable {
+    private struct Subscriber {
+        var kinds: Set<ControlEventKind>
+        var continuation: AsyncStream<ByteBuffer>.Continuation
+    }
+
+    private struct State {
+        var subscribers: [Int: Subscriber] = [:]
+        var dropped: Set<Int> = []
+    }
+
+    private let state = Mutex(State())
+    private let queueLimit: Int
+
+    init(queueLimit: Int) {
+        self.queueLimit = max(1, queueLimit)
+    }
+
+    var subscriberCount: Int { state.withLock { $0.subscribers.count } }
+
+    /// Subscribes connection `id` to `kinds` (every kind when empty). Returns the stream of encoded
+    /// event lines when this starts a subscription; nil when it only changed the kinds of one running.
+    func subscribe(connection id: Int, kinds: Set<ControlEventKind>) -> AsyncStream<ByteBuffer>? {
+        let wanted = kinds.isEmpty ? Set(ControlEventKind.allCases) : kinds
+        return state.withLock { state in
+            if state.subscribers[id] != nil {
+                state.subscribers[id]!.kinds = wanted
+                return nil
+            }
+            state.dropped.remove(id)
+            let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(
+                bufferingPolicy: .bufferingOldest(queueLimit)
+            )
+            state.subscribers[id] = Subscriber(kinds: wanted, continuation: continuation)
+            return stream
+        }
+    }
+
+    /// Ends connection `id`'s subscription, if any (its stream finishes after the queued lines).
+    func unsubscribe(connection id: Int) {
+        let continuation = state.withLock { $0.subscribers.removeValue(forKey: id)?.continuation }
+        continuation?.finish()
+    }
+
+    /// True (once) when connection `id`'s subscription was ended because it fell behind.
+    func takeDropped(connection id: Int) -> Bool {
+        state.withLock { $0.dropped.remove(id) != nil }
+    }
+
+    /// Sends `event` to every subscriber that wants it; never blocks.
+    func publish(_ event: ControlEvent) {
+        let line = ByteBuffer(bytes: ControlWire.eventLine(event))
+        var overflowed: [AsyncStream<ByteBuffer>.Continuation] = []
+        state.withLock { state in
+            for (id, subscriber) in state.subscribers {
+                if let kind = event.kind, !subscriber.kinds.contains(kind) { continue }
+                if case .dropped = subscriber.continuation.yield(line) {
+                    state.subscribers.removeValue(forKey: id)
+                    state.dropped.insert(id)
+                    overflowed.append(subscriber.continuation)
+                }
+            }
+        }
+        for continuation in overflowed { continuation.finish() }
+    }
+
+    /// Ends every subscription (shutdown).
+    func finishAll() {
+        let continuations = state.withLock { state in
+            defer { state.subscribers.removeAll() }
+            return state.subscribers.values.map(\.continuation)
+        }
+        for continuation in continuations { continuation.finish() }
+    }
+}

@@ -1,0 +1,274 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+import VoiceControl
+import VoiceCore
+
+/// The control socket: newline-delimited JSON on a Unix stream socket (docs/control-protocol.md).
+///
+/// A `Service`: `run()` binds the socket, serves until graceful shutdown, then closes every connection
+/// and removes the socket file. Each connection is checked against the allowed users and groups
+/// (SO_PEERCRED), gets a hello line, and then has its requests answered in order by the
+/// `ControlCommandHandler`. Limits protect the daemon: line length, client count, and a bounded event
+/// queue per subscriber, so a slow or stalled client never holds up the daemon or other clients.
+public final class ControlServer: Service, Sendable {
+    public struct Configuration: Sendable {
+        public var settings: ControlSettings
+        /// Shown in the hello line.
+        public var daemonVersion: String
+        /// Root and the daemon's own user are always allowed; tests turn this off to check refusals.
+        public var allowRootAndDaemonUser: Bool
+        /// Called once the socket is bound and its permissions set (for READY=1).
+        public var onListening: (@Sendable (_ path: String) -> Void)?
+
+        public init(
+            settings: ControlSettings,
+            daemonVersion: String,
+            allowRootAndDaemonUser: Bool = true,
+            onListening: (@Sendable (_ path: String) -> Void)? = nil
+        ) {
+            self.settings = settings
+            self.daemonVersion = daemonVersion
+            self.allowRootAndDaemonUser = allowRootAndDaemonUser
+            self.onListening = onListening
+        }
+    }
+
+    private let configuration: Configuration
+    private let handler: any ControlCommandHandler
+    private let logger: Logger
+    private let fanOut: ControlEventFanOut
+    private let connectionCounter = Atomic<Int>(0)
+    private let activeConnections = Atomic<Int>(0)
+
+    public init(
+        configuration: Configuration,
+        handler: any ControlCommandHandler,
+        logger: Logger = Logger(label: "voiced.control")
+    ) {
+        self.configuration = configuration
+        self.handler = handler
+        self.logger = logger
+        self.fanOut = ControlEventFanOut(queueLimit: configuration.settings.subscriberQueueLimit)
+    }
+
+    /// Connections currently open (including ones being refused).
+    public var connectionCount: Int { activeConnections.load(ordering: .relaxed) }
+
+    public func run() async throws {
+        let settings = configuration.settings
+        let problems = settings.validationProblems()
+        guard problems.isEmpty else { throw ControlServerError(problems.joined(separator: "; ")) }
+        let path = settings.socketPath
+        let (policy, policyWarnings) = ControlAccessPolicy.resolve(
+            settings,
+            daemonUserID: getuid(),
+            allowRootAndDaemonUser: configuration.allowRootAndDaemonUser
+        )
+        for warning in policyWarnings { logger.warning("\(warning)") }
+
+        try ControlSocketFile.prepare(path: path)
+        let maximumLineBytes = settings.maximumLineBytes
+        let serverChannel: NIOAsyncChannel<AcceptedConnection, Never>
+        do {
+            serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 128)
+                .serverChannelInitializer { [logger] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(AcceptErrorFilter(logger: logger))
+                    }
+                }
+                .childChannelOption(.allowRemoteHalfClosure, value: true)
+                .bind(unixDomainSocketPath: path) { channel in
+                    PeerCredentials.read(from: channel)
+                        .map { Optional($0) }
+                        .recover { _ in nil }
+                        .flatMapThrowing { credentials in
+                            try channel.pipeline.syncOperations.addHandler(
+                                ByteToMessageHandler(ControlLineFrameDecoder(maximumLineBytes: maximumLineBytes))
+                            )
+                            let connection = try NIOAsyncChannel<ControlInboundFrame, ByteBuffer>(
+                                wrappingChannelSynchronously: channel
+                            )
+                            return AcceptedConnection(channel: connection, credentials: credentials)
+                        }
+                }
+        } catch {
+            throw ControlServerError("cannot listen on the control socket \(path): \(error)")
+        }
+        defer { ControlSocketFile.remove(path: path) }
+
+        for warning in ControlSocketFile.applyPermissions(
+            path: path, mode: settings.socketPermissions ?? 0o660, groupName: settings.socketGroup
+        ) {
+            logger.warning("\(warning)")
+        }
+        logger.info("control socket listening", metadata: ["control.path": "\(path)"])
+        configuration.onListening?(path)
+
+        let events = handler.events()
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask {
+                    for await event in events { self.fanOut.publish(event) }
+                }
+                try await serverChannel.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        let id = connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue
+                        let open = activeConnections.wrappingAdd(1, ordering: .relaxed).newValue
+                        group.addTask {
+                            defer { self.activeConnections.wrappingSubtract(1, ordering: .relaxed) }
+                            await self.serve(connection, id: id, openConnections: open, policy: policy)
+                        }
+                    }
+                }
+                // The listening socket is closed (graceful shutdown): end the event pump and the
+                // connections still open.
+                fanOut.finishAll()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            serverChannel.channel.close(promise: nil)
+        }
+        logger.info("control socket closed", metadata: ["control.path": "\(path)"])
+    }
+
+    // MARK: - One connection
+
+    private func serve(
+        _ connection: AcceptedConnection,
+        id: Int,
+        openConnections: Int,
+        policy: ControlAccessPolicy
+    ) async {
+        var metadata: Logger.Metadata = ["control.connection": "\(id)"]
+        if let credentials = connection.credentials {
+            metadata["control.peer.uid"] = "\(credentials.uid)"
+            metadata["control.peer.pid"] = "\(credentials.pid)"
+        }
+        let refusal = refusalReason(connection.credentials, openConnections: openConnections, policy: policy)
+        do {
+            try await connection.channel.executeThenClose { inbound, outbound in
+                if let refusal {
+                    logger.warning("control connection refused: \(refusal.message)", metadata: metadata)
+                    let line = ControlWire.responseLine(id: nil, reply: .failure(refusal))
+                    try await outbound.write(ByteBuffer(bytes: line))
+                    return
+                }
+                logger.debug("control connection opened", metadata: metadata)
+                let hello = ControlHello(daemonVersion: configuration.daemonVersion)
+                try await outbound.write(ByteBuffer(bytes: ControlWire.helloLine(hello)))
+                try await withThrowingDiscardingTaskGroup { group in
+                    defer {
+                        fanOut.unsubscribe(connection: id)
+                        group.cancelAll()
+                    }
+                    for try await frame in inbound {
+                        switch frame {
+                        case .oversized:
+                            let error = ControlError(.tooLarge, "request line longer than "
+                                + "\(configuration.settings.maximumLineBytes) bytes; the connection is closed")
+                            logger.warning("control connection closed: \(error.message)", metadata: metadata)
+                            let line = ControlWire.responseLine(id: nil, reply: .failure(error))
+                            try await outbound.write(ByteBuffer(bytes: line))
+                            return
+                        case .line(let line):
+                            let response = await answer(line, connection: id, outbound: outbound, group: &group)
+                            try await outbound.write(ByteBuffer(bytes: response))
+                        }
+                    }
+                }
+            }
+        } catch {
+            // A client that disconnects mid-write is normal; nothing to tell anyone beyond debug.
+            logger.debug("control connection ended: \(error)", metadata: metadata)
+        }
+    }
+
+    private func refusalReason(
+        _ credentials: PeerCredentials?,
+        openConnections: Int,
+        policy: ControlAccessPolicy
+    ) -> ControlError? {
+        guard let credentials else {
+            return ControlError(.notPermitted, "voiced could not read the caller's credentials (SO_PEERCRED)")
+        }
+        if !policy.permits(uid: credentials.uid, groups: credentials.groups()) {
+            let who = UserDatabase.userName(ofUserID: credentials.uid) ?? "uid \(credentials.uid)"
+            let groups = configuration.settings.allowedGroups.joined(separator: ", ")
+            return ControlError(.notPermitted, "user \(who) may not use the voiced control socket; add the user to "
+                + "group \(groups.isEmpty ? "voiced" : groups) (and log in again) or to control.allowed_users")
+        }
+        let maximum = configuration.settings.maximumClients
+        if openConnections > maximum {
+            return ControlError(.busy, "voiced already has \(maximum) control clients connected; try again later")
+        }
+        return nil
+    }
+
+    /// Decodes and carries out one request line; returns the response line.
+    private func answer(
+        _ line: ByteBuffer,
+        connection id: Int,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
+        group: inout ThrowingDiscardingTaskGroup<any Error>
+    ) async -> Data {
+        let request: ControlRequest
+        switch ControlRequestDecoder.decode(line: line.readableBytesView) {
+        case .failure(let failure):
+            return ControlWire.responseLine(id: failure.id, reply: .failure(failure.error))
+        case .success(let decoded):
+            request = decoded
+        }
+        let reply: ControlReply
+        switch request.command {
+        case .subscribe(let kinds):
+            if let stream = fanOut.subscribe(connection: id, kinds: kinds) {
+                group.addTask { try await self.writeEvents(stream, connection: id, outbound: outbound) }
+            }
+            let subscribed = kinds.isEmpty ? Set(ControlEventKind.allCases) : kinds
+            reply = .success(.subscription(SubscriptionInfo(events: subscribed)))
+        case .unsubscribe:
+            fanOut.unsubscribe(connection: id)
+            reply = .success(.subscription(SubscriptionInfo(events: [])))
+        default:
+            reply = await handler.handle(request.command)
+        }
+        return ControlWire.responseLine(id: request.id, reply: reply)
+    }
+
+    /// Drains one subscriber's queue into its socket; when the queue overflowed, says so at the end.
+    private func writeEvents(
+        _ stream: AsyncStream<ByteBuffer>,
+        connection id: Int,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        for await line in stream {
+            try await outbound.write(line)
+        }
+        if fanOut.takeDropped(connection: id) {
+            logger.warning("control subscriber dropped: it stopped reading events",
+                           metadata: ["control.connection": "\(id)"])
+            let notice = ControlEvent.notice(
+                code: ControlEvent.subscriberDroppedCode,
+                message: "events were not read fast enough (more than \(configuration.settings.subscriberQueueLimit) "
+                    + "queued); the subscription has ended; subscribe again to resume"
+            )
+            try await outbound.write(ByteBuffer(bytes: ControlWire.eventLine(notice)))
+        }
+    }
+}
+
+/// An accepted connection and who is on the other end.
+struct AcceptedConnection: Sendable {
+    var channel: NIOAsyncChannel<ControlInboundFrame, ByteBuffer>
+    var credentials: PeerCredentials?
+}

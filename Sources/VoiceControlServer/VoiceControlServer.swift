@@ -1,1 +1,0 @@
-// VoiceControlServer: see docs/architecture.md for what belongs here.

@@ -1,0 +1,139 @@
+import VoiceDSP
+
+/// The local VAD and echo gate. The `listening:` section of the config file.
+///
+/// Every key is optional; the defaults are the values measured in docs/listening.md. Levels are dB
+/// above the adaptive noise floor unless the name says dBFS.
+public struct ListeningSettings: Sendable, Codable, Equatable {
+    // MARK: Turn
+    /// A turn's speech has ended after this much silence.
+    public var endOfTurnSilenceMs: Int = 700
+
+    // MARK: Energy VAD
+    /// Score (dB above the noise floor) a frame needs to count toward a speech onset.
+    public var onsetThresholdDB: Double = 8
+    /// Score below which a frame counts toward the end of speech (lower than onset: hysteresis).
+    public var offsetThresholdDB: Double = 3
+    /// Consecutive frames (10 ms) above the onset threshold before speech is declared.
+    public var onsetFrames: Int = 2
+    /// Speech is held this long after the score drops below the offset threshold.
+    public var hangoverMs: Int = 150
+    /// The noise floor is the minimum of the smoothed energy over this window, so it follows a
+    /// rise in the noise within this time.
+    public var noiseFloorWindowMs: Int = 1600
+    /// Per-frame smoothing of the energy the floor's minimum is taken over (0: none).
+    public var noiseFloorSmoothing: Double = 0.6
+    /// Added to the tracked minimum (noise's mean sits above its minimum), dB.
+    public var noiseFloorBiasDB: Double = 1.5
+    /// The noise floor never goes below this, dBFS.
+    public var minimumNoiseFloorDBFS: Double = -75
+    /// Nothing quieter than this is speech, dBFS.
+    public var minimumSpeechLevelDBFS: Double = -65
+    /// After start-up the floor settles this long before speech can be declared.
+    public var warmUpMs: Int = 100
+
+    // MARK: Echo gate
+    /// Reference-to-mic delay not already compensated by the audio engine's output delay.
+    public var echoDelayMs: Int = 0
+    /// The echo estimate holds the loudest reference frame over this window.
+    public var echoWindowMs: Int = 60
+    /// Room decay of the echo estimate after the reference drops, dB per second.
+    public var echoDecayDBPerSecond: Double = 60
+    /// Echo level relative to the reference before anything is learned, dB.
+    public var initialCouplingDB: Double = -10
+    /// Near-end speech must exceed the echo estimate by this much to barge in, dB.
+    public var bargeInMarginDB: Double = 5
+    /// ...for at least this long.
+    public var bargeInMinimumMs: Int = 20
+    /// A reference louder than this means the device is speaking, dBFS.
+    public var referenceActiveDBFS: Double = -60
+    /// After playback goes quiet, the echo counts as active this long (mic held back).
+    public var echoTailMs: Int = 300
+    /// Quantile of (mic - reference) the coupling estimate tracks while only the device speaks.
+    public var couplingQuantile: Double = 0.9
+    /// Coupling adaptation step per frame, dB.
+    public var couplingStepDB: Double = 1
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case endOfTurnSilenceMs = "end_of_turn_silence_ms"
+        case onsetThresholdDB = "onset_threshold_db"
+        case offsetThresholdDB = "offset_threshold_db"
+        case onsetFrames = "onset_frames"
+        case hangoverMs = "hangover_ms"
+        case noiseFloorWindowMs = "noise_floor_window_ms"
+        case noiseFloorSmoothing = "noise_floor_smoothing"
+        case noiseFloorBiasDB = "noise_floor_bias_db"
+        case minimumNoiseFloorDBFS = "minimum_noise_floor_dbfs"
+        case minimumSpeechLevelDBFS = "minimum_speech_level_dbfs"
+        case warmUpMs = "warm_up_ms"
+        case echoDelayMs = "echo_delay_ms"
+        case echoWindowMs = "echo_window_ms"
+        case echoDecayDBPerSecond = "echo_decay_db_per_second"
+        case initialCouplingDB = "initial_coupling_db"
+        case bargeInMarginDB = "barge_in_margin_db"
+        case bargeInMinimumMs = "barge_in_minimum_ms"
+        case referenceActiveDBFS = "reference_active_dbfs"
+        case echoTailMs = "echo_tail_ms"
+        case couplingQuantile = "coupling_quantile"
+        case couplingStepDB = "coupling_step_db"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        var settings = ListeningSettings()
+        func read<Value: Decodable>(_ key: CodingKeys, into value: inout Value) throws {
+            if let decoded = try container.decodeIfPresent(Value.self, forKey: key) { value = decoded }
+        }
+        try read(.endOfTurnSilenceMs, into: &settings.endOfTurnSilenceMs)
+        try read(.onsetThresholdDB, into: &settings.onsetThresholdDB)
+        try read(.offsetThresholdDB, into: &settings.offsetThresholdDB)
+        try read(.onsetFrames, into: &settings.onsetFrames)
+        try read(.hangoverMs, into: &settings.hangoverMs)
+        try read(.noiseFloorWindowMs, into: &settings.noiseFloorWindowMs)
+        try read(.noiseFloorSmoothing, into: &settings.noiseFloorSmoothing)
+        try read(.noiseFloorBiasDB, into: &settings.noiseFloorBiasDB)
+        try read(.minimumNoiseFloorDBFS, into: &settings.minimumNoiseFloorDBFS)
+        try read(.minimumSpeechLevelDBFS, into: &settings.minimumSpeechLevelDBFS)
+        try read(.warmUpMs, into: &settings.warmUpMs)
+        try read(.echoDelayMs, into: &settings.echoDelayMs)
+        try read(.echoWindowMs, into: &settings.echoWindowMs)
+        try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
+        try read(.initialCouplingDB, into: &settings.initialCouplingDB)
+        try read(.bargeInMarginDB, into: &settings.bargeInMarginDB)
+        try read(.bargeInMinimumMs, into: &settings.bargeInMinimumMs)
+        try read(.referenceActiveDBFS, into: &settings.referenceActiveDBFS)
+        try read(.echoTailMs, into: &settings.echoTailMs)
+        try read(.couplingQuantile, into: &settings.couplingQuantile)
+        try read(.couplingStepDB, into: &settings.couplingStepDB)
+        self = settings
+    }
+
+    /// The detector's view of these settings.
+    public var detectorParameters: ListeningParameters {
+        var parameters = ListeningParameters()
+        parameters.endOfTurnSilenceMilliseconds = endOfTurnSilenceMs
+        parameters.vad.onsetThresholdDB = onsetThresholdDB
+        parameters.vad.offsetThresholdDB = offsetThresholdDB
+        parameters.vad.onsetFrames = onsetFrames
+        parameters.vad.hangoverMilliseconds = hangoverMs
+        parameters.vad.noiseFloorWindowMilliseconds = noiseFloorWindowMs
+        parameters.vad.noiseFloorSmoothing = noiseFloorSmoothing
+        parameters.vad.noiseFloorBiasDB = noiseFloorBiasDB
+        parameters.vad.minimumNoiseFloorDBFS = minimumNoiseFloorDBFS
+        parameters.vad.minimumSpeechLevelDBFS = minimumSpeechLevelDBFS
+        parameters.vad.warmUpMilliseconds = warmUpMs
+        parameters.echo.echoDelayMilliseconds = echoDelayMs
+        parameters.echo.echoWindowMilliseconds = echoWindowMs
+        parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond
+        parameters.echo.initialCouplingDB = initialCouplingDB
+        parameters.echo.bargeInMarginDB = bargeInMarginDB
+        parameters.echo.bargeInMinimumMilliseconds = bargeInMinimumMs
+        parameters.echo.referenceActiveDBFS = referenceActiveDBFS
+        parameters.echo.tailMilliseconds = echoTailMs
+        parameters.echo.couplingQuantile = couplingQuantile
+        parameters.echo.couplingStepDB = couplingStepDB
+        return parameters
+    }
+}

@@ -1,0 +1,94 @@
+import RealModule
+
+/// Echo-aware gate: estimates how loud our own playback is at the mic, so near-end speech is
+/// only declared when it exceeds that estimate by a margin.
+///
+/// The reference is what the device played, aligned sample-for-sample with capture (the caller
+/// compensates the device's output delay). Its frame energy is held over a short window (delay
+/// spread) and released at the room's decay rate; adding the learned coupling (echo level minus
+/// reference level, tracked as a high quantile while only the device speaks) gives the echo
+/// estimate. For `tailMilliseconds` after the reference goes quiet the echo still counts as active.
+public struct EchoGate: Sendable {
+    /// The gate's view of one frame.
+    public struct Frame: Sendable, Equatable {
+        /// Playback (or its tail) is audible: hold mic audio back in half-duplex.
+        public var echoActive: Bool
+        /// Estimated echo energy at the mic, dBFS (-120 when nothing plays).
+        public var echoEstimateDBFS: Double
+        /// Level near-end speech must exceed in this frame, dBFS; nil when the echo is negligible.
+        public var requiredLevelDBFS: Double?
+    }
+
+    public let sampleRate: Int
+    public var parameters: EchoGateParameters
+    /// Learned echo coupling, dB (echo energy at the mic relative to the reference energy).
+    public private(set) var couplingDB: Double
+
+    private var highPass: Biquad
+    private var lowPass: Biquad
+    private var history: [Double]
+    private var historyIndex = 0
+    private var heldDBFS = -120.0
+    private var framesSinceActive = 1_000_000
+    private var lastEnvelopeDBFS = -120.0
+
+    public init(sampleRate: Int, parameters: EchoGateParameters = EchoGateParameters()) {
+        self.sampleRate = sampleRate
+        self.parameters = parameters
+        self.couplingDB = parameters.initialCouplingDB
+        self.highPass = .highPass(cutoff: 150, sampleRate: sampleRate)
+        self.lowPass = .lowPass(cutoff: EnergyVAD.bandTopHertz, sampleRate: sampleRate)
+        let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
+        self.history = Array(repeating: -120, count: delayFrames + max(parameters.echoWindowMilliseconds / 10, 1))
+    }
+
+    /// Forgets the reference history; keeps the learned coupling (the room did not change).
+    public mutating func resetHistory() {
+        for index in history.indices { history[index] = -120 }
+        heldDBFS = -120
+        framesSinceActive = 1_000_000
+    }
+
+    /// Feeds one reference frame (nil or empty: nothing played) and returns the echo estimate for
+    /// the capture frame of the same time.
+    public mutating func estimate(reference: UnsafeBufferPointer<Int16>?) -> Frame {
+        var energy = -120.0
+        if let reference, !reference.isEmpty {
+            var sum = 0.0
+            for sample in reference {
+                let y = lowPass.process(highPass.process(Double(sample) / 32768))
+                sum += y * y
+            }
+            energy = EnergyVAD.decibels(sum / Double(reference.count))
+        }
+        history[historyIndex] = energy
+        historyIndex = (historyIndex + 1) % history.count
+        // The window of frames that can reach the mic now: all but the newest `delay` frames.
+        let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
+        var windowMax = -120.0
+        for back in delayFrames..<history.count {
+            let index = (historyIndex - 1 - back + 2 * history.count) % history.count
+            windowMax = max(windowMax, history[index])
+        }
+        heldDBFS = max(windowMax, heldDBFS - parameters.echoDecayDBPerSecond / 100)
+        lastEnvelopeDBFS = heldDBFS
+        if windowMax > parameters.referenceActiveDBFS {
+            framesSinceActive = 0
+        } else {
+            framesSinceActive = min(framesSinceActive + 1, 1_000_000)
+        }
+        let active = framesSinceActive * 10 <= parameters.tailMilliseconds
+        let estimate = heldDBFS > parameters.referenceActiveDBFS - 30 ? heldDBFS + couplingDB : -120
+        let required: Double? = active || estimate > -100 ? estimate + parameters.bargeInMarginDB : nil
+        return Frame(echoActive: active, echoEstimateDBFS: estimate, requiredLevelDBFS: required)
+    }
+
+    /// Learns the coupling from the mic energy of the frame just estimated, when only the device
+    /// spoke (no near-end speech detected) and the reference was clearly active.
+    public mutating func learn(micEnergyDBFS: Double, nearEndSpeech: Bool) {
+        guard !nearEndSpeech, lastEnvelopeDBFS > parameters.referenceActiveDBFS else { return }
+        let below = micEnergyDBFS - lastEnvelopeDBFS <= couplingDB ? 1.0 : 0.0
+        couplingDB += parameters.couplingStepDB * (parameters.couplingQuantile - below)
+        couplingDB = min(max(couplingDB, -60), 20)
+    }
+}

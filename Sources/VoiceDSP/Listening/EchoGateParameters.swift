@@ -1,0 +1,29 @@
+/// Tuning of `EchoGate`. Defaults are the values measured in docs/listening.md.
+public struct EchoGateParameters: Sendable, Equatable {
+    /// Delay from the reference to the mic that is not already compensated by the caller
+    /// (acoustic path and converter latency beyond `outputDelayFrames`), milliseconds.
+    public var echoDelayMilliseconds: Int = 0
+    /// The echo estimate holds the loudest reference frame of this window (covers delay jitter
+    /// and the direct-path spread), milliseconds.
+    public var echoWindowMilliseconds: Int = 60
+    /// Room decay: the echo estimate falls this many dB per second after the reference drops.
+    public var echoDecayDBPerSecond: Double = 60
+    /// Echo level relative to the reference before anything is learned, dB (a loud small speaker
+    /// next to the mic; the estimate adapts within a second of playback).
+    public var initialCouplingDB: Double = -10
+    /// Near-end speech must exceed the echo estimate by this much, dB.
+    public var bargeInMarginDB: Double = 5
+    /// ...for at least this long, milliseconds.
+    public var bargeInMinimumMilliseconds: Int = 20
+    /// A reference frame louder than this is "the device is speaking", dBFS.
+    public var referenceActiveDBFS: Double = -60
+    /// After the reference goes quiet, the echo stays "active" this long (output delay plus room
+    /// decay), milliseconds.
+    public var tailMilliseconds: Int = 300
+    /// Coupling adaptation: quantile tracked of (mic - reference) while only the device speaks.
+    public var couplingQuantile: Double = 0.9
+    /// Coupling adaptation step per frame, dB.
+    public var couplingStepDB: Double = 1
+
+    public init() {}
+}

@@ -1,0 +1,135 @@
+import RealModule
+
+/// A causal energy voice-activity detector over 10 ms frames at any sample rate.
+///
+/// The frame energy in the speech band (150 Hz…4 kHz: rumble, most hum and hiss removed) is compared with an adaptive
+/// noise floor; speech starts after `onsetFrames` frames above the onset threshold, and ends when
+/// the energy stays below the lower offset threshold for the hangover time. A caller (the echo
+/// gate) can raise the thresholds per frame with an absolute level the frame must also exceed.
+public struct EnergyVAD: Sendable {
+    /// What the VAD measured and decided for one frame.
+    public struct Frame: Sendable, Equatable {
+        /// RMS level of the unfiltered frame, dBFS.
+        public var levelDBFS: Double
+        /// Energy the decision uses (filtered), dBFS.
+        public var energyDBFS: Double
+        /// The adaptive noise floor after this frame, dBFS.
+        public var noiseFloorDBFS: Double
+        /// Speech after hysteresis and hangover.
+        public var isSpeech: Bool
+    }
+
+    public let sampleRate: Int
+    /// Samples per 10 ms frame.
+    public let frameLength: Int
+    public var parameters: EnergyVADParameters
+
+    private var highPass: Biquad
+    private var lowPass: Biquad
+    private var noiseFloorDBFS: Double
+    /// Minimum statistics: the minimum of each completed sub-window, and of the current one.
+    private var subWindowMinima: [Double]
+    private var subWindowIndex = 0
+    private var currentMinimum = Double.infinity
+    private var currentLength = 0
+    private var smoothedPower = 0.0
+    private var framesSeen = 0
+    private var onsetCount = 0
+    private var hangoverLeft = 0
+    private var speaking = false
+
+    public init(sampleRate: Int, parameters: EnergyVADParameters = EnergyVADParameters()) {
+        precondition(sampleRate >= 8000 && sampleRate % 100 == 0, "EnergyVAD needs a rate that is a multiple of 100 Hz")
+        self.sampleRate = sampleRate
+        self.frameLength = sampleRate / 100
+        self.parameters = parameters
+        self.highPass = .highPass(cutoff: 150, sampleRate: sampleRate)
+        self.lowPass = .lowPass(cutoff: Self.bandTopHertz, sampleRate: sampleRate)
+        self.noiseFloorDBFS = parameters.minimumNoiseFloorDBFS
+        self.subWindowMinima = Array(repeating: .infinity, count: Self.subWindowCount)
+    }
+
+    static let subWindowCount = 8
+    /// The decision uses 150 Hz…4 kHz, where speech has most of its energy: the same band at every
+    /// session rate, and wideband noise above it does not mask speech.
+    static let bandTopHertz = 4000.0
+
+    public var isSpeech: Bool { speaking }
+    public var noiseFloor: Double { noiseFloorDBFS }
+
+    /// Forgets the noise floor and any speech in progress.
+    public mutating func reset() {
+        self = EnergyVAD(sampleRate: sampleRate, parameters: parameters)
+    }
+
+    /// Analyses one frame. `requiredLevelDBFS`, when given, is an absolute level the filtered
+    /// energy must also exceed to count as speech (the echo gate's raised threshold);
+    /// `minimumOnsetFrames` can lengthen the onset (the gate's minimum barge-in time).
+    public mutating func process(
+        frame: UnsafeBufferPointer<Int16>,
+        requiredLevelDBFS: Double? = nil,
+        minimumOnsetFrames: Int = 0
+    ) -> Frame {
+        var raw = 0.0
+        var filtered = 0.0
+        for sample in frame {
+            let x = Double(sample) / 32768
+            raw += x * x
+            let y = lowPass.process(highPass.process(x))
+            filtered += y * y
+        }
+        let count = Double(max(frame.count, 1))
+        let level = Self.decibels(raw / count)
+        let energy = Self.decibels(filtered / count)
+        framesSeen += 1
+
+        let onset = max(noiseFloorDBFS + parameters.onsetThresholdDB, parameters.minimumSpeechLevelDBFS)
+        let offset = max(noiseFloorDBFS + parameters.offsetThresholdDB, parameters.minimumSpeechLevelDBFS)
+        let required = requiredLevelDBFS ?? -.infinity
+        let warmUpFrames = parameters.warmUpMilliseconds / 10
+        let hangoverFrames = max(parameters.hangoverMilliseconds / 10, 1)
+
+        if framesSeen <= warmUpFrames {
+            speaking = false
+        } else if !speaking {
+            onsetCount = energy > onset && energy > required ? onsetCount + 1 : 0
+            if onsetCount >= max(parameters.onsetFrames, minimumOnsetFrames, 1) {
+                speaking = true
+                hangoverLeft = hangoverFrames
+            }
+        } else if energy > offset && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB) {
+            hangoverLeft = hangoverFrames
+        } else {
+            hangoverLeft -= 1
+            if hangoverLeft <= 0 {
+                speaking = false
+                onsetCount = 0
+            }
+        }
+        updateNoiseFloor(energy: energy)
+        return Frame(levelDBFS: level, energyDBFS: energy, noiseFloorDBFS: noiseFloorDBFS, isSpeech: speaking)
+    }
+
+    private mutating func updateNoiseFloor(energy: Double) {
+        let power = Double.pow(10, energy / 10)
+        smoothedPower = framesSeen == 1 ? power : parameters.noiseFloorSmoothing * smoothedPower
+            + (1 - parameters.noiseFloorSmoothing) * power
+        currentMinimum = min(currentMinimum, smoothedPower)
+        currentLength += 1
+        let subWindowFrames = max(parameters.noiseFloorWindowMilliseconds / 10 / Self.subWindowCount, 1)
+        if currentLength >= subWindowFrames {
+            subWindowMinima[subWindowIndex] = currentMinimum
+            subWindowIndex = (subWindowIndex + 1) % Self.subWindowCount
+            currentMinimum = .infinity
+            currentLength = 0
+        }
+        var minimum = currentMinimum
+        for value in subWindowMinima { minimum = min(minimum, value) }
+        noiseFloorDBFS = max(Self.decibels(minimum) + parameters.noiseFloorBiasDB, parameters.minimumNoiseFloorDBFS)
+    }
+
+    @inline(__always)
+    static func decibels(_ power: Double) -> Double {
+        power > 1e-12 ? 10 * Double.log10(power) : -120
+    }
+}

@@ -1,0 +1,89 @@
+/// The daemon's ears: energy VAD plus echo gate plus turn edges, one 10 ms frame at a time.
+///
+/// Feed every capture frame together with the reference frame of the same time (what the device
+/// played, already shifted by the output delay; nil or empty when nothing is playing). The
+/// detector never allocates after `init`, so it can run on any thread.
+public struct ListeningDetector: Sendable {
+    public let sampleRate: Int
+    /// Samples per 10 ms frame.
+    public var frameLength: Int { vad.frameLength }
+    public private(set) var parameters: ListeningParameters
+
+    public private(set) var vad: EnergyVAD
+    public private(set) var gate: EchoGate
+
+    private var inTurn = false
+    private var silentFrames = 0
+    private var lastFrame: EnergyVAD.Frame?
+    private var lastGate: EchoGate.Frame?
+
+    public init(sampleRate: Int, parameters: ListeningParameters = ListeningParameters()) {
+        self.sampleRate = sampleRate
+        self.parameters = parameters
+        self.vad = EnergyVAD(sampleRate: sampleRate, parameters: parameters.vad)
+        self.gate = EchoGate(sampleRate: sampleRate, parameters: parameters.echo)
+    }
+
+    /// The noise floor the VAD currently assumes, dBFS.
+    public var noiseFloorDBFS: Double { vad.noiseFloor }
+    /// The echo estimate of the last frame, dBFS (-120 when nothing played).
+    public var echoEstimateDBFS: Double { lastGate?.echoEstimateDBFS ?? -120 }
+    /// True between `speechStarted`/`bargeIn` and `speechEnded`.
+    public var isInTurn: Bool { inTurn }
+
+    /// Ends any turn in progress without reporting `speechEnded` (the caller started a new turn,
+    /// stopped listening, or a reply begins while a push-to-talk turn was still open, so that the
+    /// next speech is reported as a barge-in). The noise floor and echo coupling are kept.
+    public mutating func resetTurn() {
+        inTurn = false
+        silentFrames = 0
+    }
+
+    /// Processes one capture frame (`frameLength` samples; shorter frames are accepted) and the
+    /// reference played at the same time.
+    public mutating func process(
+        frame: UnsafeBufferPointer<Int16>,
+        reference: UnsafeBufferPointer<Int16>?
+    ) -> ListeningDecision {
+        let echo = gate.estimate(reference: reference)
+        let wasSpeech = vad.isSpeech
+        let analysed = vad.process(
+            frame: frame,
+            requiredLevelDBFS: echo.requiredLevelDBFS,
+            minimumOnsetFrames: echo.echoActive ? parameters.echo.bargeInMinimumMilliseconds / 10 : 0
+        )
+        gate.learn(micEnergyDBFS: analysed.energyDBFS, nearEndSpeech: analysed.isSpeech)
+        lastFrame = analysed
+        lastGate = echo
+
+        var decision = ListeningDecision()
+        decision.isSpeech = analysed.isSpeech
+        decision.levelDBFS = analysed.levelDBFS
+        decision.echoActive = echo.echoActive
+        if analysed.isSpeech {
+            silentFrames = 0
+            if !wasSpeech && !inTurn {
+                inTurn = true
+                if echo.echoActive { decision.bargeIn = true } else { decision.speechStarted = true }
+            }
+        } else if inTurn {
+            silentFrames += 1
+            if silentFrames * 10 >= parameters.endOfTurnSilenceMilliseconds {
+                inTurn = false
+                silentFrames = 0
+                decision.speechEnded = true
+            }
+        }
+        return decision
+    }
+
+    /// Convenience for callers holding arrays (tests, offline tools).
+    public mutating func process(frame: [Int16], reference: [Int16]?) -> ListeningDecision {
+        frame.withUnsafeBufferPointer { frameBuffer in
+            if let reference {
+                return reference.withUnsafeBufferPointer { process(frame: frameBuffer, reference: $0) }
+            }
+            return process(frame: frameBuffer, reference: nil)
+        }
+    }
+}

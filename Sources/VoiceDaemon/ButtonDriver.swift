@@ -1,0 +1,50 @@
+import Logging
+import ServiceLifecycle
+import VoiceCore
+import VoiceGPIO
+import VoiceSystemd
+
+/// Runs the GPIO button and turns its gestures into presses, holds and cancels.
+struct ButtonDriver: Service {
+    let line: any GPIOButtonLine
+    let settings: ButtonSettings
+    let coordinator: DaemonCoordinator
+    let status: StatusBox
+
+    func run() async throws {
+        let service = ButtonService(line: line, settings: settings, clock: ContinuousClock())
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                if let reason = await service.run() {
+                    status.update {
+                        $0.button.state = "unavailable"
+                        $0.button.reason = reason
+                    }
+                }
+            }
+            group.addTask {
+                for await gesture in service.gestures {
+                    for command in settings.commands(for: gesture) {
+                        await perform(command)
+                    }
+                }
+            }
+        }
+    }
+
+    private func perform(_ command: ButtonCommand) async {
+        switch command {
+        case .press: await coordinator.press()
+        case .pushToTalkStart: await coordinator.holdStarted()
+        case .pushToTalkEnd: await coordinator.release()
+        case .cancel: await coordinator.cancel()
+        case .toggleMute: await coordinator.setMuted(!status.snapshot().muted)
+        }
+    }
+}
+
+/// The systemd watchdog as a service of the group.
+struct WatchdogRunner<C: Clock>: Service where C.Duration == Duration {
+    let watchdog: WatchdogService<C>
+    func run() async throws { await watchdog.run() }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import VoiceControl
+import VoiceCore
+
+/// Carries out control-socket commands on the running daemon.
+///
+/// What needs the outside world (listing ALSA devices, the doctor's checks, re-reading the config,
+/// persisting settings) comes in as closures, so tests drive the real command logic in process.
+public final class DaemonControlHandler: ControlCommandHandler {
+    public struct Environment: Sendable {
+        public var version: String
+        /// Persists voice, volume and mute (the state file).
+        public var persist: @Sendable (PersistedSettings) -> Void
+        public var devices: @Sendable () -> DeviceList
+        public var doctor: @Sendable () async -> DoctorReport
+        /// Re-reads the configuration; returns what changed, or why it could not.
+        public var reload: @Sendable () async -> Result<String, ControlError>
+
+        public init(
+            version: String,
+            persist: @escaping @Sendable (PersistedSettings) -> Void = { _ in },
+            devices: @escaping @Sendable () -> DeviceList = { DeviceList() },
+            doctor: @escaping @Sendable () async -> DoctorReport = { DoctorReport(checks: []) },
+            reload: @escaping @Sendable () async -> Result<String, ControlError> = {
+                .failure(ControlError(.unavailable, "reload is not available"))
+            }
+        ) {
+            self.version = version
+            self.persist = persist
+            self.devices = devices
+            self.doctor = doctor
+            self.reload = reload
+        }
+    }
+
+    private let coordinator: DaemonCoordinator
+    private let status: StatusBox
+    private let hub: EventHub<ControlEvent>
+    private let environment: Environment
+
+    /// Volume steps of `volume up` / `volume down`, in percent.
+    static let volumeStep = 10
+
+    public init(coordinator: DaemonCoordinator, status: StatusBox, events: EventHub<ControlEvent>, environment: Environment) {
+        self.coordinator = coordinator
+        self.status = status
+        self.hub = events
+        self.environment = environment
+    }
+
+    public func events() -> AsyncStream<ControlEvent> { hub.subscribe() }
+
+    public func handle(_ command: ControlCommand) async -> ControlReply {
+        switch command {
+        case .status:
+            return .success(.status(status.snapshot()))
+        case .getVoice:
+            return .success(.voice(VoiceInfo(voice: status.snapshot().voice)))
+        case .setVoice(let requested):
+            guard let voice = VoiceCatalog.canonical(requested) else {
+                let names = VoiceCatalog.all.joined(separator: ", ")
+                return .failure(ControlError(.invalidArgument, "unknown voice '\(requested)'; valid voices: \(names)"))
+            }
+            await coordinator.setVoice(voice)
+            persist()
+            return .success(.voice(VoiceInfo(voice: voice)))
+        case .mute, .unmute:
+            await coordinator.setMuted(command == .mute)
+            persist()
+            return .success(.mute(MuteInfo(muted: command == .mute)))
+        case .getVolume:
+            return .success(.volume(VolumeInfo(volumePercent: status.snapshot().volumePercent)))
+        case .setVolume(let percent):
+            guard (0...100).contains(percent) else {
+                return .failure(ControlError(.invalidArgument, "volume must be between 0 and 100 (got \(percent))"))
+            }
+            return await applyVolume(percent)
+        case .volumeUp:
+            return await applyVolume(status.snapshot().volumePercent + Self.volumeStep)
+        case .volumeDown:
+            return await applyVolume(status.snapshot().volumePercent - Self.volumeStep)
+        case .press(let hold):
+            if hold { await coordinator.holdStarted() } else { await coordinator.press() }
+            return .success(.state(StateInfo(state: await coordinator.state)))
+        case .release:
+            await coordinator.release()
+            return .success(.state(StateInfo(state: await coordinator.state)))
+        case .cancel:
+            await coordinator.cancel()
+            return .success(.state(StateInfo(state: await coordinator.state)))
+        case .say(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else { return .failure(ControlError(.invalidArgument, "say needs some text")) }
+            guard trimmed.utf8.count <= 4096 else {
+                return .failure(ControlError(.invalidArgument, "say takes at most 4096 bytes of text"))
+            }
+            await coordinator.say(trimmed)
+            return .success(.state(StateInfo(state: await coordinator.state)))
+        case .subscribe, .unsubscribe:
+            // The server keeps subscriptions per connection; it never forwards these here.
+            return .failure(ControlError(.internal, "subscriptions are handled by the control server"))
+        case .devices:
+            var list = environment.devices()
+            let audio = status.snapshot().audio
+            list.captureDevice = audio.captureDevice
+            list.playbackDevice = audio.playbackDevice
+            return .success(.devices(list))
+        case .reconnect:
+            await coordinator.reconnect()
+            return .success(.done(DoneInfo(message: "reconnecting to the realtime service")))
+        case .reload:
+            switch await environment.reload() {
+            case .success(let message): return .success(.done(DoneInfo(message: message)))
+            case .failure(let error): return .failure(error)
+            }
+        case .version:
+            return .success(.version(VersionInfo(daemonVersion: environment.version)))
+        case .doctor:
+            return .success(.doctor(await environment.doctor()))
+        }
+    }
+
+    private func applyVolume(_ percent: Int) async -> ControlReply {
+        let clamped = max(0, min(100, percent))
+        await coordinator.setVolume(percent: clamped)
+        persist()
+        return .success(.volume(VolumeInfo(volumePercent: clamped)))
+    }
+
+    private func persist() {
+        let current = status.snapshot()
+        environment.persist(PersistedSettings(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted))
+    }
+}

@@ -1,0 +1,421 @@
+import Logging
+import VoiceControl
+import VoiceCore
+import VoiceDSP
+
+/// The brain of the daemon: owns the conversation state machine and carries out its actions.
+///
+/// Inputs arrive from the button and the control socket (method calls), from the realtime session
+/// (`handle(_:)`), and from the audio tick (`audioTick()`), which drains the capture ring in 10 ms
+/// frames through the VAD/echo gate and feeds reply audio to the playback ring. Being an actor, it
+/// processes one input at a time; the real-time audio threads never wait for it.
+public actor DaemonCoordinator {
+    public struct Settings: Sendable {
+        public var conversation: ConversationSettings
+        public var voice: String
+        /// Mic audio goes up in chunks of this many milliseconds (the reference advises about 100).
+        public var chunkMilliseconds: Int = 100
+        public var playbackRingSeconds: Int = 4
+
+        public init(conversation: ConversationSettings = .init(), voice: String = VoiceCatalog.defaultVoice) {
+            self.conversation = conversation
+            self.voice = voice
+        }
+    }
+
+    public typealias EarconRenderer = @Sendable (Earcon, Int) -> [Int16]
+
+    private let settings: Settings
+    private let engine: any AudioEngine
+    private let link: any RealtimeLink
+    private var detector: any SpeechDetecting
+    private let status: StatusBox
+    private let events: EventHub<ControlEvent>
+    private let now: @Sendable () -> Duration
+    private let renderEarcon: EarconRenderer
+    private let logger: Logger
+
+    private var machine: ConversationStateMachine
+    private let sampleRate: Int
+    private let frameLength: Int
+
+    // Capture side.
+    private var pendingCapture: [Int16] = []
+    private var captureScratch: [Int16]
+    private var referenceScratch: [Int16]
+    private var preRoll: [Int16] = []
+    private let preRollLimit: Int
+    private var isStreaming = false
+    private var outgoing: [Int16] = []
+    private let chunkLength: Int
+    private var muted = false
+
+    // Playback side.
+    private var playbackBacklog: [[Int16]] = []
+    private var replyStartFrame: Int?
+    private var firstReplyAudioReceivedAt: Duration?
+    private var endOfSpeechAt: Duration?
+    private var lastLevelPublishedAt: Duration = .zero
+
+    public init(
+        settings: Settings,
+        engine: any AudioEngine,
+        link: any RealtimeLink,
+        detector: any SpeechDetecting,
+        status: StatusBox,
+        events: EventHub<ControlEvent>,
+        now: @escaping @Sendable () -> Duration,
+        renderEarcon: @escaping EarconRenderer,
+        logger: Logger
+    ) {
+        self.settings = settings
+        self.engine = engine
+        self.link = link
+        self.detector = detector
+        self.status = status
+        self.events = events
+        self.now = now
+        self.renderEarcon = renderEarcon
+        self.logger = logger
+        machine = ConversationStateMachine(configuration: settings.conversation.machineConfiguration)
+        sampleRate = engine.sessionRate
+        frameLength = engine.sessionRate / 100
+        chunkLength = engine.sessionRate * settings.chunkMilliseconds / 1000
+        preRollLimit = engine.sessionRate * settings.conversation.bargeInPreRollMs / 1000
+        captureScratch = [Int16](repeating: 0, count: engine.sessionRate)
+        referenceScratch = [Int16](repeating: 0, count: engine.sessionRate)
+        status.update { $0.voice = settings.voice }
+    }
+
+    public var state: VoiceState { machine.state }
+
+    // MARK: - Inputs: the user
+
+    public func press() async {
+        status.update { $0.counters.presses += 1 }
+        await perform(machine.press(now: now()))
+    }
+
+    public func holdStarted() async {
+        status.update { $0.counters.presses += 1 }
+        await perform(machine.holdStarted(now: now()))
+    }
+
+    public func release() async { await perform(machine.released(now: now())) }
+
+    public func cancel() async { await perform(machine.cancel()) }
+
+    public func say(_ text: String) async { await perform(machine.say(text)) }
+
+    public func setMuted(_ value: Bool) {
+        muted = value
+        status.update { $0.muted = value }
+        publishSettings()
+    }
+
+    public func setVoice(_ voice: String) async {
+        status.update { $0.voice = voice }
+        await link.changeVoice(voice)
+        publishSettings()
+    }
+
+    public func setVolume(percent: Int) {
+        let clamped = max(0, min(100, percent))
+        engine.setVolume(percent: clamped)
+        status.update { $0.volumePercent = clamped }
+        publishSettings()
+    }
+
+    public func reconnect() async { await link.reconnect() }
+
+    private func publishSettings() {
+        let current = status.snapshot()
+        events.publish(.settings(SettingsEvent(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted)))
+    }
+
+    /// Plays an earcon outside a turn (connected, offline, error).
+    public func play(_ earcon: Earcon) { queuePlayback(renderEarcon(earcon, sampleRate)) }
+
+    // MARK: - Inputs: the session
+
+    public func handle(_ event: LinkEvent) async {
+        let time = now()
+        switch event {
+        case .connection(let connection):
+            let previous = status.snapshot().connection.state
+            status.update {
+                $0.connection = connection
+                if connection.state == .ready && previous != .ready && $0.connection.attempts > 1 { $0.counters.reconnects += 1 }
+            }
+            events.publish(.connection(connection))
+            if connection.state == .ready, previous != .ready {
+                await perform(machine.sessionBecameReady())
+            } else if connection.state != .ready, previous == .ready {
+                await perform(machine.sessionLost(reason: connection.lastError ?? connection.state.rawValue))
+                play(.offline)
+            }
+            if connection.state == .authFailed, previous != .authFailed { play(.error) }
+        case .speechStarted:
+            await perform(machine.serverSpeechStarted(now: time))
+        case .speechStopped:
+            if machine.state == .listening { endOfSpeechAt = time }
+        case .inputCommitted:
+            await perform(machine.serverCommittedInput())
+        case .responseCreated(let responseID):
+            await perform(machine.responseCreated(responseID: responseID))
+        case .replyAudio(let responseID, let itemID, let samples):
+            status.update { $0.counters.audioDeltasReceived += 1 }
+            let actions = machine.replyAudioReceived(responseID: responseID, itemID: itemID)
+            if actions.contains(.playReplyAudio) {
+                if replyStartFrame == nil {
+                    replyStartFrame = engine.playedFrames + engine.playbackRing.availableToRead + backlogLength
+                    firstReplyAudioReceivedAt = time
+                }
+                queuePlayback(samples)
+            }
+            await perform(actions.filter { $0 != .playReplyAudio })
+        case .replyTranscriptDelta:
+            break
+        case .replyTranscriptDone(_, let text):
+            status.update { $0.lastReplyTranscript = text }
+            events.publish(.transcript(TranscriptEvent(role: .assistant, text: text, isFinal: true)))
+        case .userTranscript(let text, let isFinal):
+            if isFinal { status.update { $0.lastUserTranscript = text } }
+            events.publish(.transcript(TranscriptEvent(role: .user, text: text, isFinal: isFinal)))
+        case .responseDone(let responseID, let responseStatus):
+            await perform(machine.responseDone(responseID: responseID, status: responseStatus, playbackIdle: isPlaybackDrained))
+        case .error(let message):
+            status.update {
+                $0.counters.serverErrors += 1
+                $0.connection.lastError = message
+            }
+            events.publish(.error(message: message))
+            logger.warning("realtime session: \(message)")
+        case .turnUndeliverable(let reason):
+            await perform(machine.turnUndeliverable(reason: reason))
+        case .unknownEvent:
+            status.update { $0.counters.unknownServerEvents += 1 }
+        }
+    }
+
+    // MARK: - The audio tick
+
+    /// Drains the capture ring through the detector, streams mic audio, feeds playback and checks
+    /// the time limits. Called every 10–20 ms while a turn is active, less often when idle.
+    public func audioTick() async {
+        feedPlaybackRing()
+        let available = engine.captureRing.availableToRead
+        if available > 0 {
+            let count = min(available, captureScratch.count)
+            let read = captureScratch.withUnsafeMutableBufferPointer { engine.captureRing.read(into: $0) }
+            let referenceAvailable = engine.referenceRing.availableToRead
+            // Keep the reference aligned with capture: if it ran ahead (capture stalled), drop the excess.
+            if referenceAvailable > read + sampleRate {
+                var discard = [Int16](repeating: 0, count: referenceAvailable - read)
+                _ = discard.withUnsafeMutableBufferPointer { engine.referenceRing.read(into: $0) }
+            }
+            let referenceRead = referenceScratch.withUnsafeMutableBufferPointer { buffer in
+                engine.referenceRing.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<min(read, count)]))
+            }
+            if referenceRead < read {
+                for index in referenceRead..<read { referenceScratch[index] = 0 }
+            }
+            if muted {
+                for index in 0..<read { captureScratch[index] = 0 }
+            }
+            pendingCapture.append(contentsOf: captureScratch[0..<read])
+            pendingReference.append(contentsOf: referenceScratch[0..<read])
+            await processPendingFrames(readAt: now())
+        }
+        let time = now()
+        if machine.state == .speaking, let start = replyStartFrame, firstReplyAudioReceivedAt != nil,
+            engine.playedFrames > start
+        {
+            recordFirstAudioPlayed(at: time)
+        }
+        if isPlaybackDrained, machine.state == .speaking {
+            await perform(machine.playbackDrained(now: time))
+        }
+        await perform(machine.tick(now: time))
+        if time - lastLevelPublishedAt >= .milliseconds(100) {
+            lastLevelPublishedAt = time
+            let level = lastLevel
+            status.update { $0.audio.micLevelDBFS = level }
+            events.publish(.level(micDBFS: level))
+        }
+    }
+
+    private var pendingReference: [Int16] = []
+    private var lastLevel: Double = -120
+
+    private func processPendingFrames(readAt readTime: Duration) async {
+        var offset = 0
+        while pendingCapture.count - offset >= frameLength {
+            // When this frame's last sample was captured, given that the newest one just arrived.
+            let samplesAfter = pendingCapture.count - (offset + frameLength)
+            let frameCapturedAt = readTime - .nanoseconds(samplesAfter * 1_000_000_000 / sampleRate)
+            let range = offset..<offset + frameLength
+            let decision = pendingCapture.withUnsafeBufferPointer { capture in
+                pendingReference.withUnsafeBufferPointer { reference in
+                    detector.process(
+                        frame: UnsafeBufferPointer(rebasing: capture[range]),
+                        reference: UnsafeBufferPointer(rebasing: reference[range])
+                    )
+                }
+            }
+            lastLevel = decision.levelDBFS
+            let frameTime = now()
+            // The frame counts before any action it triggers: a barge-in's pre-roll includes it.
+            preRoll.append(contentsOf: pendingCapture[range])
+            if preRoll.count > preRollLimit { preRoll.removeFirst(preRoll.count - preRollLimit) }
+            if isStreaming { await stream(pendingCapture[range]) }
+            if decision.bargeIn {
+                if machine.state == .listening {
+                    // Speech over our own sound (an earcon) while listening is simply the user talking.
+                    await perform(machine.localSpeechStarted(now: frameTime))
+                } else {
+                    lastBargeInFrameTime = frameCapturedAt
+                    await perform(machine.bargeIn(now: frameTime))
+                }
+            }
+            if decision.speechStarted { await perform(machine.localSpeechStarted(now: frameTime)) }
+            if decision.speechEnded {
+                if machine.state == .listening { endOfSpeechAt = frameTime }
+                await perform(machine.localSpeechEnded(now: frameTime))
+            }
+            offset += frameLength
+        }
+        pendingCapture.removeFirst(offset)
+        pendingReference.removeFirst(offset)
+    }
+
+    private func stream(_ samples: ArraySlice<Int16>) async {
+        outgoing.append(contentsOf: samples)
+        if outgoing.count >= chunkLength { await flushOutgoing() }
+    }
+
+    private func flushOutgoing() async {
+        guard !outgoing.isEmpty else { return }
+        let chunk = outgoing
+        outgoing.removeAll(keepingCapacity: true)
+        status.update { $0.counters.audioChunksSent += 1 }
+        await link.appendAudio(chunk)
+    }
+
+    // MARK: - Actions
+
+    private func perform(_ actions: [ConversationStateMachine.Action]) async {
+        for action in actions {
+            switch action {
+            case .startStreaming(let preRoll):
+                isStreaming = true
+                outgoing.removeAll(keepingCapacity: true)
+                detector.resetTurn()
+                endOfSpeechAt = nil
+                if preRoll { await stream(self.preRoll[...]) }
+            case .stopStreaming:
+                await flushOutgoing()
+                isStreaming = false
+            case .commitInput:
+                if endOfSpeechAt == nil { endOfSpeechAt = now() }
+                await link.commitInput()
+            case .clearInput:
+                await link.clearInput()
+            case .createResponse:
+                await link.requestResponse()
+            case .cancelResponse:
+                await link.cancelResponse()
+            case .truncatePlayed(let itemID):
+                await link.truncate(itemID: itemID, audioEndMilliseconds: playedBeforeFlushMilliseconds ?? playedReplyMilliseconds)
+                playedBeforeFlushMilliseconds = nil
+            case .flushPlayback:
+                // Truncation comes after the flush and must report what was heard before it.
+                playedBeforeFlushMilliseconds = playedReplyMilliseconds
+                playbackBacklog.removeAll()
+                engine.flushPlayback()
+                replyStartFrame = nil
+                firstReplyAudioReceivedAt = nil
+            case .playReplyAudio:
+                break  // handled where the audio is at hand
+            case .playEarcon(let earcon):
+                play(earcon)
+            case .sendText(let text):
+                endOfSpeechAt = now()
+                await link.sendText(text)
+            case .enteredState(let state):
+                status.update { $0.state = state }
+                events.publish(.state(state))
+                logger.info("state: \(state.rawValue)")
+                if state == .idle || state == .listening {
+                    replyStartFrame = nil
+                    firstReplyAudioReceivedAt = nil
+                }
+            case .turnCompleted:
+                status.update { $0.counters.turns += 1 }
+                events.publish(.turn(status.snapshot().latency))
+            case .bargedIn:
+                let reaction = Self.milliseconds(now() - (lastBargeInFrameTime ?? now()))
+                status.update {
+                    $0.latency.bargeInReactionMs = reaction
+                    $0.counters.bargeIns += 1
+                }
+            case .report(let message):
+                logger.notice("\(message)")
+                events.publish(.error(message: message))
+            }
+        }
+    }
+
+    private var lastBargeInFrameTime: Duration?
+    private var playedBeforeFlushMilliseconds: Int?
+
+    private var playedReplyMilliseconds: Int {
+        guard let start = replyStartFrame else { return 0 }
+        return max(0, engine.playedFrames - start) * 1000 / sampleRate
+    }
+
+    private func recordFirstAudioPlayed(at time: Duration) {
+        if let received = firstReplyAudioReceivedAt {
+            status.update { $0.latency.receiveToPlaybackMs = Self.milliseconds(time - received) }
+        }
+        if let end = endOfSpeechAt {
+            status.update { $0.latency.endOfSpeechToFirstAudioMs = Self.milliseconds(time - end) }
+            endOfSpeechAt = nil
+        }
+        firstReplyAudioReceivedAt = nil
+    }
+
+    // MARK: - Playback
+
+    private var backlogLength: Int { playbackBacklog.reduce(0) { $0 + $1.count } }
+
+    private var isPlaybackDrained: Bool { playbackBacklog.isEmpty && engine.isPlaybackIdle }
+
+    private func queuePlayback(_ samples: [Int16]) {
+        guard !samples.isEmpty else { return }
+        playbackBacklog.append(samples)
+        feedPlaybackRing()
+    }
+
+    /// Moves reply audio from the backlog into the (small, fixed) playback ring as room appears.
+    private func feedPlaybackRing() {
+        let ring = engine.playbackRing
+        while let first = playbackBacklog.first {
+            let room = ring.capacity - ring.availableToRead
+            guard room > 0 else { return }
+            if first.count <= room {
+                _ = first.withUnsafeBufferPointer { ring.write($0) }
+                playbackBacklog.removeFirst()
+            } else {
+                _ = first.withUnsafeBufferPointer { ring.write(UnsafeBufferPointer(rebasing: $0[0..<room])) }
+                playbackBacklog[0] = Array(first[room...])
+                return
+            }
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
+    }
+}

@@ -1,0 +1,36 @@
+import VoiceCore
+
+/// What the coordinator needs from the realtime session. `RealtimeSession` conforms (see
+/// `RealtimeSession+RealtimeLink.swift`); tests may substitute their own.
+public protocol RealtimeLink: Sendable {
+    /// Mic audio at the session rate. Buffered by the session until it is ready.
+    func appendAudio(_ samples: [Int16]) async
+    func commitInput() async
+    func clearInput() async
+    func requestResponse() async
+    func cancelResponse() async
+    func truncate(itemID: String, audioEndMilliseconds: Int) async
+    func sendText(_ text: String) async
+    func changeVoice(_ voice: String) async
+    func reconnect() async
+    func connectionStatus() async -> ConnectionStatus
+}
+
+/// Session events, as the coordinator consumes them.
+public enum LinkEvent: Sendable {
+    case connection(ConnectionStatus)
+    case speechStarted
+    case speechStopped
+    case inputCommitted
+    case responseCreated(responseID: String)
+    case replyAudio(responseID: String, itemID: String, samples: [Int16])
+    case replyTranscriptDelta(responseID: String, text: String)
+    case replyTranscriptDone(responseID: String, text: String)
+    case userTranscript(text: String, final: Bool)
+    case responseDone(responseID: String, status: String)
+    /// An `error` event from the service, or a local session problem worth showing.
+    case error(String)
+    /// Mic audio of a turn could not be delivered (offline too long).
+    case turnUndeliverable(String)
+    case unknownEvent
+}

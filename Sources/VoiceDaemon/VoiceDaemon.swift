@@ -1,1 +1,0 @@
-// VoiceDaemon: see docs/architecture.md for what belongs here.

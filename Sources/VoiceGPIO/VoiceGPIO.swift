@@ -1,1 +1,0 @@
-// VoiceGPIO: see docs/architecture.md for what belongs here.

@@ -1,0 +1,112 @@
+import Foundation
+import VoiceCore
+import VoiceDSP
+
+extension OfflineVAD {
+    /// A readable account of what the detector heard in a recording: speech segments with their
+    /// times and levels, barge-ins, turn ends, playback (echo) periods and the noise floor, so a
+    /// user can tune thresholds on recordings from their own room.
+    ///
+    /// `reference` is what the device played during the recording (aligned with it), if any.
+    public static func timeline(
+        recording: String,
+        reference: String? = nil,
+        settings: ListeningSettings = ListeningSettings()
+    ) throws -> String {
+        let mic = try readMono(recording)
+        var played: [Int16]?
+        if let reference {
+            let ref = try readMono(reference)
+            guard ref.sampleRate == mic.sampleRate else {
+                throw OfflineVADError.rateMismatch(path: reference, rate: ref.sampleRate, expected: mic.sampleRate)
+            }
+            played = ref.samples
+        }
+        let traces = trace(
+            samples: mic.samples,
+            reference: played,
+            sampleRate: mic.sampleRate,
+            parameters: settings.detectorParameters
+        )
+        var header = "\(recording): \(mic.sampleRate) Hz, \(seconds(traces.count)) s"
+        if let reference { header += ", reference \(reference)" }
+        return header + "\n" + timelineBody(traces)
+    }
+
+    /// The timeline text for frames already traced (see `trace`).
+    public static func timelineBody(_ traces: [FrameTrace]) -> String {
+        var lines: [(frame: Int, text: String)] = []
+        var segmentStart: Int?
+        var segmentLevels: [Double] = []
+        var echoStart: Int?
+        var speechFrames = 0
+        var segments = 0
+        var bargeIns = 0
+
+        func closeSegment(at end: Int) {
+            guard let start = segmentStart else { return }
+            let powers = segmentLevels.map { pow(10, $0 / 10) }
+            let mean = 10 * log10(max(powers.reduce(0, +) / Double(max(powers.count, 1)), 1e-12))
+            let peak = segmentLevels.max() ?? -120
+            let floor = traces[max(start - 1, 0)].noiseFloorDBFS
+            lines.append(
+                (start, "\(seconds(start))–\(seconds(end)) s  speech \(seconds(end - start)) s, level \(db(mean)) dBFS "
+                    + "(peak \(db(peak))), noise floor \(db(floor)) dBFS")
+            )
+            segmentStart = nil
+            segmentLevels.removeAll()
+        }
+
+        for (index, trace) in traces.enumerated() {
+            let decision = trace.decision
+            if decision.echoActive, echoStart == nil {
+                echoStart = index
+            } else if !decision.echoActive, let start = echoStart {
+                lines.append((start, "\(seconds(start))–\(seconds(index)) s  playback audible (mic held back)"))
+                echoStart = nil
+            }
+            if decision.bargeIn {
+                bargeIns += 1
+                lines.append(
+                    (index, "\(seconds(index)) s  barge-in: level \(db(decision.levelDBFS)) dBFS over echo estimate "
+                        + "\(db(trace.echoEstimateDBFS)) dBFS")
+                )
+            }
+            if decision.speechStarted { lines.append((index, "\(seconds(index)) s  turn: speech started")) }
+            if decision.isSpeech {
+                speechFrames += 1
+                if segmentStart == nil {
+                    segmentStart = index
+                    segments += 1
+                }
+                segmentLevels.append(decision.levelDBFS)
+            } else {
+                closeSegment(at: index)
+            }
+            if decision.speechEnded { lines.append((index, "\(seconds(index)) s  turn: speech ended (silence)")) }
+        }
+        closeSegment(at: traces.count)
+        if let start = echoStart {
+            lines.append((start, "\(seconds(start))–\(seconds(traces.count)) s  playback audible (mic held back)"))
+        }
+        let floors = traces.map(\.noiseFloorDBFS).sorted()
+        let medianFloor = floors.isEmpty ? -120 : floors[floors.count / 2]
+        let share = traces.isEmpty ? 0 : 100 * speechFrames / traces.count
+        // Stable sort: events of one frame keep their order; a period is listed where it starts.
+        var ordered = lines.enumerated().sorted { ($0.element.frame, $0.offset) < ($1.element.frame, $1.offset) }
+            .map(\.element.text)
+        ordered.append(
+            "summary: \(segments) speech segment(s), \(seconds(speechFrames)) s of speech (\(share) %), "
+                + "\(bargeIns) barge-in(s), median noise floor \(db(medianFloor)) dBFS"
+        )
+        return ordered.joined(separator: "\n") + "\n"
+    }
+
+    private static func seconds(_ frames: Int) -> String {
+        String(format: "%.2f", Double(frames) / 100)
+    }
+
+    private static func db(_ value: Double) -> String {
+        String(format: "%.1f", value)
+    }
+}

@@ -1,1 +1,0 @@
-// VoiceListening: see docs/architecture.md for what belongs here.

@@ -1,1 +1,0 @@
-// VoiceRealtime: see docs/architecture.md for what belongs here.

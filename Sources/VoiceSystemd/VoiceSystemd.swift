@@ -1,1 +1,0 @@
-// VoiceSystemd: see docs/architecture.md for what belongs here.

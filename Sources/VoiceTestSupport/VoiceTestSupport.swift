@@ -1,1 +1,0 @@
-// VoiceTestSupport: see docs/architecture.md for what belongs here.

@@ -1,1 +1,0 @@
-print("voicectl: not built yet")

@@ -1,7 +1,0 @@
-import Testing
-
-@testable import VoiceALSA
-
-@Suite struct VoiceALSASmokeTests {
-    @Test func moduleLinks() { #expect(Bool(true)) }
-}

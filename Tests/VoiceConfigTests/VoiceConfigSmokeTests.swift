@@ -1,7 +1,0 @@
-import Testing
-
-@testable import VoiceConfig
-
-@Suite struct VoiceConfigSmokeTests {
-    @Test func moduleLinks() { #expect(Bool(true)) }
-}

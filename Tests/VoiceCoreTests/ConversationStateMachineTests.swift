@@ -1,0 +1,117 @@
+import Testing
+import VoiceDSP
+
+@testable import VoiceCore
+
+@Suite struct ConversationStateMachineTests {
+    typealias Machine = ConversationStateMachine
+
+    @Test func aTappedTurnGoesThroughEveryStateAndBackToIdle() {
+        var machine = Machine()
+        #expect(machine.press(now: .zero) == [.playEarcon(.listening), .startStreaming(preRoll: false), .enteredState(.listening)])
+        #expect(machine.localSpeechStarted(now: .milliseconds(300)).isEmpty)
+        #expect(machine.localSpeechEnded(now: .seconds(2)) == [.stopStreaming, .commitInput, .createResponse, .enteredState(.thinking)])
+        #expect(machine.responseCreated(responseID: "resp_1").isEmpty)
+        #expect(machine.replyAudioReceived(responseID: "resp_1", itemID: "msg_2") == [.enteredState(.speaking), .playReplyAudio])
+        #expect(machine.replyAudioReceived(responseID: "resp_1", itemID: "msg_2") == [.playReplyAudio])
+        #expect(machine.responseDone(responseID: "resp_1", status: "completed", playbackIdle: false).isEmpty)
+        #expect(machine.state == .speaking)
+        #expect(machine.playbackDrained(now: .seconds(5)) == [.turnCompleted, .enteredState(.idle)])
+    }
+
+    @Test func aSecondPressEndsTheTurnWithoutWaitingForSilence() {
+        var machine = Machine()
+        _ = machine.press(now: .zero)
+        #expect(machine.press(now: .seconds(1)) == [.stopStreaming, .commitInput, .createResponse, .enteredState(.thinking)])
+    }
+
+    @Test func silenceAfterAPressTimesOutWithAnEarcon() {
+        var machine = Machine(configuration: .init(noSpeechTimeout: .seconds(5)))
+        _ = machine.press(now: .seconds(10))
+        #expect(machine.tick(now: .seconds(14)).isEmpty)
+        let actions = machine.tick(now: .seconds(15))
+        #expect(actions.contains(.playEarcon(.error)))
+        #expect(actions.contains(.clearInput))
+        #expect(machine.state == .idle)
+    }
+
+    @Test func bargeInCancelsTruncatesAndListensWithPreRoll() {
+        var machine = Machine()
+        _ = machine.press(now: .zero)
+        _ = machine.press(now: .seconds(1))
+        _ = machine.responseCreated(responseID: "resp_1")
+        _ = machine.replyAudioReceived(responseID: "resp_1", itemID: "msg_2")
+        let actions = machine.bargeIn(now: .seconds(3))
+        #expect(
+            actions == [
+                .flushPlayback, .cancelResponse(responseID: "resp_1"), .truncatePlayed(itemID: "msg_2"), .bargedIn,
+                .startStreaming(preRoll: true), .enteredState(.listening),
+            ])
+        // Stragglers of the cancelled response are dropped, and its response.done changes nothing.
+        #expect(machine.replyAudioReceived(responseID: "resp_1", itemID: "msg_2").isEmpty)
+        #expect(machine.responseDone(responseID: "resp_1", status: "cancelled", playbackIdle: true).isEmpty)
+        #expect(machine.state == .listening)
+        // The barge-in speech already counts: its end commits the new turn.
+        #expect(machine.localSpeechEnded(now: .seconds(4)).contains(.commitInput))
+    }
+
+    @Test func pressingDuringTheReplyStopsIt() {
+        var machine = Machine()
+        _ = machine.press(now: .zero)
+        _ = machine.press(now: .seconds(1))
+        _ = machine.responseCreated(responseID: "r")
+        _ = machine.replyAudioReceived(responseID: "r", itemID: "i")
+        let actions = machine.press(now: .seconds(2))
+        #expect(actions.prefix(3) == [.flushPlayback, .cancelResponse(responseID: "r"), .truncatePlayed(itemID: "i")])
+        #expect(machine.state == .idle)
+    }
+
+    @Test func pushToTalkEndsOnRelease() {
+        var machine = Machine()
+        _ = machine.holdStarted(now: .zero)
+        #expect(machine.localSpeechEnded(now: .seconds(1)).isEmpty, "silence does not end a held turn")
+        #expect(machine.released(now: .seconds(2)).contains(.commitInput))
+        #expect(machine.released(now: .seconds(3)).isEmpty)
+    }
+
+    @Test func serverTurnEndingFollowsTheServiceEvents() {
+        var machine = Machine(configuration: .init(turnEnding: .server))
+        _ = machine.press(now: .zero)
+        #expect(machine.serverSpeechStarted(now: .milliseconds(200)).isEmpty)
+        #expect(machine.localSpeechEnded(now: .seconds(1)).isEmpty, "the service decides")
+        #expect(machine.serverCommittedInput() == [.stopStreaming, .enteredState(.thinking)])
+        _ = machine.responseCreated(responseID: "r")
+        _ = machine.replyAudioReceived(responseID: "r", itemID: "i")
+        let bargeIn = machine.serverSpeechStarted(now: .seconds(3))
+        #expect(bargeIn.first == .flushPlayback)
+        #expect(!bargeIn.contains(.cancelResponse(responseID: "r")), "the service cancels its own response")
+        #expect(machine.state == .listening)
+    }
+
+    @Test func aLostConnectionDuringTheReplyGoesIdleWithAnError() {
+        var machine = Machine()
+        _ = machine.press(now: .zero)
+        _ = machine.press(now: .seconds(1))
+        let actions = machine.sessionLost(reason: "network down")
+        #expect(actions.contains(.playEarcon(.error)))
+        #expect(machine.state == .idle)
+    }
+
+    @Test func aTypedQuestionIsAnsweredAloud() {
+        var machine = Machine()
+        #expect(machine.say("what time is it") == [.sendText("what time is it"), .enteredState(.thinking)])
+        _ = machine.responseCreated(responseID: "r")
+        #expect(machine.responseDone(responseID: "r", status: "completed", playbackIdle: true) == [.turnCompleted, .enteredState(.idle)])
+    }
+
+    @Test func theFollowUpWindowListensAgainThenGivesUpQuietly() {
+        var machine = Machine(configuration: .init(followUpWindow: .seconds(4)))
+        _ = machine.say("hello")
+        _ = machine.responseCreated(responseID: "r")
+        _ = machine.replyAudioReceived(responseID: "r", itemID: "i")
+        _ = machine.responseDone(responseID: "r", status: "completed", playbackIdle: false)
+        #expect(machine.playbackDrained(now: .seconds(10)) == [.turnCompleted, .startStreaming(preRoll: false), .enteredState(.listening)])
+        #expect(machine.tick(now: .seconds(13)).isEmpty)
+        #expect(machine.tick(now: .seconds(14)) == [.stopStreaming, .clearInput, .enteredState(.idle)])
+    }
+}

@@ -1,0 +1,74 @@
+import Testing
+import VoiceTestSupport
+
+@testable import VoiceDSP
+
+@Suite struct ListeningEchoGateTests {
+    static let rates = [16000, 24000]
+
+    /// The device plays speech-like audio from 0.5 s to 5.5 s; the mic hears it `echoGainDB` lower.
+    static func playback(sampleRate: Int, seconds: Double = 7) -> [Int16] {
+        let reply = Signals.speechLike(levelDBFS: -20, seconds: 5, sampleRate: sampleRate, pitch: 200, seed: 21)
+        return Signals.placed(reply, at: 0.5, totalSeconds: seconds, sampleRate: sampleRate)
+    }
+
+    static func room(_ reference: [Int16], echoGainDB: Double, sampleRate: Int) -> [Int16] {
+        let echo = Signals.echo(
+            of: reference, delayMilliseconds: 20, gainDB: echoGainDB, decayMilliseconds: 300, sampleRate: sampleRate)
+        let noise = Signals.whiteNoise(levelDBFS: -65, seconds: Double(reference.count) / Double(sampleRate),
+                                       sampleRate: sampleRate, seed: 22)
+        return Signals.mix(echo, noise)
+    }
+
+    @Test(arguments: rates, [-6.0, -12.0, -20.0])
+    func echoOfOurOwnPlaybackIsNotSpeech(sampleRate: Int, echoGainDB: Double) {
+        let reference = Self.playback(sampleRate: sampleRate)
+        let capture = Self.room(reference, echoGainDB: echoGainDB, sampleRate: sampleRate)
+        let decisions = runDetector(capture, reference: reference, sampleRate: sampleRate)
+        #expect(!decisions.contains { $0.isSpeech || $0.bargeIn || $0.speechStarted })
+        // Mic is held back while playing and for the tail after it, then released.
+        #expect(decisions[frames(from: 0.6, to: 5.5)].allSatisfy { $0.echoActive })
+        #expect(decisions[frames(from: 5.5, to: 5.7)].allSatisfy { $0.echoActive })
+        #expect(!decisions[frames(from: 6.5, to: 7)].contains { $0.echoActive })
+    }
+
+    @Test(arguments: rates)
+    func withoutTheReferenceTheSameEchoWouldTrigger(sampleRate: Int) {
+        // Guards the test above: the echo is loud enough that only the gate keeps it out.
+        let reference = Self.playback(sampleRate: sampleRate)
+        let capture = Self.room(reference, echoGainDB: -6, sampleRate: sampleRate)
+        let decisions = runDetector(capture, reference: nil, sampleRate: sampleRate)
+        #expect(decisions.contains { $0.isSpeech })
+    }
+
+    @Test(arguments: rates, [-10.0, -15.0, -20.0])
+    func nearEndSpeechOverTheEchoBargesIn(sampleRate: Int, echoGainDB: Double) throws {
+        let reference = Self.playback(sampleRate: sampleRate)
+        let user = Signals.speechLike(levelDBFS: -16, seconds: 1.5, sampleRate: sampleRate, pitch: 110, seed: 23)
+        let capture = Signals.mix(
+            Self.room(reference, echoGainDB: echoGainDB, sampleRate: sampleRate),
+            Signals.placed(user, at: 3, totalSeconds: 7, sampleRate: sampleRate)
+        )
+        let decisions = runDetector(capture, reference: reference, sampleRate: sampleRate)
+        let bargeIns = decisions.indices.filter { decisions[$0].bargeIn }
+        #expect(bargeIns.count == 1)
+        let first = try #require(bargeIns.first)
+        #expect(first >= 300 && first <= 310, "barge-in within 100 ms of the onset, got frame \(first)")
+        #expect(!decisions[frames(from: 0, to: 3)].contains { $0.isSpeech })
+    }
+
+    @Test func couplingIsLearnedWhileOnlyTheDeviceSpeaks() {
+        let rate = 16000
+        let reference = Self.playback(sampleRate: rate)
+        let capture = Self.room(reference, echoGainDB: -15, sampleRate: rate)
+        var detector = ListeningDetector(sampleRate: rate)
+        let initial = detector.gate.couplingDB
+        for start in stride(from: 0, to: 500 * 160, by: 160) {
+            _ = detector.process(frame: Array(capture[start..<start + 160]), reference: Array(reference[start..<start + 160]))
+        }
+        // The echo is about 15 dB below the reference: the estimate moved down toward it from the
+        // cautious start, but stays above the echo's typical level.
+        #expect(detector.gate.couplingDB < initial - 5)
+        #expect(detector.gate.couplingDB > -22)
+    }
+}

@@ -1,0 +1,43 @@
+import VoiceDSP
+
+/// Runs a fresh detector over a capture signal (and optional reference) 10 ms at a time.
+func runDetector(
+    _ capture: [Int16],
+    reference: [Int16]? = nil,
+    sampleRate: Int,
+    parameters: ListeningParameters = ListeningParameters()
+) -> [ListeningDecision] {
+    var detector = ListeningDetector(sampleRate: sampleRate, parameters: parameters)
+    let frameLength = sampleRate / 100
+    var decisions: [ListeningDecision] = []
+    for start in stride(from: 0, to: capture.count - frameLength + 1, by: frameLength) {
+        let frame = Array(capture[start..<(start + frameLength)])
+        var played: [Int16]?
+        if let reference {
+            played = start < reference.count ? Array(reference[start..<min(start + frameLength, reference.count)]) : []
+        }
+        decisions.append(detector.process(frame: frame, reference: played))
+    }
+    return decisions
+}
+
+/// Frame index range for a time span in seconds.
+func frames(from start: Double, to end: Double) -> Range<Int> {
+    Int((start * 100).rounded())..<Int((end * 100).rounded())
+}
+
+/// Number of separate speech bursts (rising edges of `isSpeech`).
+func speechBursts(_ decisions: some Collection<ListeningDecision>) -> Int {
+    var count = 0
+    var previous = false
+    for decision in decisions {
+        if decision.isSpeech && !previous { count += 1 }
+        previous = decision.isSpeech
+    }
+    return count
+}
+
+func speechFraction(_ decisions: some Collection<ListeningDecision>) -> Double {
+    guard !decisions.isEmpty else { return 0 }
+    return Double(decisions.filter(\.isSpeech).count) / Double(decisions.count)
+}

@@ -1,0 +1,190 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+import VoiceControl
+import VoiceCore
+import VoiceDSP
+import VoiceTestSupport
+
+@testable import VoiceDaemon
+
+extension LinkRecorder: RealtimeLink {
+    public func appendAudio(_ samples: [Int16]) async { recordAudio(samples) }
+    public func commitInput() async { record(.commit) }
+    public func clearInput() async { record(.clear) }
+    public func requestResponse() async { record(.createResponse) }
+    public func cancelResponse() async { record(.cancelResponse) }
+    public func truncate(itemID: String, audioEndMilliseconds: Int) async {
+        record(.truncate(itemID: itemID, milliseconds: audioEndMilliseconds))
+    }
+    public func sendText(_ text: String) async { record(.sendText(text)) }
+    public func changeVoice(_ voice: String) async { record(.changeVoice(voice)) }
+    public func reconnect() async { record(.reconnect) }
+    public func connectionStatus() async -> ConnectionStatus { ConnectionStatus() }
+}
+
+/// A stand-in VAD: loud frames are speech; `silentFramesToEnd` quiet frames end it; speech while the
+/// reference is playing is a barge-in only when louder than the reference.
+struct ThresholdDetector: SpeechDetecting {
+    var silentFramesToEnd = 30
+    private var inSpeech = false
+    private var silentFrames = 0
+
+    mutating func process(frame: UnsafeBufferPointer<Int16>, reference: UnsafeBufferPointer<Int16>?) -> FrameDecision {
+        let level = SignalMeasures.rmsDBFS(frame)
+        let referenceLevel = reference.map { SignalMeasures.rmsDBFS($0) } ?? -120
+        var decision = FrameDecision(levelDBFS: level)
+        let speech = level > -30 && level > referenceLevel + 6
+        if speech {
+            silentFrames = 0
+            if !inSpeech {
+                inSpeech = true
+                decision.speechStarted = true
+                decision.bargeIn = referenceLevel > -60
+            }
+        } else if inSpeech {
+            silentFrames += 1
+            if silentFrames >= silentFramesToEnd {
+                inSpeech = false
+                decision.speechEnded = true
+            }
+        }
+        return decision
+    }
+
+    mutating func resetTurn() {
+        inSpeech = false
+        silentFrames = 0
+    }
+}
+
+/// A clock the test advances by hand.
+final class TestTime: Sendable {
+    private let value = Synchronization.Mutex<Duration>(.zero)
+    func advance(_ by: Duration) { value.withLock { $0 += by } }
+    var now: Duration { value.withLock { $0 } }
+}
+
+@Suite struct DaemonCoordinatorTests {
+    let rate = 24_000
+    let engine = MemoryAudioEngine(sessionRate: 24_000)
+    let link = LinkRecorder()
+    let status = StatusBox()
+    let events = EventHub<ControlEvent>()
+    let time = TestTime()
+
+    func makeCoordinator(_ conversation: ConversationSettings = .init()) -> DaemonCoordinator {
+        DaemonCoordinator(
+            settings: .init(conversation: conversation),
+            engine: engine,
+            link: link,
+            detector: ThresholdDetector(),
+            status: status,
+            events: events,
+            now: { [time] in time.now },
+            renderEarcon: { _, rate in [Int16](repeating: 1000, count: rate / 20) },
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+    }
+
+    func tone(milliseconds: Int, amplitude: Double = 8000) -> [Int16] {
+        let step = 2 * Double.pi * 300 / Double(rate)
+        return (0..<rate * milliseconds / 1000).map { index -> Int16 in Int16(amplitude * sin(step * Double(index))) }
+    }
+
+    /// Feeds audio in 20 ms ticks, as the daemon's tick loop would.
+    func hear(_ samples: [Int16], through coordinator: DaemonCoordinator) async {
+        var offset = 0
+        let step = rate / 50
+        while offset < samples.count {
+            let end = min(offset + step, samples.count)
+            engine.hear(Array(samples[offset..<end]))
+            time.advance(.milliseconds(20))
+            await coordinator.audioTick()
+            offset = end
+        }
+    }
+
+    @Test func oneTurnStreamsTheQuestionAndPlaysTheReply() async {
+        let coordinator = makeCoordinator()
+        await coordinator.press()
+        #expect(await coordinator.state == .listening)
+        let question = tone(milliseconds: 1000)
+        await hear(question + [Int16](repeating: 0, count: rate), through: coordinator)  // speech, then 1 s of silence
+        #expect(await coordinator.state == .thinking)
+        #expect(link.controlCalls == [.commit, .createResponse])
+        // Everything heard from the press to the end of the turn went up, in ~100 ms chunks.
+        #expect(link.sentAudio.count >= question.count)
+        #expect(link.recorded.filter { if case .append(let n) = $0 { n > rate / 10 } else { false } }.isEmpty)
+
+        await coordinator.handle(.responseCreated(responseID: "resp_1"))
+        let reply = tone(milliseconds: 500, amplitude: 4000)
+        await coordinator.handle(.replyAudio(responseID: "resp_1", itemID: "msg_1", samples: reply))
+        #expect(await coordinator.state == .speaking)
+        await coordinator.handle(.responseDone(responseID: "resp_1", status: "completed"))
+        #expect(await coordinator.state == .speaking, "still playing")
+        engine.playOut(frames: rate)  // the speaker plays everything
+        time.advance(.milliseconds(20))
+        await coordinator.audioTick()
+        #expect(await coordinator.state == .idle)
+        #expect(status.snapshot().counters.turns == 1)
+        // The played audio is the listening earcon followed by the reply, sample for sample.
+        #expect(Array(engine.played.suffix(reply.count)) == reply)
+    }
+
+    @Test func bargeInFlushesCancelsAndTruncatesAtWhatWasPlayed() async {
+        let coordinator = makeCoordinator()
+        await coordinator.say("tell me a story")
+        await coordinator.handle(.responseCreated(responseID: "resp_9"))
+        await coordinator.handle(.replyAudio(responseID: "resp_9", itemID: "msg_9", samples: tone(milliseconds: 3000, amplitude: 2000)))
+        // 400 ms of the reply plays while the room is quiet (the mic hears a faint echo).
+        await hear([Int16](repeating: 0, count: rate * 4 / 10), through: coordinator)
+        // Then the user talks over it, louder than the echo.
+        await hear(tone(milliseconds: 200, amplitude: 12000), through: coordinator)
+        #expect(await coordinator.state == .listening)
+        #expect(engine.flushCount == 1)
+        let calls = link.controlCalls
+        #expect(calls.first == .sendText("tell me a story"))
+        #expect(calls.contains(.cancelResponse))
+        let truncated = calls.compactMap { if case .truncate(_, let ms) = $0 { ms } else { nil } }
+        #expect(truncated.count == 1)
+        // 400 ms of quiet plus the 20 ms tick in which the barge-in was detected.
+        #expect((400...440).contains(truncated[0]))
+        #expect(status.snapshot().counters.bargeIns == 1)
+        // Late audio of the cancelled response is not played.
+        let playedBefore = engine.playbackRing.availableToRead
+        await coordinator.handle(.replyAudio(responseID: "resp_9", itemID: "msg_9", samples: tone(milliseconds: 100)))
+        #expect(engine.playbackRing.availableToRead == playedBefore)
+        // The barge-in audio, with its pre-roll, is going up as the new turn.
+        #expect(link.sentAudio.count >= rate / 10)
+    }
+
+    @Test func mutedMicSendsSilence() async {
+        let coordinator = makeCoordinator()
+        await coordinator.setMuted(true)
+        await coordinator.press()
+        await hear(tone(milliseconds: 300), through: coordinator)
+        await coordinator.press()
+        #expect(!link.sentAudio.isEmpty)
+        #expect(link.sentAudio.allSatisfy { $0 == 0 })
+    }
+
+    @Test func connectionChangesReachStatusAndSubscribers() async {
+        let coordinator = makeCoordinator()
+        let stream = events.subscribe()
+        var ready = ConnectionStatus()
+        ready.state = .ready
+        ready.attempts = 1
+        await coordinator.handle(.connection(ready))
+        #expect(status.snapshot().connection.state == .ready)
+        var iterator = stream.makeAsyncIterator()
+        #expect(await iterator.next() == .connection(ready))
+        var rejected = ConnectionStatus()
+        rejected.state = .authFailed
+        rejected.lastError = "API key rejected"
+        await coordinator.handle(.connection(rejected))
+        #expect(status.snapshot().connection.lastError == "API key rejected")
+        #expect(engine.playbackRing.availableToRead > 0, "an offline or error earcon was queued")
+    }
+}

@@ -1,7 +1,0 @@
-import Testing
-
-@testable import VoiceDaemon
-
-@Suite struct VoiceDaemonSmokeTests {
-    @Test func moduleLinks() { #expect(Bool(true)) }
-}

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import VoiceCore
+import VoiceDSP
+import VoiceTestSupport
+
+@testable import VoiceListening
+
+/// A temporary directory removed when the test ends.
+final class TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = NSTemporaryDirectory() + "voiced-listen-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    func write(_ samples: [Int16], rate: Int, to name: String) throws {
+        let bytes = WAVCodec.encode(WAVAudio(sampleRate: rate, samples: samples))
+        try Data(bytes).write(to: URL(fileURLWithPath: path + "/" + name))
+    }
+}
+
+@Suite struct OfflineVADTests {
+    /// A two-rate manifest like the eval kit's: a speech clip, a noise clip and an echo clip.
+    func makeCorpus(in directory: TemporaryDirectory) throws {
+        try FileManager.default.createDirectory(atPath: directory.path + "/16k", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: directory.path + "/24k", withIntermediateDirectories: true)
+        var entries: [String] = []
+        for rate in [16000, 24000] {
+            let folder = "\(rate / 1000)k"
+            let noise = Signals.whiteNoise(levelDBFS: -55, seconds: 3, sampleRate: rate, seed: 41)
+            let speech = Signals.speechLike(levelDBFS: -25, seconds: 1, sampleRate: rate, seed: 42)
+            try directory.write(Signals.mix(noise, Signals.placed(speech, at: 1, totalSeconds: 3, sampleRate: rate)),
+                                rate: rate, to: "\(folder)/sp.wav")
+            try directory.write(noise, rate: rate, to: "\(folder)/nz.wav")
+            let reply = Signals.placed(
+                Signals.speechLike(levelDBFS: -20, seconds: 2, sampleRate: rate, seed: 43), at: 0.3, totalSeconds: 3,
+                sampleRate: rate)
+            let echo = Signals.echo(of: reply, delayMilliseconds: 15, gainDB: -15, sampleRate: rate)
+            try directory.write(Signals.mix(noise, echo), rate: rate, to: "\(folder)/echo.wav")
+            try directory.write(reply, rate: rate, to: "\(folder)/echo_ref.wav")
+            entries += [
+                #"{"file": "\#(folder)/sp.wav", "rate": \#(rate), "kind": "speech", "segments_ms": [[1000, 2000]]}"#,
+                #"{"file": "\#(folder)/nz.wav", "rate": \#(rate), "kind": "noise"}"#,
+                #"{"file": "\#(folder)/echo.wav", "rate": \#(rate), "kind": "echo", "ref_file": "\#(folder)/echo_ref.wav"}"#,
+            ]
+        }
+        let manifest = #"{"split": "test", "frame_ms": 10, "files": [\#(entries.joined(separator: ", "))]}"#
+        try Data(manifest.utf8).write(to: URL(fileURLWithPath: directory.path + "/manifest.json"))
+    }
+
+    @Test(arguments: [16000, 24000])
+    func scoringAManifestWritesOneDecisionStringPerClip(rate: Int) throws {
+        let directory = try TemporaryDirectory()
+        try makeCorpus(in: directory)
+        let output = directory.path + "/decisions.json"
+        let count = try OfflineVAD.scoreManifest(manifestPath: directory.path + "/manifest.json", rate: rate, outputPath: output)
+        #expect(count == 3)
+        let decoded = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: output)))
+        let folder = "\(rate / 1000)k"
+        #expect(Set(decoded.keys) == ["\(folder)/sp.wav", "\(folder)/nz.wav", "\(folder)/echo.wav"])
+        for (_, value) in decoded {
+            #expect(value.count == 300)
+            #expect(value.allSatisfy { $0 == "0" || $0 == "1" })
+        }
+        let speech = Array(try #require(decoded["\(folder)/sp.wav"]))
+        #expect(speech[120..<190].filter { $0 == "1" }.count > 60)
+        #expect(!speech[0..<95].contains("1"))
+        #expect(!(try #require(decoded["\(folder)/nz.wav"])).contains("1"))
+        #expect(!(try #require(decoded["\(folder)/echo.wav"])).contains("1"))
+    }
+
+    @Test func aMissingRateOrFileSaysWhatToDo() throws {
+        let directory = try TemporaryDirectory()
+        try makeCorpus(in: directory)
+        let manifest = directory.path + "/manifest.json"
+        #expect(throws: OfflineVADError.self) {
+            try OfflineVAD.scoreManifest(manifestPath: manifest, rate: 8000, outputPath: directory.path + "/d.json")
+        }
+        do {
+            try OfflineVAD.scoreManifest(manifestPath: directory.path + "/nope.json", rate: 16000, outputPath: "/tmp/x")
+            Issue.record("expected an error")
+        } catch {
+            #expect("\(error)".contains("nope.json"))
+        }
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: manifest))
+        #expect(throws: OfflineVADError.self) {
+            try OfflineVAD.scoreManifest(manifestPath: manifest, rate: 16000, outputPath: directory.path + "/d.json")
+        }
+    }
+
+    @Test func theTimelineListsSpeechAndBargeIns() throws {
+        let directory = try TemporaryDirectory()
+        let rate = 16000
+        let reply = Signals.placed(
+            Signals.speechLike(levelDBFS: -20, seconds: 3, sampleRate: rate, pitch: 200, seed: 44), at: 0.5,
+            totalSeconds: 8, sampleRate: rate)
+        let user = Signals.speechLike(levelDBFS: -18, seconds: 1, sampleRate: rate, pitch: 110, seed: 45)
+        let mic = Signals.mix(
+            Signals.whiteNoise(levelDBFS: -60, seconds: 8, sampleRate: rate, seed: 46),
+            Signals.echo(of: reply, delayMilliseconds: 10, gainDB: -15, sampleRate: rate),
+            Signals.placed(user, at: 2.5, totalSeconds: 8, sampleRate: rate),
+            Signals.placed(user, at: 5.5, totalSeconds: 8, sampleRate: rate)
+        )
+        try directory.write(mic, rate: rate, to: "mic.wav")
+        try directory.write(reply, rate: rate, to: "played.wav")
+        let text = try OfflineVAD.timeline(recording: directory.path + "/mic.wav", reference: directory.path + "/played.wav")
+        let lines = text.split(separator: "\n")
+        // One barge-in (the first utterance, over the reply), one ordinary turn (the second).
+        #expect(lines.filter { $0.contains("s  barge-in: level") }.count == 1)
+        #expect(lines.filter { $0.contains("turn: speech started") }.count == 1)
+        #expect(lines.filter { $0.contains("turn: speech ended") }.count == 2)
+        #expect(lines.contains { $0.hasPrefix("0.50–") && $0.contains("playback audible") })
+        #expect(text.contains("1 barge-in(s)"))
+        let noReference = try OfflineVAD.timeline(recording: directory.path + "/mic.wav")
+        #expect(noReference.contains("0 barge-in(s)"))
+    }
+}
+
+@Suite struct ListeningSettingsTests {
+    @Test func defaultsAreTheDetectorDefaults() {
+        #expect(ListeningSettings().detectorParameters == ListeningParameters())
+    }
+
+    @Test func everyKeyIsOptionalAndSnakeCase() throws {
+        let empty = try JSONDecoder().decode(ListeningSettings.self, from: Data("{}".utf8))
+        #expect(empty == ListeningSettings())
+        let some = try JSONDecoder().decode(
+            ListeningSettings.self,
+            from: Data(#"{"end_of_turn_silence_ms": 900, "barge_in_margin_db": 4.5, "hangover_ms": 150}"#.utf8))
+        #expect(some.endOfTurnSilenceMs == 900)
+        #expect(some.detectorParameters.echo.bargeInMarginDB == 4.5)
+        #expect(some.detectorParameters.vad.hangoverMilliseconds == 150)
+        #expect(some.onsetFrames == ListeningSettings().onsetFrames)
+    }
+
+    @Test func encodingRoundTripsWithSnakeCaseKeys() throws {
+        var settings = ListeningSettings()
+        settings.echoTailMs = 450
+        let data = try JSONEncoder().encode(settings)
+        let text = String(decoding: data, as: UTF8.self)
+        #expect(text.contains("\"echo_tail_ms\":450"))
+        #expect(try JSONDecoder().decode(ListeningSettings.self, from: data) == settings)
+    }
+}

@@ -1,7 +1,0 @@
-import Testing
-
-@testable import VoiceListening
-
-@Suite struct VoiceListeningSmokeTests {
-    @Test func moduleLinks() { #expect(Bool(true)) }
-}

@@ -1,7 +1,0 @@
-import Testing
-
-@testable import VoiceSystemd
-
-@Suite struct VoiceSystemdSmokeTests {
-    @Test func moduleLinks() { #expect(Bool(true)) }
-}
