@@ -45,6 +45,20 @@ enum Admission: Equatable {
         return bearer == configuration.apiKey ? .accept(subprotocol: nil) : wrongKey(configuration)
     }
 
+    /// The same decision from plain values (tests).
+    static func decide(
+        uri: String, headers: [(String, String)], connection: Int, configuration: SimulatorConfiguration
+    ) -> Admission {
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: uri, headers: HTTPHeaders(headers))
+        return decide(head: head, connection: connection, configuration: configuration)
+    }
+
+    /// The HTTP status of a refusal, nil when accepted.
+    var refusalStatus: Int? {
+        if case .refuse(let status, _) = self { return Int(status.code) }
+        return nil
+    }
+
     /// The model named in the URL's query, if any.
     static func model(in uri: String) -> String? {
         guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
