@@ -172,6 +172,32 @@ import VoiceSimulator
         }
     }
 
+    @Test func binaryOutputTransportSendsAudioAsBinaryFrames() async throws {
+        try await withSimulator { _, port in
+            let session = SessionConfiguration(
+                turnDetection: .manual, audio: AudioConfiguration(output: AudioOutput(transport: .binary)))
+            let client = try await configuredClient(port: port, session: session)
+            appendInChunks(client, tone(seconds: 1.0))
+            client.send(.inputAudioBufferCommit)
+            client.send(.responseCreate())
+            let frames = await client.frames { frame in
+                guard case .text(let text) = frame else { return false }
+                return (try? RealtimeCoding.decodeServerEvent(text)).map(isResponseDone) ?? false
+            }
+            let binaryBytes = frames.reduce(0) { total, frame in
+                if case .binary(let bytes) = frame { return total + bytes.count }
+                return total
+            }
+            #expect(binaryBytes == 48_000)
+            let deltas = frames.filter { frame in
+                guard case .text(let text) = frame else { return false }
+                return text.contains("response.output_audio.delta")
+            }
+            #expect(deltas.isEmpty)
+            await client.disconnect()
+        }
+    }
+
     @Test func pcmInputAt16kHzIsMeasuredAtThatRate() async throws {
         try await withSimulator { _, port in
             let session = SessionConfiguration(
