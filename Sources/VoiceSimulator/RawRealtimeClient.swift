@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import VoiceProtocol
 
@@ -40,24 +41,37 @@ public final class RawRealtimeClient: Sendable {
         self.task = task
     }
 
-    /// Opens a WebSocket to `ws://host:port/path` with `headers` on the upgrade request.
+    /// Opens a WebSocket to `ws://host:port/path` (or `wss://` when `certificatePEM` is given) with `headers` on
+    /// the upgrade request.
     /// - Throws: ``HandshakeRefused`` when the server answers with an HTTP status instead of 101.
     public static func connect(
         port: Int,
         host: String = "127.0.0.1",
         path: String = "/v1/realtime?model=grok-voice-think-fast-2.0",
         headers: [(String, String)] = [],
-        maximumFrameBytes: Int = 1 << 24
+        maximumFrameBytes: Int = 1 << 24,
+        trustingCertificatePEM certificatePEM: String? = nil
     ) async throws -> RawRealtimeClient {
         enum Upgrade: Sendable {
             case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>)
             case refused
         }
         let recorder = ResponseRecorder()
+        // wss:// when a certificate to trust is given (the simulator's self-signed one).
+        let tlsContext = try certificatePEM.map { pem in
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
+            return try NIOSSLContext(configuration: tls)
+        }
         let upgrade: EventLoopFuture<Upgrade> = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(recorder, position: .first)
+                    if let tlsContext {
+                        // No SNI for an IP address: the certificate is checked against 127.0.0.1.
+                        try channel.pipeline.syncOperations.addHandler(
+                            NIOSSLClientHandler(context: tlsContext, serverHostname: nil))
+                    }
+                    try channel.pipeline.syncOperations.addHandler(recorder)
                     let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
                         maxFrameSize: maximumFrameBytes,
                         upgradePipelineHandler: { channel, _ in

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 import NIOWebSocket
 import Synchronization
 import VoiceProtocol
@@ -70,6 +71,7 @@ public final class RealtimeSimulator: Sendable {
         var nextSubscriber = 0
         var openChannels: [Int: any Channel] = [:]
         var stopped = false
+        var certificate: SelfSignedCertificate?
     }
 
     private let state = Mutex(State())
@@ -81,15 +83,24 @@ public final class RealtimeSimulator: Sendable {
     /// The bound port, once started.
     public var port: Int? { state.withLock { $0.port } }
 
-    /// `ws://127.0.0.1:PORT/v1/realtime` once started.
+    /// `ws://127.0.0.1:PORT/v1/realtime` once started (`wss://` with ``SimulatorConfiguration/tls``).
     public var url: String {
-        "ws://\(configuration.host):\(port ?? configuration.port)\(Admission.path)"
+        "\(configuration.tls ? "wss" : "ws")://\(configuration.host):\(port ?? configuration.port)\(Admission.path)"
     }
+
+    /// With TLS: the self-signed certificate (PEM) clients must trust.
+    public var certificatePEM: String? { state.withLock { $0.certificate?.certificatePEM } }
+
+    /// With TLS: where that certificate is on disk (removed by ``stop()``).
+    public var certificatePath: String? { state.withLock { $0.certificate?.certificatePath } }
 
     /// Binds and starts accepting connections; returns the port.
     @discardableResult
     public func start() async throws -> Int {
         let configuration = self.configuration
+        let certificate = configuration.tls ? try SelfSignedCertificate.generate() : nil
+        state.withLock { $0.certificate = certificate }
+        let tlsContext = certificate?.context
         let serverChannel: NIOAsyncChannel<EventLoopFuture<UpgradeResult>, Never> = try await ServerBootstrap(
             group: MultiThreadedEventLoopGroup.singleton
         )
@@ -98,7 +109,10 @@ public final class RealtimeSimulator: Sendable {
         .bind(host: configuration.host, port: configuration.port) { [self] channel in
             let connection = self.accepted()
             return channel.eventLoop.makeCompletedFuture {
-                try Self.configurePipeline(channel: channel, connection: connection, configuration: configuration)
+                if let tlsContext {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
+                }
+                return try Self.configurePipeline(channel: channel, connection: connection, configuration: configuration)
             }
         }
         let port = serverChannel.channel.localAddress?.port ?? configuration.port
@@ -126,10 +140,11 @@ public final class RealtimeSimulator: Sendable {
 
     /// Stops accepting, closes every connection and waits until all are gone.
     public func stop() async {
-        let (serverChannel, task, channels) = state.withLock { state in
+        let (serverChannel, task, channels, certificate) = state.withLock { state in
             state.stopped = true
-            return (state.serverChannel, state.acceptTask, Array(state.openChannels.values))
+            return (state.serverChannel, state.acceptTask, Array(state.openChannels.values), state.certificate)
         }
+        defer { certificate?.remove() }
         try? await serverChannel?.close()
         for channel in channels { try? await channel.close() }
         task?.cancel()

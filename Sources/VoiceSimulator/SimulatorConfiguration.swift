@@ -11,6 +11,8 @@ public struct SimulatorConfiguration: Sendable {
     public var host: String
     /// 0 picks a free port.
     public var port: Int
+    /// Serve `wss://` with a self-signed certificate made at start (``RealtimeSimulator/certificatePEM``).
+    public var tls: Bool
     /// `true` sends reply audio at 1x (one 100 ms chunk every 100 ms); `false` sends it as fast as possible.
     public var pace: Bool
     /// HTTP status for a wrong key. The live service answered 400 (reference §1); the issue asks for 401.
@@ -43,6 +45,7 @@ public struct SimulatorConfiguration: Sendable {
         apiKey: String = "test-key",
         host: String = "127.0.0.1",
         port: Int = 0,
+        tls: Bool = false,
         pace: Bool = false,
         wrongKeyStatus: Int = 401,
         defaultModel: String = "grok-voice-think-fast-2.0",
@@ -61,6 +64,7 @@ public struct SimulatorConfiguration: Sendable {
         self.apiKey = apiKey
         self.host = host
         self.port = port
+        self.tls = tls
         self.pace = pace
         self.wrongKeyStatus = wrongKeyStatus
         self.defaultModel = defaultModel

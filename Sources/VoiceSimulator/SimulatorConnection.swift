@@ -19,6 +19,9 @@ struct SimulatorConnection: Sendable {
     private var configuration: SimulatorConfiguration { simulator.configuration }
     private var logger: Logger { simulator.configuration.logger }
 
+    /// Which child task of a connection finished.
+    private enum Role: Sendable { case reader, writer, helper }
+
     /// What the writer task does next.
     fileprivate enum Outbound: Sendable {
         case output(SimulatedSession.Output)
@@ -46,9 +49,10 @@ struct SimulatorConnection: Sendable {
 
         do {
             try await channel.executeThenClose { inbound, outbound in
-                try await withThrowingTaskGroup(of: Void.self) { group in
+                try await withThrowingTaskGroup(of: Role.self) { group in
                     group.addTask {
                         try await write(queue, to: outbound, faults: faults)
+                        return .writer
                     }
                     group.addTask {
                         for await _ in wakeups {
@@ -58,6 +62,7 @@ struct SimulatorConnection: Sendable {
                                 }
                             }
                         }
+                        return .helper
                     }
                     if let interval = configuration.pingInterval {
                         group.addTask {
@@ -73,14 +78,17 @@ struct SimulatorConnection: Sendable {
                         group.addTask {
                             try await Task.sleep(for: after)
                             driver.drive { $0.expire() }
+                            return .helper
                         }
                     }
                     group.addTask {
                         driver.drive { $0.open() }
                         try await read(inbound, driver: driver, enqueue: enqueue)
+                        return .reader
                     }
-                    // The reader ends when the client closes; the writer ends after a close or drop.
-                    _ = try await group.next()
+                    // The reader ends when the client closes; the writer ends after a close or drop. A timer or
+                    // the streamer finishing must not end the connection (the writer may still owe a close frame).
+                    while let role = try await group.next(), role == .helper {}
                     group.cancelAll()
                     enqueue.finish()
                     wake.finish()

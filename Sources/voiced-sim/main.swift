@@ -26,6 +26,9 @@ struct VoicedSim: AsyncParsableCommand {
     @Option(help: "The API key clients must send (Authorization: Bearer KEY or the xai-client-secret.KEY subprotocol).")
     var key = "test-key"
 
+    @Flag(help: "Serve wss:// with a self-signed certificate made at start (its path is logged).")
+    var tls = false
+
     @Flag(help: "Send reply audio at 1x speed instead of as fast as possible.")
     var pace = false
 
@@ -76,6 +79,7 @@ struct VoicedSim: AsyncParsableCommand {
                 apiKey: key,
                 host: host,
                 port: port,
+                tls: tls,
                 pace: pace,
                 wrongKeyStatus: wrongKeyStatus,
                 maximumReplySeconds: maxReplySeconds,
@@ -90,6 +94,9 @@ struct VoicedSim: AsyncParsableCommand {
         } catch {
             FileHandle.standardError.write(Data("voiced-sim: cannot listen on \(host):\(port): \(error)\n".utf8))
             throw ExitCode.failure
+        }
+        if let certificatePath = simulator.certificatePath {
+            FileHandle.standardError.write(Data("voiced-sim: TLS certificate to trust: \(certificatePath)\n".utf8))
         }
         FileHandle.standardOutput.write(Data("listening on \(simulator.url)\n".utf8))
         for await signal in signals.stream {

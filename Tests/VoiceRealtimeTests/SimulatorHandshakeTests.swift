@@ -118,3 +118,34 @@ import VoiceSimulator
         #expect(simulator.counters.openConnections == 0)
     }
 }
+
+/// Whether the `openssl` command the simulator uses to make its certificate is installed.
+private let opensslInstalled = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
+    .split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/openssl") }
+
+@Suite(.enabled(if: opensslInstalled, "needs the openssl command (apt-get install openssl)"))
+struct SimulatorTLSTests {
+    @Test func wssWithTheGeneratedCertificate() async throws {
+        try await withSimulator(SimulatorConfiguration(tls: true)) { simulator, port in
+            #expect(simulator.url == "wss://127.0.0.1:\(port)/v1/realtime")
+            let pem = try #require(simulator.certificatePEM)
+            let path = try #require(simulator.certificatePath)
+            #expect(FileManager.default.fileExists(atPath: path))
+            let client = try await RawRealtimeClient.connect(
+                port: port, headers: [("Authorization", "Bearer test-key")], trustingCertificatePEM: pem)
+            guard case .sessionCreated? = await client.nextEvent() else {
+                Issue.record("no session.created over wss://")
+                return
+            }
+            await client.disconnect()
+        }
+    }
+
+    @Test func certificateIsRemovedOnStop() async throws {
+        let simulator = RealtimeSimulator(configuration: SimulatorConfiguration(tls: true))
+        try await simulator.start()
+        let path = try #require(simulator.certificatePath)
+        await simulator.stop()
+        #expect(!FileManager.default.fileExists(atPath: path))
+    }
+}
