@@ -106,12 +106,22 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
 
+    .target(
+        name: "VoiceTools",
+        dependencies: [
+            "VoiceCore", "VoiceProtocol", logging,
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ] + nio,
+        swiftSettings: swiftSettings
+    ),
+
     // MARK: - Wiring
     .target(
         name: "VoiceDaemon",
         dependencies: [
             "VoiceCore", "VoiceDSP", "VoiceConfig", "VoiceProtocol", "VoiceALSA", "VoiceGPIO", "VoiceSystemd",
-            "VoiceRealtime", "VoiceControl", "VoiceControlServer", "VoiceListening", logging, lifecycle,
+            "VoiceRealtime", "VoiceControl", "VoiceControlServer", "VoiceListening", "VoiceTools", logging, lifecycle,
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings
@@ -190,6 +200,13 @@ var targets: [Target] = [
     .testTarget(
         name: "VoiceControlTests",
         dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl", logging, lifecycle],
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "VoiceToolsTests",
+        dependencies: [
+            "VoiceTools", "VoiceSimulator", "VoiceRealtime", "VoiceProtocol", "VoiceTestSupport", logging,
+        ] + nio + [.product(name: "NIOHTTP1", package: "swift-nio")],
         swiftSettings: swiftSettings
     ),
     .testTarget(

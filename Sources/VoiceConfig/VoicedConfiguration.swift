@@ -13,6 +13,7 @@ public struct VoicedConfiguration: Sendable, Codable, Equatable {
     public var button = ButtonSettings()
     public var led = LEDSettings()
     public var listening = ListeningSettings()
+    public var tools = ToolSettings()
 
     public init() {}
 
@@ -25,6 +26,7 @@ public struct VoicedConfiguration: Sendable, Codable, Equatable {
         case button
         case led
         case listening
+        case tools
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,5 +39,6 @@ public struct VoicedConfiguration: Sendable, Codable, Equatable {
         button = try container.decodeIfPresent(ButtonSettings.self, forKey: .button) ?? .init()
         led = try container.decodeIfPresent(LEDSettings.self, forKey: .led) ?? .init()
         listening = try container.decodeIfPresent(ListeningSettings.self, forKey: .listening) ?? .init()
+        tools = try container.decodeIfPresent(ToolSettings.self, forKey: .tools) ?? .init()
     }
 }
