@@ -104,6 +104,8 @@ public enum ControlEventKind: String, Sendable, Hashable, Codable, CaseIterable 
     case settings
     /// Something went wrong (shown to a person).
     case error
+    /// A tool call the model made finished (name, status, duration).
+    case tool
 }
 
 /// Limits on command arguments.

@@ -16,6 +16,9 @@ public enum ControlEvent: Sendable, Equatable {
     case settings(SettingsEvent)
     /// `{"event":"error","message":"..."}`
     case error(message: String)
+    /// `{"event":"tool","name":"set_volume","call_id":"call_1","status":"ok","duration_ms":3}`: a tool call
+    /// finished (`status` `error` with an `error` message when it failed). Arguments are never included.
+    case tool(ToolCallEvent)
     /// From the server itself, always delivered to subscribers:
     /// `{"event":"notice","code":"subscriber_dropped","message":"..."}`.
     case notice(code: String, message: String)
@@ -30,6 +33,7 @@ public enum ControlEvent: Sendable, Equatable {
         case .turn: .turn
         case .settings: .settings
         case .error: .error
+        case .tool: .tool
         case .notice: nil
         }
     }
@@ -56,6 +60,32 @@ public struct TranscriptEvent: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case role, text
         case isFinal = "final"
+    }
+}
+
+public struct ToolCallEvent: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        case ok, error
+    }
+    public var name: String
+    public var callID: String
+    public var status: Status
+    public var durationMilliseconds: Int
+    /// Why the call failed; nil when it succeeded.
+    public var error: String?
+
+    public init(name: String, callID: String, status: Status, durationMilliseconds: Int, error: String? = nil) {
+        self.name = name
+        self.callID = callID
+        self.status = status
+        self.durationMilliseconds = durationMilliseconds
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, status, error
+        case callID = "call_id"
+        case durationMilliseconds = "duration_ms"
     }
 }
 
@@ -93,6 +123,7 @@ extension ControlEvent: Codable {
         case "turn": self = .turn(try container.decode(LatencyStatus.self, forKey: .latency))
         case "settings": self = .settings(try SettingsEvent(from: decoder))
         case "error": self = .error(message: try container.decode(String.self, forKey: .message))
+        case "tool": self = .tool(try ToolCallEvent(from: decoder))
         case "notice":
             self = .notice(
                 code: try container.decode(String.self, forKey: .code),
@@ -129,6 +160,9 @@ extension ControlEvent: Codable {
         case .error(let message):
             try container.encode("error", forKey: .event)
             try container.encode(message, forKey: .message)
+        case .tool(let call):
+            try container.encode("tool", forKey: .event)
+            try call.encode(to: encoder)
         case .notice(let code, let message):
             try container.encode("notice", forKey: .event)
             try container.encode(code, forKey: .code)

@@ -13,6 +13,8 @@ struct CoordinatorService: Service {
     let engine: ALSAAudioEngine
     let status: StatusBox
     let notifier: SystemdNotifier
+    /// Runs the model's function calls (issue 8); sees every session event before the coordinator.
+    var tools: ToolDispatcher?
 
     func run() async throws {
         // Nothing here needs draining: on SIGTERM the loops simply stop.
@@ -24,6 +26,7 @@ struct CoordinatorService: Service {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await event in session.events {
+                    await tools?.handle(event)
                     for translated in SessionEventTranslator.translate(event) {
                         await coordinator.handle(translated)
                     }

@@ -11,6 +11,7 @@ import VoiceDSP
 import VoiceGPIO
 import VoiceRealtime
 import VoiceSystemd
+import VoiceTools
 
 /// A reason `voiced` cannot start, said in one line.
 public struct StartupError: Error, CustomStringConvertible {
@@ -65,6 +66,7 @@ public enum DaemonRunner {
         }
         let configuration = loaded.configuration
         var problems = configuration.audio.validationProblems()
+        problems += configuration.tools.validationProblems()
         problems += configuration.button.enabled ? configuration.button.problems() : []
         if VoiceCatalog.canonical(configuration.realtime.voice) == nil {
             problems.append(
@@ -155,6 +157,7 @@ public enum DaemonRunner {
         let session = RealtimeSession(
             settings: configuration.realtime,
             apiKey: key.key,
+            tools: ToolRegistry.sessionTools(for: configuration.tools),
             logger: Logger(label: "voiced.realtime")
         )
         let hub = EventHub<ControlEvent>()
@@ -194,6 +197,10 @@ public enum DaemonRunner {
                 doctor: { await Doctor.report(configuration: effectiveConfiguration, status: status.snapshot()) }
             )
         )
+        let tools = ToolDispatcher(
+            settings: configuration.tools, session: session, handler: handler, coordinator: coordinator, events: hub,
+            logger: Logger(label: "voiced.tools")
+        )
         let socketPath = options.environment["VOICED_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.control.socketPath
         var controlSettings = configuration.control
         controlSettings.socketPath = socketPath
@@ -215,7 +222,9 @@ public enum DaemonRunner {
         var services: [any Service] = [
             session,
             control,
-            CoordinatorService(coordinator: coordinator, session: session, engine: engine, status: status, notifier: notifier),
+            CoordinatorService(
+                coordinator: coordinator, session: session, engine: engine, status: status, notifier: notifier, tools: tools
+            ),
         ]
         if configuration.button.enabled {
             do {

@@ -34,7 +34,12 @@ public struct ToolRegistry: Sendable {
     private var offersDeviceTools: Bool { settings.deviceTools && device != nil }
 
     /// `session.tools`: the enabled server-side tools, then the device tools, then the configured functions.
-    public var sessionTools: [Tool] {
+    public var sessionTools: [Tool] { Self.sessionTools(for: settings, deviceTools: offersDeviceTools) }
+
+    /// `session.tools` for these settings, before any device exists (the session is built before the daemon's
+    /// coordinator). `deviceTools` nil follows `settings.deviceTools`.
+    public static func sessionTools(for settings: ToolSettings, deviceTools: Bool? = nil) -> [Tool] {
+        let offersDeviceTools = deviceTools ?? settings.deviceTools
         var tools: [Tool] = []
         let web = settings.webSearch
         if web.enabled {

@@ -58,6 +58,9 @@ extension VoiceCtl {
                 "settings voice \(settings.voice), volume \(settings.volumePercent)%"
                     + (settings.muted ? ", microphone muted" : "")
             case .error(let message): "error \(message)"
+            case .tool(let call):
+                "tool \(call.name) \(call.status.rawValue) in \(call.durationMilliseconds) ms"
+                    + (call.error.map { ": \($0)" } ?? "")
             case .notice(let code, let message): "notice \(code): \(message)"
             }
         }

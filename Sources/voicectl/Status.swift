@@ -137,6 +137,8 @@ enum StatusView {
             return "\(transcript.role.rawValue) transcript"
         case .error(let message):
             return "error: \(message)"
+        case .tool(let call):
+            return "tool \(call.name) \(call.status.rawValue)"
         case .notice(_, let message):
             return "notice: \(message)"
         }
