@@ -174,6 +174,8 @@ public final class RealtimeSession: Service, Sendable {
             state.status.state = .disconnected
             state.nextAttemptAt = nil
         }
+        // Commands after the end are dropped rather than piling up.
+        inputsContinuation.finish()
         eventsContinuation.finish()
     }
 
