@@ -112,6 +112,7 @@ var targets: [Target] = [
         dependencies: [
             "VoiceCore", "VoiceDSP", "VoiceConfig", "VoiceProtocol", "VoiceALSA", "VoiceGPIO", "VoiceSystemd",
             "VoiceRealtime", "VoiceControl", "VoiceControlServer", "VoiceListening", logging, lifecycle,
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ],
         swiftSettings: swiftSettings
     ),
@@ -139,11 +140,14 @@ var targets: [Target] = [
     ),
 
     // Benchmarks print figures (BENCHMARKS.md); never timed assertions in tests.
+    // CVoicedBenchAllocations interposes malloc to count allocations on the audio threads: bench only.
+    .target(name: "CVoicedBenchAllocations"),
     .executableTarget(
         name: "voiced-bench",
         dependencies: [
             "VoiceDSP", "VoiceCore", "VoiceProtocol", "VoiceALSA", "VoiceRealtime", "VoiceSimulator",
-            "VoiceControl", "VoiceControlServer", "VoiceListening", argumentParser, logging,
+            "VoiceControl", "VoiceControlServer", "VoiceListening", "CVoicedBenchAllocations",
+            argumentParser, logging,
         ],
         swiftSettings: swiftSettings
     ),
@@ -185,7 +189,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceControlTests",
-        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl"],
+        dependencies: ["VoiceControl", "VoiceControlServer", "VoiceTestSupport", "voicectl", logging, lifecycle],
         swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -73,8 +73,8 @@ python3 - "$OUT" <<'PY'
 import json, sys, wave, array, math
 out = sys.argv[1]
 status = json.load(open(f"{out}/status.json"))
-print("you said:   ", status.get("lastUserTranscript"))
-print("grok said:  ", status.get("lastReplyTranscript"))
+print("you said:   ", status.get("last_user_transcript"))
+print("grok said:  ", status.get("last_reply_transcript"))
 w = wave.open(f"{out}/speaker.wav"); rate = w.getframerate()
 samples = array.array("h", w.readframes(w.getnframes()))
 # Keep from the first loud 100 ms block after the earcon's end to the last loud one.

@@ -22,7 +22,7 @@ public final class ALSAAudioEngine: AudioEngine {
     private let running = Mutex<Running?>(nil)
 
     /// What exists while the engine runs. Only `start()`/`stop()` touch it, under the mutex.
-    private struct Running: ~Copyable {
+    private struct Running {
         var captureBackend: any PCMBackend
         var playbackBackend: any PCMBackend
         var captureThread: AudioThread
@@ -96,12 +96,16 @@ public final class ALSAAudioEngine: AudioEngine {
             ring: playbackRing, referenceRing: referenceRing, shared: shared, settings: settings,
             underrunWindowMilliseconds: tuning.underrunWindowMilliseconds
         )
-        guard let captureThread = AudioThread.start(name: "voiced-capture", body: captureLoop.run) else {
+        guard let captureThread = AudioThread.start(
+            name: "voiced-capture", realtimePriority: settings.realtimePriority, body: captureLoop.run
+        ) else {
             captureBackend.close()
             playbackBackend.close()
             throw AudioSettingsError(problems: ["cannot start the audio capture thread (pthread_create failed)"])
         }
-        guard let playbackThread = AudioThread.start(name: "voiced-playback", body: playbackLoop.run) else {
+        guard let playbackThread = AudioThread.start(
+            name: "voiced-playback", realtimePriority: settings.realtimePriority, body: playbackLoop.run
+        ) else {
             shared.stopRequested.store(true, ordering: .relaxed)
             captureThread.join()
             captureBackend.close()
@@ -127,6 +131,14 @@ public final class ALSAAudioEngine: AudioEngine {
 
     public var isRunning: Bool { running.withLock { $0 != nil } }
 
+    /// True when both audio threads got the SCHED_FIFO priority of `audio.realtime_priority`.
+    public var hasRealtimeThreads: Bool {
+        running.withLock { running in
+            guard let running else { return false }
+            return running.captureThread.isRealtime && running.playbackThread.isRealtime
+        }
+    }
+
     // MARK: - Playback control
 
     public func flushPlayback() {
@@ -145,8 +157,10 @@ public final class ALSAAudioEngine: AudioEngine {
 
     public var outputDelayFrames: Int { shared.outputDelayFrames.load(ordering: .relaxed) }
 
+    /// Sets the speaker level on VoiceDSP's `SoftwareVolume` scale (100 = 0 dB, 0.5 dB per
+    /// percent below, 0 = silence); the playback thread ramps to it within 10 ms.
     public func setVolume(percent: Int) {
-        shared.gain = VolumeCurve.gain(percent: percent)
+        shared.volumePercent.store(min(max(percent, 0), 100), ordering: .relaxed)
     }
 
     // MARK: - Status
@@ -177,7 +191,8 @@ public final class ALSAAudioEngine: AudioEngine {
             .init(
                 xruns: state.xruns.load(ordering: .relaxed), suspends: state.suspends.load(ordering: .relaxed),
                 reopens: state.reopens.load(ordering: .relaxed), isLost: state.lost.load(ordering: .relaxed),
-                isPaced: state.pacing.load(ordering: .relaxed), transfers: state.transfers.load(ordering: .relaxed)
+                isPaced: state.pacing.load(ordering: .relaxed), transfers: state.transfers.load(ordering: .relaxed),
+                frames: state.frames.load(ordering: .relaxed), rate: state.rate.load(ordering: .relaxed)
             )
         }
         return ALSAEngineCounters(
@@ -226,6 +241,10 @@ public struct ALSAEngineCounters: Sendable, Equatable {
         public var isPaced: Bool
         /// Periods transferred since start.
         public var transfers: Int
+        /// Device frames transferred since start.
+        public var frames: Int
+        /// The device rate in use.
+        public var rate: Int
     }
 
     public var capture: Direction
@@ -237,14 +256,4 @@ public struct ALSAEngineCounters: Sendable, Equatable {
 public struct AudioSettingsError: Error, Sendable, Equatable, CustomStringConvertible {
     public var problems: [String]
     public var description: String { "audio settings: " + problems.joined(separator: "; ") }
-}
-
-/// Stopgap percent → gain mapping until VoiceDSP's `SoftwareVolume` lands: 0 is mute, 100 is
-/// unity, 0.6 dB per percent below that.
-enum VolumeCurve {
-    static func gain(percent: Int) -> Float {
-        let clamped = min(max(percent, 0), 100)
-        guard clamped > 0 else { return 0 }
-        return Float(pow(10, Double(clamped - 100) * 0.6 / 20))
-    }
 }

@@ -19,10 +19,10 @@ final class AudioThread {
     /// Starts a thread with a fixed stack.
     /// - Parameters:
     ///   - name: shown by `top -H` / `ps -L` (at most 15 bytes are kept).
-    ///   - realtimePriority: SCHED_FIFO priority to try (allowed when the unit sets LimitRTPRIO);
-    ///     failure keeps the normal policy silently.
+    ///   - realtimePriority: SCHED_FIFO priority to ask for (allowed for root or when the unit sets
+    ///     LimitRTPRIO); if refused the thread keeps the normal policy and `isRealtime` is false.
     static func start(
-        name: String, realtimePriority: Int32? = nil, body: @escaping () -> Void
+        name: String, realtimePriority: Int? = nil, body: @escaping () -> Void
     ) -> AudioThread? {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
@@ -45,15 +45,20 @@ final class AudioThread {
             context.release()
             return nil
         }
+        var isRealtime = false
         if let realtimePriority {
-            var parameters = sched_param(sched_priority: realtimePriority)
-            _ = pthread_setschedparam(thread, SCHED_FIFO, &parameters)
+            var parameters = sched_param(sched_priority: Int32(realtimePriority))
+            isRealtime = pthread_setschedparam(thread, SCHED_FIFO, &parameters) == 0
         }
-        return AudioThread(thread: thread)
+        return AudioThread(thread: thread, isRealtime: isRealtime)
     }
 
-    private init(thread: pthread_t) {
+    /// True when the thread runs with SCHED_FIFO.
+    let isRealtime: Bool
+
+    private init(thread: pthread_t, isRealtime: Bool) {
         self.thread = thread
+        self.isRealtime = isRealtime
     }
 
     /// Waits for the body to return. Idempotent.

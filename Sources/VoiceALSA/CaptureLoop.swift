@@ -3,27 +3,25 @@ import Synchronization
 import VoiceCore
 import VoiceDSP
 
-/// Preallocated memory for one capture period and its conversions.
+/// Preallocated memory and DSP for one capture period.
 final class CaptureBuffers {
     let raw: UnsafeMutableRawPointer
     let rawByteCount: Int
-    let mono: UnsafeMutableBufferPointer<Float>
-    let resampled: UnsafeMutableBufferPointer<Float>
+    let converter: CaptureConverter
     let samples: UnsafeMutableBufferPointer<Int16>
 
-    init(parameters: PCMParameters, resampler: any StreamResampler) {
+    init(parameters: PCMParameters, sessionRate: Int, selection: ChannelSelection) {
         rawByteCount = parameters.periodFrames * parameters.bytesPerFrame
         raw = .allocate(byteCount: rawByteCount, alignment: 16)
-        mono = .allocate(capacity: parameters.periodFrames)
-        let outputCount = resampler.maximumOutputCount(forInputCount: parameters.periodFrames)
-        resampled = .allocate(capacity: outputCount)
-        samples = .allocate(capacity: outputCount)
+        converter = CaptureConverter(
+            deviceRate: parameters.rate, sessionRate: sessionRate, format: parameters.format,
+            channels: parameters.channels, selection: selection, maximumPeriodFrames: parameters.periodFrames
+        )
+        samples = .allocate(capacity: converter.maximumOutputCount)
     }
 
     deinit {
         raw.deallocate()
-        mono.deallocate()
-        resampled.deallocate()
         samples.deallocate()
     }
 }
@@ -36,7 +34,6 @@ final class CaptureLoop {
     private let selection: ChannelSelection
     private let sessionRate: Int
     private let pace: AudioSettings.Pacing
-    private var resampler: any StreamResampler
     private var buffers: CaptureBuffers
     private var pacer: Pacer
     private var detector: PaceDetector
@@ -50,8 +47,7 @@ final class CaptureLoop {
         sessionRate = settings.sessionRate
         pace = settings.pace
         let parameters = link.parameters
-        resampler = StreamResamplers.make(from: parameters.rate, to: settings.sessionRate)
-        buffers = CaptureBuffers(parameters: parameters, resampler: resampler)
+        buffers = CaptureBuffers(parameters: parameters, sessionRate: sessionRate, selection: selection)
         pacer = Pacer(rate: parameters.rate)
         detector = PaceDetector(rate: parameters.rate, graceFrames: 0)
         pacing = settings.pace == .on
@@ -73,21 +69,19 @@ final class CaptureLoop {
                 if link.handle(error: Int32(result), during: .readi) == .recovered { pacer.restart() }
                 continue
             }
-            if result > 0 { deliver(frames: result, parameters: parameters) }
+            if result > 0 {
+                deliver(frames: result, parameters: parameters)
+                shared.capture.frames.add(result, ordering: .relaxed)
+            }
             shared.capture.transfers.add(1, ordering: .relaxed)
             keepTime(frames: max(result, parameters.periodFrames / 4))
         }
     }
 
     private func deliver(frames: Int, parameters: PCMParameters) {
-        SampleConversion.mono(
-            fromInterleaved: UnsafeRawBufferPointer(start: buffers.raw, count: frames * parameters.bytesPerFrame),
-            format: parameters.format, channels: parameters.channels, selection: selection, into: buffers.mono
+        let produced = buffers.converter.convert(
+            UnsafeRawBufferPointer(start: buffers.raw, count: frames * parameters.bytesPerFrame), into: buffers.samples
         )
-        let produced = resampler.process(
-            UnsafeBufferPointer(rebasing: buffers.mono[0..<frames]), into: buffers.resampled
-        )
-        SampleConversion.convert(UnsafeBufferPointer(rebasing: buffers.resampled[0..<produced]), into: buffers.samples)
         ring.write(UnsafeBufferPointer(rebasing: buffers.samples[0..<produced]))
     }
 
@@ -104,8 +98,7 @@ final class CaptureLoop {
         if slice > 0 { sleepUntil(nanoseconds: monotonicNanoseconds() + slice) }
         guard link.reopenIfDue() else { return }
         let parameters = link.parameters
-        resampler = StreamResamplers.make(from: parameters.rate, to: sessionRate)
-        buffers = CaptureBuffers(parameters: parameters, resampler: resampler)
+        buffers = CaptureBuffers(parameters: parameters, sessionRate: sessionRate, selection: selection)
         pacer = Pacer(rate: parameters.rate)
     }
 }

@@ -29,6 +29,8 @@ final class DirectionState: Sendable {
     let rate = Atomic<Int>(0)
     /// Transfers completed (periods read or written), for tests and benchmarks.
     let transfers = Atomic<Int>(0)
+    /// Device frames transferred since start.
+    let frames = Atomic<Int>(0)
     let lastErrorCall = Atomic<Int>(0)
     let lastErrorCode = Atomic<Int32>(0)
 
@@ -43,8 +45,8 @@ final class DirectionState: Sendable {
 final class EngineSharedState: Sendable {
     let stopRequested = Atomic<Bool>(false)
     let flushGeneration = Atomic<Int>(0)
-    /// Linear playback gain as Float bits (0 = mute).
-    let gainBits = Atomic<UInt32>(Float(1).bitPattern)
+    /// Speaker volume 0…100 (VoiceDSP's `SoftwareVolume` scale; 0 is silence).
+    let volumePercent = Atomic<Int>(100)
     let playedFrames = Atomic<Int>(0)
     let outputDelayFrames = Atomic<Int>(0)
     /// Reply frames written to the device and not yet heard.
@@ -58,9 +60,4 @@ final class EngineSharedState: Sendable {
     let playback = DirectionState()
 
     func direction(_ stream: PCMStream) -> DirectionState { stream == .capture ? capture : playback }
-
-    var gain: Float {
-        get { Float(bitPattern: gainBits.load(ordering: .relaxed)) }
-        set { gainBits.store(newValue.bitPattern, ordering: .relaxed) }
-    }
 }

@@ -3,25 +3,24 @@ import Synchronization
 import VoiceCore
 import VoiceDSP
 
-/// Preallocated memory for one playback period and its conversions.
+/// Preallocated memory and DSP for one playback period.
 final class PlaybackBuffers {
     let session: UnsafeMutableBufferPointer<Int16>
-    let sessionFloat: UnsafeMutableBufferPointer<Float>
-    let device: UnsafeMutableBufferPointer<Float>
-    let raw: UnsafeMutableRawPointer
+    let converter: PlaybackConverter
+    let raw: UnsafeMutableRawBufferPointer
 
-    init(sessionPeriodFrames: Int, parameters: PCMParameters, resampler: any StreamResampler) {
+    init(sessionPeriodFrames: Int, sessionRate: Int, parameters: PCMParameters, volume: SoftwareVolume) {
         session = .allocate(capacity: sessionPeriodFrames)
-        sessionFloat = .allocate(capacity: sessionPeriodFrames)
-        let deviceCount = resampler.maximumOutputCount(forInputCount: sessionPeriodFrames)
-        device = .allocate(capacity: deviceCount)
-        raw = .allocate(byteCount: deviceCount * parameters.bytesPerFrame, alignment: 16)
+        session.initialize(repeating: 0)
+        converter = PlaybackConverter(
+            sessionRate: sessionRate, deviceRate: parameters.rate, format: parameters.format,
+            channels: parameters.channels, maximumPeriodSamples: sessionPeriodFrames, volume: volume
+        )
+        raw = .allocate(byteCount: converter.maximumOutputFrames * parameters.bytesPerFrame, alignment: 16)
     }
 
     deinit {
         session.deallocate()
-        sessionFloat.deallocate()
-        device.deallocate()
         raw.deallocate()
     }
 }
@@ -93,7 +92,6 @@ final class PlaybackLoop {
     /// longer pause is the end of one reply and the start of the next.
     private let underrunWindowPeriods: Int
     private let pace: AudioSettings.Pacing
-    private var resampler: any StreamResampler
     private var buffers: PlaybackBuffers
     private var timeline = PlayedTimeline(capacity: 128)
     private var pacer: Pacer
@@ -123,9 +121,11 @@ final class PlaybackLoop {
         underrunWindowPeriods = max(1, underrunWindowMilliseconds / settings.periodMilliseconds)
         pace = settings.pace
         let parameters = link.parameters
-        resampler = StreamResamplers.make(from: settings.sessionRate, to: parameters.rate)
         buffers = PlaybackBuffers(
-            sessionPeriodFrames: sessionPeriodFrames, parameters: parameters, resampler: resampler
+            sessionPeriodFrames: sessionPeriodFrames, sessionRate: sessionRate, parameters: parameters,
+            volume: SoftwareVolume(
+                percent: shared.volumePercent.load(ordering: .relaxed), sampleRate: settings.sessionRate
+            )
         )
         // Two periods of lead: the prefill that keeps the first writes from underrunning.
         pacer = Pacer(rate: settings.sessionRate, leadFrames: 2 * sessionPeriodFrames)
@@ -143,7 +143,6 @@ final class PlaybackLoop {
                 continue
             }
             honourFlush()
-            shared.playbackBusy.store(true, ordering: .releasing)
             let reply = takeReplyFrames()
             let written = render(replyFrames: reply)
             if written {
@@ -177,7 +176,7 @@ final class PlaybackLoop {
             replyFramesWritten = 0
             timeline.removeAll()
             shared.replyFramesInDevice.store(0, ordering: .relaxed)
-            resampler.reset()
+            buffers.converter.reset()
             pacer.restart()
         }
     }
@@ -211,6 +210,8 @@ final class PlaybackLoop {
                 return 0
             }
         }
+        // Busy until the frames taken here are published as written (see `isPlaybackIdle`).
+        shared.playbackBusy.store(true, ordering: .releasing)
         let reply = ring.read(into: session)
         if reply < session.count {
             UnsafeMutableBufferPointer(rebasing: session[reply...]).update(repeating: 0)
@@ -226,18 +227,17 @@ final class PlaybackLoop {
     /// - Returns: false when the device was lost mid-period.
     private func render(replyFrames: Int) -> Bool {
         let parameters = link.parameters
-        PlaybackGain.apply(shared.gain, to: buffers.session, float: buffers.sessionFloat)
+        let converter = buffers.converter
+        converter.volume.update(percent: shared.volumePercent.load(ordering: .relaxed), isMuted: false)
+        // The converter applies the volume in place, so the session buffer is then exactly what
+        // is played: the echo reference.
+        let deviceFrames = converter.convert(buffers.session, into: buffers.raw)
         referenceRing.write(UnsafeBufferPointer(buffers.session))
-        let deviceFrames = resampler.process(UnsafeBufferPointer(buffers.sessionFloat), into: buffers.device)
-        SampleConversion.interleave(
-            UnsafeBufferPointer(rebasing: buffers.device[0..<deviceFrames]),
-            into: UnsafeMutableRawBufferPointer(start: buffers.raw, count: deviceFrames * parameters.bytesPerFrame),
-            format: parameters.format, channels: parameters.channels
-        )
+        let raw = buffers.raw.baseAddress!
         var offset = 0
         while offset < deviceFrames {
             let result = link.backend.writeInterleaved(
-                from: buffers.raw + offset * parameters.bytesPerFrame, frames: deviceFrames - offset
+                from: raw + offset * parameters.bytesPerFrame, frames: deviceFrames - offset
             )
             if result < 0 {
                 if link.handle(error: Int32(result), during: .writei) == .lost {
@@ -248,6 +248,7 @@ final class PlaybackLoop {
             }
             offset += result
         }
+        shared.playback.frames.add(deviceFrames, ordering: .relaxed)
         return true
     }
 
@@ -256,7 +257,7 @@ final class PlaybackLoop {
         var deviceDelay = 0
         if !link.isOpen || link.backend.delay(&deviceDelay) != 0 || deviceDelay < 0 { deviceDelay = 0 }
         let parameters = link.parameters
-        let delayInDevice = deviceDelay + (deviceDelay > 0 ? resampler.latencyFrames : 0)
+        let delayInDevice = deviceDelay + (deviceDelay > 0 ? buffers.converter.resampler.delayFrames : 0)
         let delay = delayInDevice * sessionRate / max(parameters.rate, 1)
         let pending = timeline.replyFrames(inNewest: delay)
         shared.outputDelayFrames.store(delay, ordering: .relaxed)
@@ -282,9 +283,10 @@ final class PlaybackLoop {
         ranDry = false
         referenceRing.writeSilence(count: Int(slice * Int64(sessionRate) / 1_000_000_000))
         guard link.reopenIfDue() else { return }
-        let parameters = link.parameters
-        resampler = StreamResamplers.make(from: sessionRate, to: parameters.rate)
-        buffers = PlaybackBuffers(sessionPeriodFrames: sessionPeriodFrames, parameters: parameters, resampler: resampler)
+        buffers = PlaybackBuffers(
+            sessionPeriodFrames: sessionPeriodFrames, sessionRate: sessionRate, parameters: link.parameters,
+            volume: buffers.converter.volume
+        )
         playedBeforeTimeline = shared.playedFrames.load(ordering: .relaxed)
         replyFramesWritten = 0
         timeline.removeAll()

@@ -91,6 +91,11 @@ public enum ConfigurationLoader {
         }
     }
 
+    /// Every setting with its default value, as YAML (`voiced check-config --defaults`).
+    public static func defaultsYAML() -> String {
+        (try? YAMLEncoder().encode(VoicedConfiguration())) ?? ""
+    }
+
     // MARK: - Keys
 
     /// Every section and key the configuration knows, taken from the defaults themselves, so a new

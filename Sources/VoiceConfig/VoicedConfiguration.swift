@@ -12,6 +12,7 @@ public struct VoicedConfiguration: Sendable, Codable, Equatable {
     public var control = ControlSettings()
     public var button = ButtonSettings()
     public var led = LEDSettings()
+    public var listening = ListeningSettings()
 
     public init() {}
 
@@ -23,6 +24,7 @@ public struct VoicedConfiguration: Sendable, Codable, Equatable {
         case control
         case button
         case led
+        case listening
     }
 
     public init(from decoder: any Decoder) throws {
@@ -34,5 +36,6 @@ public struct VoicedConfiguration: Sendable, Codable, Equatable {
         control = try container.decodeIfPresent(ControlSettings.self, forKey: .control) ?? .init()
         button = try container.decodeIfPresent(ButtonSettings.self, forKey: .button) ?? .init()
         led = try container.decodeIfPresent(LEDSettings.self, forKey: .led) ?? .init()
+        listening = try container.decodeIfPresent(ListeningSettings.self, forKey: .listening) ?? .init()
     }
 }

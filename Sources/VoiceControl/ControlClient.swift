@@ -57,10 +57,16 @@ public final class ControlClient {
     public var timeout: Duration
 
     private var descriptor: Int32
+    /// Bytes read but not yet returned start at `bufferStart` (consumed bytes are dropped in bulk, not
+    /// one line at a time, so a burst of events is not quadratic).
     private var buffer: [UInt8] = []
+    private var bufferStart = 0
+    /// Where the newline search resumes (the bytes before it hold none).
+    private var scanned = 0
     private var pendingEvents: [ControlEvent] = []
     private var nextID = 1
     private static let maximumLineBytes = 16 << 20
+    private var chunk = [UInt8](repeating: 0, count: 65_536)
 
     /// Connects and reads the hello.
     public init(socketPath: String, timeout: Duration = .seconds(10)) throws(ControlClientError) {
@@ -162,7 +168,12 @@ public final class ControlClient {
         if failure != 0 { throw .broken("cannot send to \(socketPath): \(String(cString: strerror(failure)))") }
     }
 
-    /// Reads the next raw line (without its newline), waiting until `deadline`.
+    /// Closes the sending side (the daemon sees end of input but can still answer).
+    public func finishSending() {
+        shutdown(descriptor, Int32(SHUT_WR))
+    }
+
+    /// Reads the next raw line (without its newline), waiting at most `timeout`; nil when the time is up.
     public func readRawLine(timeout: Duration) throws(ControlClientError) -> Data? {
         try readLine(deadline: ContinuousClock.now + timeout, waitingFor: nil)
     }
@@ -206,12 +217,27 @@ public final class ControlClient {
 
     /// The next line; nil only when `waitingFor` is nil and the deadline passed (with `waitingFor`, a
     /// passed deadline throws `.timedOut`).
-    private func readLine(deadline: ContinuousClock.Instant?, waitingFor what: String?) throws(ControlClientError) -> Data? {
+    private func readLine(
+        deadline: ContinuousClock.Instant?,
+        waitingFor what: String?
+    ) throws(ControlClientError) -> Data? {
         while true {
-            if let newline = buffer.firstIndex(of: 0x0A) {
-                let line = Data(buffer[..<newline])
-                buffer.removeSubrange(...newline)
+            if let newline = buffer[max(bufferStart, scanned)...].firstIndex(of: 0x0A) {
+                let line = Data(buffer[bufferStart..<newline])
+                bufferStart = newline + 1
+                scanned = bufferStart
+                if bufferStart == buffer.count {
+                    buffer.removeAll(keepingCapacity: true)
+                    bufferStart = 0
+                    scanned = 0
+                }
                 return line
+            }
+            scanned = buffer.count
+            if bufferStart > 0 {
+                buffer.removeSubrange(..<bufferStart)
+                scanned -= bufferStart
+                bufferStart = 0
             }
             if buffer.count > Self.maximumLineBytes {
                 throw .broken("the daemon sent a line longer than \(Self.maximumLineBytes) bytes")
@@ -233,7 +259,6 @@ public final class ControlClient {
                 throw .broken("poll failed: \(String(cString: strerror(errno)))")
             }
             if ready == 0 { continue }
-            var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
@@ -243,6 +268,7 @@ public final class ControlClient {
                 if !buffer.isEmpty {
                     let line = Data(buffer)
                     buffer.removeAll()
+                    scanned = 0
                     return line
                 }
                 throw .broken("voiced closed the connection")

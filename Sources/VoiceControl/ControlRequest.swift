@@ -104,10 +104,13 @@ public enum ControlRequestDecoder {
             .failure(.init(id: id, error: .init(code, message)))
         }
         for key in members.keys where !["id", "command", "args"].contains(key) {
-            return fail(.badRequest, "unknown field \"\(truncated(key))\"; a request has \"id\", \"command\" and \"args\"")
+            return fail(
+                .badRequest, "unknown field \"\(truncated(key))\"; a request has \"id\", \"command\" and \"args\""
+            )
         }
         guard let commandValue = members["command"] else {
-            return fail(.badRequest, "missing \"command\"; known commands: \(ControlCommand.allNames.joined(separator: ", "))")
+            let known = ControlCommand.allNames.joined(separator: ", ")
+            return fail(.badRequest, "missing \"command\"; known commands: \(known)")
         }
         guard case .string(let name) = commandValue else {
             return fail(.badRequest, "\"command\" must be a string, not \(commandValue.kindDescription)")
@@ -126,7 +129,10 @@ public enum ControlRequestDecoder {
     }
 
     /// Validates `arguments` for the command `name`.
-    public static func command(named name: String, arguments: [String: JSONValue]) -> Result<ControlCommand, ControlError> {
+    public static func command(
+        named name: String,
+        arguments: [String: JSONValue]
+    ) -> Result<ControlCommand, ControlError> {
         var reader = ArgumentReader(command: name, arguments: arguments)
         let command: ControlCommand
         do {
@@ -134,7 +140,8 @@ public enum ControlRequestDecoder {
             case "status": command = .status
             case "voice.get": command = .getVoice
             case "voice.set":
-                let requested = try reader.string("name", describing: "a voice: \(VoiceCatalog.all.joined(separator: ", "))")
+                let voices = VoiceCatalog.all.joined(separator: ", ")
+                let requested = try reader.string("name", describing: "a voice: \(voices)")
                 guard let canonical = VoiceCatalog.canonical(requested) else {
                     throw ControlError(.invalidArgument, "unknown voice \"\(truncated(requested))\"; valid voices: "
                         + "\(VoiceCatalog.all.joined(separator: ", ")) (or a custom voice id voice_...)")
@@ -260,7 +267,7 @@ private struct ArgumentReader {
         let unused = arguments.keys.filter { !used.contains($0) }.sorted()
         guard let first = unused.first else { return }
         let expected = used.isEmpty ? "it takes no arguments" : "expected: \(used.sorted().joined(separator: ", "))"
-        throw ControlError(.invalidArgument, "\(command): unknown argument \"\(ControlRequestDecoder.truncated(first))\"; "
-            + expected)
+        let name = ControlRequestDecoder.truncated(first)
+        throw ControlError(.invalidArgument, "\(command): unknown argument \"\(name)\"; \(expected)")
     }
 }

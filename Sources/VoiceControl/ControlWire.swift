@@ -95,7 +95,10 @@ public enum ControlWire {
     /// Classifies and decodes one line from the server. `command` is the request the response answers
     /// (so that its `result` decodes into the right type); nil decodes results as `.done` only when
     /// the shape allows, so pass the command whenever a response is expected.
-    public static func decodeServerLine(_ line: Data, answering command: ControlCommand?) throws -> ControlServerMessage {
+    public static func decodeServerLine(
+        _ line: Data,
+        answering command: ControlCommand?
+    ) throws -> ControlServerMessage {
         let decoder = decoder()
         let probe = try decoder.decode(LineProbe.self, from: line)
         if probe.hello != nil {
@@ -118,7 +121,11 @@ public enum ControlWire {
     }
 
     /// Decodes the `result` member of a response to `command`.
-    static func decodeResult(for command: ControlCommand, from line: Data, decoder: JSONDecoder) throws -> ControlResult {
+    static func decodeResult(
+        for command: ControlCommand,
+        from line: Data,
+        decoder: JSONDecoder
+    ) throws -> ControlResult {
         func payload<T: Decodable>(_ type: T.Type) throws -> T {
             try decoder.decode(ResultEnvelope<T>.self, from: line).result
         }

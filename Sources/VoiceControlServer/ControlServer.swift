@@ -81,6 +81,11 @@ public final class ControlServer: Service, Sendable {
         do {
             serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 128)
+                .serverChannelInitializer { [logger] channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(AcceptErrorFilter(logger: logger))
+                    }
+                }
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(unixDomainSocketPath: path) { channel in
                     PeerCredentials.read(from: channel)
@@ -154,7 +159,8 @@ public final class ControlServer: Service, Sendable {
             try await connection.channel.executeThenClose { inbound, outbound in
                 if let refusal {
                     logger.warning("control connection refused: \(refusal.message)", metadata: metadata)
-                    try await outbound.write(ByteBuffer(bytes: ControlWire.responseLine(id: nil, reply: .failure(refusal))))
+                    let line = ControlWire.responseLine(id: nil, reply: .failure(refusal))
+                    try await outbound.write(ByteBuffer(bytes: line))
                     return
                 }
                 logger.debug("control connection opened", metadata: metadata)
@@ -171,7 +177,8 @@ public final class ControlServer: Service, Sendable {
                             let error = ControlError(.tooLarge, "request line longer than "
                                 + "\(configuration.settings.maximumLineBytes) bytes; the connection is closed")
                             logger.warning("control connection closed: \(error.message)", metadata: metadata)
-                            try await outbound.write(ByteBuffer(bytes: ControlWire.responseLine(id: nil, reply: .failure(error))))
+                            let line = ControlWire.responseLine(id: nil, reply: .failure(error))
+                            try await outbound.write(ByteBuffer(bytes: line))
                             return
                         case .line(let line):
                             let response = await answer(line, connection: id, outbound: outbound, group: &group)
@@ -227,7 +234,8 @@ public final class ControlServer: Service, Sendable {
             if let stream = fanOut.subscribe(connection: id, kinds: kinds) {
                 group.addTask { try await self.writeEvents(stream, connection: id, outbound: outbound) }
             }
-            reply = .success(.subscription(SubscriptionInfo(events: kinds.isEmpty ? Set(ControlEventKind.allCases) : kinds)))
+            let subscribed = kinds.isEmpty ? Set(ControlEventKind.allCases) : kinds
+            reply = .success(.subscription(SubscriptionInfo(events: subscribed)))
         case .unsubscribe:
             fanOut.unsubscribe(connection: id)
             reply = .success(.subscription(SubscriptionInfo(events: [])))

@@ -166,8 +166,9 @@ public final class PolyphaseResampler {
         return produced
     }
 
-    /// Σ a[i]·b[i] with four independent accumulators (`count` is a multiple of 4), which lets the
-    /// optimiser use vector registers without reassociating a single sum.
+    /// Σ a[i]·b[i] in four lanes (`count` is a multiple of 4), so the optimiser can use vector
+    /// registers without reassociating a single scalar sum. Multiply and add are kept separate:
+    /// `addingProduct` demands a fused multiply-add, which baseline x86-64 can only do in software.
     @inline(__always)
     private static func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         var sum = SIMD4<Float>()
@@ -175,7 +176,7 @@ public final class PolyphaseResampler {
         while index < count {
             let x = UnsafeRawPointer(a + index).loadUnaligned(as: SIMD4<Float>.self)
             let y = UnsafeRawPointer(b + index).loadUnaligned(as: SIMD4<Float>.self)
-            sum = sum.addingProduct(x, y)
+            sum += x * y
             index += 4
         }
         return sum.sum()

@@ -132,22 +132,3 @@ public final class DaemonControlHandler: ControlCommandHandler {
         environment.persist(PersistedSettings(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted))
     }
 }
-
-/// The settings changed from the socket that survive a restart.
-public struct PersistedSettings: Sendable, Codable, Equatable {
-    public var voice: String
-    public var volumePercent: Int
-    public var muted: Bool
-
-    public init(voice: String, volumePercent: Int, muted: Bool) {
-        self.voice = voice
-        self.volumePercent = volumePercent
-        self.muted = muted
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case voice
-        case volumePercent = "volume_percent"
-        case muted
-    }
-}

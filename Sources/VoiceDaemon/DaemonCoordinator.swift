@@ -270,8 +270,13 @@ public actor DaemonCoordinator {
             if preRoll.count > preRollLimit { preRoll.removeFirst(preRoll.count - preRollLimit) }
             if isStreaming { await stream(pendingCapture[range]) }
             if decision.bargeIn {
-                lastBargeInFrameTime = frameCapturedAt
-                await perform(machine.bargeIn(now: frameTime))
+                if machine.state == .listening {
+                    // Speech over our own sound (an earcon) while listening is simply the user talking.
+                    await perform(machine.localSpeechStarted(now: frameTime))
+                } else {
+                    lastBargeInFrameTime = frameCapturedAt
+                    await perform(machine.bargeIn(now: frameTime))
+                }
             }
             if decision.speechStarted { await perform(machine.localSpeechStarted(now: frameTime)) }
             if decision.speechEnded {

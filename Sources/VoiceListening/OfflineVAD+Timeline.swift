@@ -35,7 +35,7 @@ extension OfflineVAD {
 
     /// The timeline text for frames already traced (see `trace`).
     public static func timelineBody(_ traces: [FrameTrace]) -> String {
-        var lines: [String] = []
+        var lines: [(frame: Int, text: String)] = []
         var segmentStart: Int?
         var segmentLevels: [Double] = []
         var echoStart: Int?
@@ -50,8 +50,8 @@ extension OfflineVAD {
             let peak = segmentLevels.max() ?? -120
             let floor = traces[max(start - 1, 0)].noiseFloorDBFS
             lines.append(
-                "\(seconds(start))–\(seconds(end)) s  speech \(seconds(end - start)) s, level \(db(mean)) dBFS "
-                    + "(peak \(db(peak))), noise floor \(db(floor)) dBFS"
+                (start, "\(seconds(start))–\(seconds(end)) s  speech \(seconds(end - start)) s, level \(db(mean)) dBFS "
+                    + "(peak \(db(peak))), noise floor \(db(floor)) dBFS")
             )
             segmentStart = nil
             segmentLevels.removeAll()
@@ -62,17 +62,17 @@ extension OfflineVAD {
             if decision.echoActive, echoStart == nil {
                 echoStart = index
             } else if !decision.echoActive, let start = echoStart {
-                lines.append("\(seconds(start))–\(seconds(index)) s  playback audible (mic held back)")
+                lines.append((start, "\(seconds(start))–\(seconds(index)) s  playback audible (mic held back)"))
                 echoStart = nil
             }
             if decision.bargeIn {
                 bargeIns += 1
                 lines.append(
-                    "\(seconds(index)) s  barge-in: level \(db(decision.levelDBFS)) dBFS over echo estimate "
-                        + "\(db(trace.echoEstimateDBFS)) dBFS"
+                    (index, "\(seconds(index)) s  barge-in: level \(db(decision.levelDBFS)) dBFS over echo estimate "
+                        + "\(db(trace.echoEstimateDBFS)) dBFS")
                 )
             }
-            if decision.speechStarted { lines.append("\(seconds(index)) s  turn: speech started") }
+            if decision.speechStarted { lines.append((index, "\(seconds(index)) s  turn: speech started")) }
             if decision.isSpeech {
                 speechFrames += 1
                 if segmentStart == nil {
@@ -83,20 +83,23 @@ extension OfflineVAD {
             } else {
                 closeSegment(at: index)
             }
-            if decision.speechEnded { lines.append("\(seconds(index)) s  turn: speech ended (silence)") }
+            if decision.speechEnded { lines.append((index, "\(seconds(index)) s  turn: speech ended (silence)")) }
         }
         closeSegment(at: traces.count)
         if let start = echoStart {
-            lines.append("\(seconds(start))–\(seconds(traces.count)) s  playback audible (mic held back)")
+            lines.append((start, "\(seconds(start))–\(seconds(traces.count)) s  playback audible (mic held back)"))
         }
         let floors = traces.map(\.noiseFloorDBFS).sorted()
         let medianFloor = floors.isEmpty ? -120 : floors[floors.count / 2]
         let share = traces.isEmpty ? 0 : 100 * speechFrames / traces.count
-        lines.append(
+        // Stable sort: events of one frame keep their order; a period is listed where it starts.
+        var ordered = lines.enumerated().sorted { ($0.element.frame, $0.offset) < ($1.element.frame, $1.offset) }
+            .map(\.element.text)
+        ordered.append(
             "summary: \(segments) speech segment(s), \(seconds(speechFrames)) s of speech (\(share) %), "
                 + "\(bargeIns) barge-in(s), median noise floor \(db(medianFloor)) dBFS"
         )
-        return lines.joined(separator: "\n") + "\n"
+        return ordered.joined(separator: "\n") + "\n"
     }
 
     private static func seconds(_ frames: Int) -> String {

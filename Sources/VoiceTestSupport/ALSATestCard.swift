@@ -15,6 +15,16 @@ public struct ALSATestCard: Sendable {
         public var bytesPerSample: Int { self == .s16LE ? 2 : 4 }
     }
 
+    /// What the file PCMs sit on.
+    public enum Slave: Sendable {
+        /// No clock: the engine has to pace itself.
+        case null
+        /// PulseAudio (a running server with a null sink): a real-time clock.
+        case pulse
+
+        var definition: String { self == .null ? "{ type null }" : "{ type pulse }" }
+    }
+
     public let directory: URL
     public let configPath: String
     public let inputPath: String
@@ -28,8 +38,9 @@ public struct ALSATestCard: Sendable {
     ///   - inputSamples: interleaved frames the microphone "hears"; for S32_LE each sample is
     ///     stored in the upper 16 bits.
     ///   - rate, channels, format: how the input file is encoded (the engine must be set to match).
+    ///   - slave: `null` (default) or `pulse` for a paced card.
     public static func make(
-        inputSamples: [Int16], rate: Int, channels: Int, format: SampleFormat
+        inputSamples: [Int16], rate: Int, channels: Int, format: SampleFormat, slave: Slave = .null
     ) throws -> ALSATestCard {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("voiced-alsa-\(UUID().uuidString)", isDirectory: true)
@@ -38,7 +49,7 @@ public struct ALSATestCard: Sendable {
         let output = directory.appendingPathComponent("playback.raw")
         let config = directory.appendingPathComponent("asound.conf")
         try encode(inputSamples, format: format).write(to: input)
-        try configuration(inputPath: input.path, outputPath: output.path).write(to: config, atomically: true, encoding: .utf8)
+        try configuration(inputPath: input.path, outputPath: output.path, slave: slave).write(to: config, atomically: true, encoding: .utf8)
         return ALSATestCard(
             directory: directory, configPath: config.path, inputPath: input.path, outputPath: output.path,
             rate: rate, channels: channels, format: format
@@ -47,19 +58,19 @@ public struct ALSATestCard: Sendable {
 
     /// The text of a simulated card whose capture reads `inputPath` and whose playback writes
     /// `outputPath` (both raw).
-    public static func configuration(inputPath: String, outputPath: String) -> String {
+    public static func configuration(inputPath: String, outputPath: String, slave: Slave = .null) -> String {
         """
-        # voiced test card: ALSA file PCMs over null (no clock: the engine paces itself).
+        # voiced test card: ALSA file PCMs over \(slave).
         pcm.voiced_playback {
             type file
-            slave.pcm { type null }
+            slave.pcm \(slave.definition)
             file "\(outputPath)"
             format "raw"
             perm 0644
         }
         pcm.voiced_capture {
             type file
-            slave.pcm { type null }
+            slave.pcm \(slave.definition)
             file "/dev/null"
             infile "\(inputPath)"
             format "raw"

@@ -92,14 +92,14 @@ public final class StepClock: Clock, Sendable {
     /// Waits (bounded by `timeout` of real time) until at least `count` tasks sleep on the clock.
     /// Returns false on timeout.
     @discardableResult
-    public func waitForSleepers(_ count: Int = 1, timeout: Duration = .seconds(5)) async -> Bool {
+    public func waitForSleepers(_ count: Int = 1, timeout: Duration = .seconds(60)) async -> Bool {
         await waitUntil(timeout: timeout) { self.sleeperCount >= count }
     }
 
     /// Waits (bounded by `timeout` of real time) until someone sleeps until exactly `offset` after
     /// the clock's origin: the code under test has armed that timer. Returns false on timeout.
     @discardableResult
-    public func waitForDeadline(at offset: Duration, timeout: Duration = .seconds(5)) async -> Bool {
+    public func waitForDeadline(at offset: Duration, timeout: Duration = .seconds(60)) async -> Bool {
         await waitUntil(timeout: timeout) {
             self.state.withLock { $0.sleepers.contains { $0.deadline.offset == offset } }
         }
@@ -107,7 +107,7 @@ public final class StepClock: Clock, Sendable {
 
     /// Waits (bounded by `timeout` of real time) until `condition` holds. Returns false on timeout.
     @discardableResult
-    public func waitUntil(timeout: Duration = .seconds(5), _ condition: () -> Bool) async -> Bool {
+    public func waitUntil(timeout: Duration = .seconds(60), _ condition: () -> Bool) async -> Bool {
         let realClock = ContinuousClock()
         let giveUp = realClock.now.advanced(by: timeout)
         while !condition() {

@@ -187,7 +187,9 @@ extension VoiceCtl {
     }
 
     struct Version: ControlSubcommand {
-        static let configuration = CommandConfiguration(abstract: "Show the versions of voicectl, voiced and the protocol.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show the versions of voicectl, voiced and the protocol."
+        )
         @OptionGroup var options: ConnectionOptions
 
         func execute(client: ControlClient, console: Console) throws(ControlClientError) -> Int32 {

@@ -8,7 +8,8 @@ struct ConnectionOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "The control socket.",
-            discussion: "Default: $\(ControlProtocol.socketEnvironmentVariable), else \(ControlProtocol.defaultSocketPath).",
+            discussion: "Default: $\(ControlProtocol.socketEnvironmentVariable), "
+                + "else \(ControlProtocol.defaultSocketPath).",
             valueName: "path"
         ),
         completion: .file()

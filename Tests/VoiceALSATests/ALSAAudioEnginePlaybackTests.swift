@@ -1,5 +1,8 @@
+import Synchronization
 import Testing
 import VoiceCore
+import Foundation
+import Glibc
 import VoiceDSP
 import VoiceTestSupport
 
@@ -98,7 +101,9 @@ import VoiceTestSupport
         #expect(referenceMatchesOutput, "reference \(reference.count) samples, output \(output.count)")
         let active = try #require(Signals.activeRange(output, threshold: 1))
         let gain = Signals.rms(output[active]) / Signals.rms(tone[...])
-        #expect(abs(gain - Double(VolumeCurve.gain(percent: 50))) < 0.01)
+        // 50 % on SoftwareVolume's scale is -25 dB.
+        let expected = pow(10, -25.0 / 20)
+        #expect(abs(gain / expected - 1) < 0.02)
         #expect(engine.referenceRing.droppedSamples == 0)
     }
 
@@ -174,5 +179,52 @@ import VoiceTestSupport
         // ALSA's null PCM consumes at once; whatever it reports must fit inside the device buffer.
         #expect(delay >= 0)
         #expect(delay <= 24_000 * 20 * 4 / 1000 + 2)
+    }
+
+    @Test func aDeviceWithItsOwnClockGoesIdleAfterTheReply() async throws {
+        let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
+        defer { card.remove() }
+        // Writes block for a period, as on hardware: the thread spends its life inside writei,
+        // which must not read as "still playing".
+        let faults = FaultInjectingFactory()
+        faults.playback.blockNanosecondsPerTransfer.store(20_000_000, ordering: .relaxed)
+        faults.capture.blockNanosecondsPerTransfer.store(20_000_000, ordering: .relaxed)
+        let engine = ALSAAudioEngine(settings: cardSettings(card, pace: .auto), backendFactory: faults)
+        try engine.start()
+        defer { engine.stop() }
+        let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.2)
+        tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
+        #expect(!engine.isPlaybackIdle)
+        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+        #expect(!engine.counters().playback.isPaced)
+    }
+
+    @Test func realtimePriorityIsAskedForAndPlaybackWorksEitherWay() async throws {
+        let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
+        defer { card.remove() }
+        var settings = cardSettings(card, pace: .on)
+        settings.realtimePriority = 10
+        let engine = ALSAAudioEngine(settings: settings)
+        try engine.start()
+        defer { engine.stop() }
+        // Granted for root or with LimitRTPRIO; refused otherwise. Either way the engine plays.
+        let probe = Self.canUseFIFO()
+        #expect(engine.hasRealtimeThreads == probe)
+        let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
+        tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
+        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+    }
+
+    /// Whether this process may give a thread SCHED_FIFO priority 10 (tried on a throwaway thread).
+    private static func canUseFIFO() -> Bool {
+        var thread = pthread_t()
+        guard pthread_create(&thread, nil, { _ in
+            var parameters = sched_param(sched_priority: 10)
+            let granted = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
+            return UnsafeMutableRawPointer(bitPattern: granted ? 1 : 2)
+        }, nil) == 0 else { return false }
+        var result: UnsafeMutableRawPointer?
+        pthread_join(thread, &result)
+        return result == UnsafeMutableRawPointer(bitPattern: 1)
     }
 }

@@ -23,7 +23,7 @@ import VoiceDSP
             """
             {"capture_device": "dsnoop:CARD=seeed2micvoicec", "playback_device": "dmix", "device_rate": 48000,
              "format": "S32_LE", "channels": 2, "channel": 1, "period_ms": 10, "buffer_periods": 3,
-             "playback_prebuffer_ms": 120, "pace": "on", "session_rate": 16000,
+             "playback_prebuffer_ms": 120, "pace": "on", "session_rate": 16000, "realtime_priority": 40,
              "alsa_config_path": "/etc/voiced/asound.conf"}
             """
         )
@@ -38,6 +38,7 @@ import VoiceDSP
         #expect(settings.playbackPrebufferMilliseconds == 120)
         #expect(settings.pace == .on)
         #expect(settings.sessionRate == 16_000)
+        #expect(settings.realtimePriority == 40)
         #expect(settings.alsaConfigPath == "/etc/voiced/asound.conf")
         #expect(settings.validationProblems().isEmpty)
         // And back: encoding then decoding is the identity.
@@ -58,11 +59,11 @@ import VoiceDSP
         let settings = try decode(
             """
             {"device_rate": 12345, "channels": 4, "channel": 2, "period_ms": 5, "buffer_periods": 1,
-             "playback_prebuffer_ms": 5000, "session_rate": 11025, "capture_device": ""}
+             "playback_prebuffer_ms": 5000, "session_rate": 11025, "capture_device": "", "realtime_priority": 0}
             """
         )
         let problems = settings.validationProblems()
-        #expect(problems.count == 8)
+        #expect(problems.count == 9)
         #expect(problems.contains { $0.contains("audio.device_rate 12345") })
         #expect(problems.contains { $0.contains("audio.period_ms must be between 10 and 20") })
     }

@@ -18,6 +18,8 @@ final class FaultInjectingPCMBackend: PCMBackend, @unchecked Sendable {
     /// Opens still to fail with -ENODEV.
     let failingOpens = Atomic<Int>(0)
     let openAttempts = Atomic<Int>(0)
+    /// Each read or write blocks this long first, like a device with its own clock.
+    let blockNanosecondsPerTransfer = Atomic<Int>(0)
     let recoverCalls = Atomic<Int>(0)
 
     func open(_ request: PCMOpenRequest) throws(ALSAError) -> PCMParameters {
@@ -34,13 +36,22 @@ final class FaultInjectingPCMBackend: PCMBackend, @unchecked Sendable {
     func readInterleaved(into buffer: UnsafeMutableRawPointer, frames: Int) -> Int {
         let fault = nextReadFault.exchange(0, ordering: .relaxed)
         if fault != 0 { return Int(fault) }
+        block()
         return wrapped.readInterleaved(into: buffer, frames: frames)
     }
 
     func writeInterleaved(from buffer: UnsafeRawPointer, frames: Int) -> Int {
         let fault = nextWriteFault.exchange(0, ordering: .relaxed)
         if fault != 0 { return Int(fault) }
+        block()
         return wrapped.writeInterleaved(from: buffer, frames: frames)
+    }
+
+    private func block() {
+        let nanoseconds = blockNanosecondsPerTransfer.load(ordering: .relaxed)
+        guard nanoseconds > 0 else { return }
+        var duration = timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
+        nanosleep(&duration, nil)
     }
 
     func recover(from code: Int32) -> Int32 {

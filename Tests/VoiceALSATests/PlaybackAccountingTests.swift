@@ -28,14 +28,6 @@ import Testing
         #expect(timeline.replyFrames(inNewest: 1_000) == 50)
     }
 
-    @Test func volumeCurveIsMonotonicWithMuteAndUnity() {
-        #expect(VolumeCurve.gain(percent: 0) == 0)
-        #expect(VolumeCurve.gain(percent: 100) == 1)
-        #expect(VolumeCurve.gain(percent: 150) == 1)
-        let gains = (0...100).map { VolumeCurve.gain(percent: $0) }
-        #expect(zip(gains, gains.dropFirst()).allSatisfy { $0 < $1 })
-    }
-
     @Test func paceDetectorFiresOnlyForAClocklessDevice() {
         // Frames arriving all at once, beyond the grace, are far faster than real time.
         var fast = PaceDetector(rate: 24_000, graceFrames: 1_920)

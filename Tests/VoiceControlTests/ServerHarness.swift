@@ -32,6 +32,7 @@ struct ServerStartTimeout: Error {}
 func withControlServer<T: Sendable>(
     allowRootAndDaemonUser: Bool = true,
     configure: (inout ControlSettings) -> Void = { _ in },
+    beforeStart: (_ socketPath: String) throws -> Void = { _ in },
     _ body: (RunningServer) async throws -> T
 ) async throws -> T {
     let directory = try TemporaryDirectory(prefix: "voiced-ctl")
@@ -41,6 +42,7 @@ func withControlServer<T: Sendable>(
     settings.socketGroup = ""
     settings.allowedGroups = []
     configure(&settings)
+    try beforeStart(settings.socketPath)
     let handler = FakeControlHandler()
     let (listening, listeningContinuation) = AsyncStream<String>.makeStream()
     let server = ControlServer(

@@ -41,7 +41,7 @@ import VoiceTestSupport
         #expect(decisions.contains { $0.isSpeech })
     }
 
-    @Test(arguments: rates, [-15.0, -20.0])
+    @Test(arguments: rates, [-10.0, -15.0, -20.0])
     func nearEndSpeechOverTheEchoBargesIn(sampleRate: Int, echoGainDB: Double) throws {
         let reference = Self.playback(sampleRate: sampleRate)
         let user = Signals.speechLike(levelDBFS: -16, seconds: 1.5, sampleRate: sampleRate, pitch: 110, seed: 23)

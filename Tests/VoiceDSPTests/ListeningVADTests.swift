@@ -53,12 +53,12 @@ import VoiceTestSupport
     @Test(arguments: rates)
     func hangoverBridgesShortPausesButNotLongOnes(sampleRate: Int) {
         let noise = Signals.whiteNoise(levelDBFS: -55, seconds: 8, sampleRate: sampleRate, seed: 7)
-        let burst = Signals.speechLike(levelDBFS: -30, seconds: 1, sampleRate: sampleRate, seed: 8)
+        let burst = Signals.whiteNoise(levelDBFS: -30, seconds: 1, sampleRate: sampleRate, seed: 8)
         let capture = Signals.mix(
             noise,
             Signals.placed(burst, at: 2, totalSeconds: 8, sampleRate: sampleRate),
-            Signals.placed(burst, at: 3.1, totalSeconds: 8, sampleRate: sampleRate),  // 100 ms pause
-            Signals.placed(burst, at: 5.5, totalSeconds: 8, sampleRate: sampleRate)  // 1.4 s pause
+            Signals.placed(burst, at: 3.08, totalSeconds: 8, sampleRate: sampleRate),  // 80 ms pause
+            Signals.placed(burst, at: 5.5, totalSeconds: 8, sampleRate: sampleRate)  // 1.42 s pause
         )
         let decisions = runDetector(capture, sampleRate: sampleRate)
         #expect(speechBursts(decisions[frames(from: 1.5, to: 4.5)]) == 1)

@@ -15,6 +15,10 @@ import Glibc
     @Test func theBuildKnowsItsAPIGeneration() {
         #expect([1, 2].contains(Libgpiod.apiVersion))
         #expect(Libgpiod.libraryVersion.hasPrefix("\(Libgpiod.apiVersion)."))
+        // scripts/ci-gpiod-v2.sh sets this, so that a build that silently picked up v1 fails.
+        if let expected = getenv("VOICED_EXPECT_GPIOD_API").flatMap({ Int(String(cString: $0)) }) {
+            #expect(Libgpiod.apiVersion == expected)
+        }
     }
 
     @Test func aMissingChipPathSaysWhichAndWhatToDo() throws {

@@ -108,10 +108,13 @@ final class TemporaryDirectory {
         try directory.write(mic, rate: rate, to: "mic.wav")
         try directory.write(reply, rate: rate, to: "played.wav")
         let text = try OfflineVAD.timeline(recording: directory.path + "/mic.wav", reference: directory.path + "/played.wav")
-        #expect(text.contains("barge-in"))
-        #expect(text.contains("playback audible"))
-        #expect(text.contains("speech ended"))
-        #expect(text.contains("summary: 2 speech segment(s)"))
+        let lines = text.split(separator: "\n")
+        // One barge-in (the first utterance, over the reply), one ordinary turn (the second).
+        #expect(lines.filter { $0.contains("s  barge-in: level") }.count == 1)
+        #expect(lines.filter { $0.contains("turn: speech started") }.count == 1)
+        #expect(lines.filter { $0.contains("turn: speech ended") }.count == 2)
+        #expect(lines.contains { $0.hasPrefix("0.50–") && $0.contains("playback audible") })
+        #expect(text.contains("1 barge-in(s)"))
         let noReference = try OfflineVAD.timeline(recording: directory.path + "/mic.wav")
         #expect(noReference.contains("0 barge-in(s)"))
     }

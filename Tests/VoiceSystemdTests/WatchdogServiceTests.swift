@@ -112,7 +112,7 @@ extension SystemdEnvironmentTests {
             let clock = StepClock()
             let (ticks, tickSink) = AsyncStream.makeStream(of: WatchdogTick.self)
             // An explicit interval works without WATCHDOG_USEC.
-            try await ProcessEnvironment.with(["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": nil]) {
+            await ProcessEnvironment.with(["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": nil]) {
                 let service = WatchdogService(
                     notifier: SystemdNotifier(), interval: .seconds(10), clock: clock
                 ) { tickSink.yield($0) }
@@ -139,7 +139,7 @@ extension SystemdEnvironmentTests {
         @Test func withoutAWatchdogNothingIsSentAndCancellationEndsTheRun() async throws {
             let listener = try NotifySocketListener()
             defer { listener.close() }
-            try await ProcessEnvironment.with(
+            await ProcessEnvironment.with(
                 ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": nil, "WATCHDOG_PID": nil]
             ) {
                 let clock = StepClock()

@@ -45,6 +45,10 @@ public struct AudioSettings: Sendable, Codable, Equatable {
     public var pace: Pacing = .auto
     /// Sample rate of the daemon's mono Int16 pipeline (the realtime session's rate).
     public var sessionRate: Int = 24_000
+    /// SCHED_FIFO priority (1…99) for the two audio threads, e.g. 40; nil keeps normal scheduling.
+    /// Needs permission (root, or `LimitRTPRIO=` in the systemd unit); without it the threads run
+    /// normally and status says so.
+    public var realtimePriority: Int?
     /// An ALSA configuration file opened instead of the system one (the simulated sound card).
     /// Nil uses the system configuration (`/usr/share/alsa/alsa.conf`, `~/.asoundrc`).
     public var alsaConfigPath: String?
@@ -79,6 +83,9 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         if !(2...16).contains(bufferPeriods) {
             problems.append("audio.buffer_periods must be between 2 and 16, not \(bufferPeriods)")
         }
+        if let realtimePriority, !(1...99).contains(realtimePriority) {
+            problems.append("audio.realtime_priority must be between 1 and 99, not \(realtimePriority)")
+        }
         if !(0...1000).contains(playbackPrebufferMilliseconds) {
             problems.append(
                 "audio.playback_prebuffer_ms must be between 0 and 1000, not \(playbackPrebufferMilliseconds)"
@@ -103,6 +110,7 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         case playbackPrebufferMilliseconds = "playback_prebuffer_ms"
         case pace
         case sessionRate = "session_rate"
+        case realtimePriority = "realtime_priority"
         case alsaConfigPath = "alsa_config_path"
     }
 
@@ -123,6 +131,7 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         ) ?? defaults.playbackPrebufferMilliseconds
         pace = try container.decodeIfPresent(Pacing.self, forKey: .pace) ?? defaults.pace
         sessionRate = try container.decodeIfPresent(Int.self, forKey: .sessionRate) ?? defaults.sessionRate
+        realtimePriority = try container.decodeIfPresent(Int.self, forKey: .realtimePriority)
         alsaConfigPath = try container.decodeIfPresent(String.self, forKey: .alsaConfigPath)
     }
 
@@ -154,6 +163,7 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         try container.encode(playbackPrebufferMilliseconds, forKey: .playbackPrebufferMilliseconds)
         try container.encode(pace, forKey: .pace)
         try container.encode(sessionRate, forKey: .sessionRate)
+        try container.encodeIfPresent(realtimePriority, forKey: .realtimePriority)
         try container.encodeIfPresent(alsaConfigPath, forKey: .alsaConfigPath)
     }
 }

@@ -61,7 +61,9 @@ public struct ControlSettings: Sendable, Equatable, Codable {
     /// Problems a person must fix in the config, one sentence each (empty when valid).
     public func validationProblems() -> [String] {
         var problems: [String] = []
-        if socketPath.isEmpty { problems.append("control.socket_path is empty; set it to e.g. /run/voiced/control.sock") }
+        if socketPath.isEmpty {
+            problems.append("control.socket_path is empty; set it to e.g. /run/voiced/control.sock")
+        }
         // sun_path holds 108 bytes including the terminating NUL.
         if socketPath.utf8.count > 107 {
             problems.append("control.socket_path is \(socketPath.utf8.count) bytes long; Unix socket paths must be "

@@ -11,13 +11,13 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
 
     // MARK: Energy VAD
     /// Score (dB above the noise floor) a frame needs to count toward a speech onset.
-    public var onsetThresholdDB: Double = 9
+    public var onsetThresholdDB: Double = 8
     /// Score below which a frame counts toward the end of speech (lower than onset: hysteresis).
-    public var offsetThresholdDB: Double = 4
+    public var offsetThresholdDB: Double = 3
     /// Consecutive frames (10 ms) above the onset threshold before speech is declared.
     public var onsetFrames: Int = 2
     /// Speech is held this long after the score drops below the offset threshold.
-    public var hangoverMs: Int = 200
+    public var hangoverMs: Int = 150
     /// The noise floor is the minimum of the smoothed energy over this window, so it follows a
     /// rise in the noise within this time.
     public var noiseFloorWindowMs: Int = 1600
@@ -40,11 +40,11 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// Room decay of the echo estimate after the reference drops, dB per second.
     public var echoDecayDBPerSecond: Double = 60
     /// Echo level relative to the reference before anything is learned, dB.
-    public var initialCouplingDB: Double = 0
+    public var initialCouplingDB: Double = -10
     /// Near-end speech must exceed the echo estimate by this much to barge in, dB.
-    public var bargeInMarginDB: Double = 8
+    public var bargeInMarginDB: Double = 5
     /// ...for at least this long.
-    public var bargeInMinimumMs: Int = 40
+    public var bargeInMinimumMs: Int = 20
     /// A reference louder than this means the device is speaking, dBFS.
     public var referenceActiveDBFS: Double = -60
     /// After playback goes quiet, the echo counts as active this long (mic held back).
@@ -52,7 +52,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// Quantile of (mic - reference) the coupling estimate tracks while only the device speaks.
     public var couplingQuantile: Double = 0.9
     /// Coupling adaptation step per frame, dB.
-    public var couplingStepDB: Double = 0.5
+    public var couplingStepDB: Double = 1
 
     public init() {}
 

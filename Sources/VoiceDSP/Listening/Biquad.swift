@@ -20,6 +20,21 @@ struct Biquad: Sendable {
         return filter
     }
 
+    /// Butterworth-Q low-pass at `cutoff` Hz (clamped below Nyquist).
+    static func lowPass(cutoff: Double, sampleRate: Int) -> Biquad {
+        var filter = Biquad()
+        let omega = 2 * Double.pi * min(cutoff, Double(sampleRate) * 0.45) / Double(sampleRate)
+        let alpha = Double.sin(omega) / (2 * 0.7071067811865476)
+        let cosine = Double.cos(omega)
+        let a0 = 1 + alpha
+        filter.b0 = (1 - cosine) / 2 / a0
+        filter.b1 = (1 - cosine) / a0
+        filter.b2 = (1 - cosine) / 2 / a0
+        filter.a1 = -2 * cosine / a0
+        filter.a2 = (1 - alpha) / a0
+        return filter
+    }
+
     @inline(__always)
     mutating func process(_ x: Double) -> Double {
         let y = b0 * x + z1

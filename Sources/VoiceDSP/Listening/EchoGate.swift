@@ -25,6 +25,7 @@ public struct EchoGate: Sendable {
     public private(set) var couplingDB: Double
 
     private var highPass: Biquad
+    private var lowPass: Biquad
     private var history: [Double]
     private var historyIndex = 0
     private var heldDBFS = -120.0
@@ -36,6 +37,7 @@ public struct EchoGate: Sendable {
         self.parameters = parameters
         self.couplingDB = parameters.initialCouplingDB
         self.highPass = .highPass(cutoff: 150, sampleRate: sampleRate)
+        self.lowPass = .lowPass(cutoff: EnergyVAD.bandTopHertz, sampleRate: sampleRate)
         let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
         self.history = Array(repeating: -120, count: delayFrames + max(parameters.echoWindowMilliseconds / 10, 1))
     }
@@ -54,7 +56,7 @@ public struct EchoGate: Sendable {
         if let reference, !reference.isEmpty {
             var sum = 0.0
             for sample in reference {
-                let y = highPass.process(Double(sample) / 32768)
+                let y = lowPass.process(highPass.process(Double(sample) / 32768))
                 sum += y * y
             }
             energy = EnergyVAD.decibels(sum / Double(reference.count))

@@ -8,12 +8,13 @@ public struct EchoGateParameters: Sendable, Equatable {
     public var echoWindowMilliseconds: Int = 60
     /// Room decay: the echo estimate falls this many dB per second after the reference drops.
     public var echoDecayDBPerSecond: Double = 60
-    /// Echo level relative to the reference before anything is learned, dB (loud, cautious).
-    public var initialCouplingDB: Double = 0
+    /// Echo level relative to the reference before anything is learned, dB (a loud small speaker
+    /// next to the mic; the estimate adapts within a second of playback).
+    public var initialCouplingDB: Double = -10
     /// Near-end speech must exceed the echo estimate by this much, dB.
-    public var bargeInMarginDB: Double = 8
+    public var bargeInMarginDB: Double = 5
     /// ...for at least this long, milliseconds.
-    public var bargeInMinimumMilliseconds: Int = 40
+    public var bargeInMinimumMilliseconds: Int = 20
     /// A reference frame louder than this is "the device is speaking", dBFS.
     public var referenceActiveDBFS: Double = -60
     /// After the reference goes quiet, the echo stays "active" this long (output delay plus room
@@ -22,7 +23,7 @@ public struct EchoGateParameters: Sendable, Equatable {
     /// Coupling adaptation: quantile tracked of (mic - reference) while only the device speaks.
     public var couplingQuantile: Double = 0.9
     /// Coupling adaptation step per frame, dB.
-    public var couplingStepDB: Double = 0.5
+    public var couplingStepDB: Double = 1
 
     public init() {}
 }

@@ -2,7 +2,7 @@ import RealModule
 
 /// A causal energy voice-activity detector over 10 ms frames at any sample rate.
 ///
-/// The frame energy (after a high-pass that removes rumble and hum) is compared with an adaptive
+/// The frame energy in the speech band (150 Hz…4 kHz: rumble, most hum and hiss removed) is compared with an adaptive
 /// noise floor; speech starts after `onsetFrames` frames above the onset threshold, and ends when
 /// the energy stays below the lower offset threshold for the hangover time. A caller (the echo
 /// gate) can raise the thresholds per frame with an absolute level the frame must also exceed.
@@ -25,6 +25,7 @@ public struct EnergyVAD: Sendable {
     public var parameters: EnergyVADParameters
 
     private var highPass: Biquad
+    private var lowPass: Biquad
     private var noiseFloorDBFS: Double
     /// Minimum statistics: the minimum of each completed sub-window, and of the current one.
     private var subWindowMinima: [Double]
@@ -43,11 +44,15 @@ public struct EnergyVAD: Sendable {
         self.frameLength = sampleRate / 100
         self.parameters = parameters
         self.highPass = .highPass(cutoff: 150, sampleRate: sampleRate)
+        self.lowPass = .lowPass(cutoff: Self.bandTopHertz, sampleRate: sampleRate)
         self.noiseFloorDBFS = parameters.minimumNoiseFloorDBFS
         self.subWindowMinima = Array(repeating: .infinity, count: Self.subWindowCount)
     }
 
     static let subWindowCount = 8
+    /// The decision uses 150 Hz…4 kHz, where speech has most of its energy: the same band at every
+    /// session rate, and wideband noise above it does not mask speech.
+    static let bandTopHertz = 4000.0
 
     public var isSpeech: Bool { speaking }
     public var noiseFloor: Double { noiseFloorDBFS }
@@ -70,7 +75,7 @@ public struct EnergyVAD: Sendable {
         for sample in frame {
             let x = Double(sample) / 32768
             raw += x * x
-            let y = highPass.process(x)
+            let y = lowPass.process(highPass.process(x))
             filtered += y * y
         }
         let count = Double(max(frame.count, 1))

@@ -3,13 +3,13 @@
 /// Levels are in dB relative to the adaptive noise floor unless a name says dBFS.
 public struct EnergyVADParameters: Sendable, Equatable {
     /// Speech score (dB above the noise floor) a frame needs to count toward an onset.
-    public var onsetThresholdDB: Double = 9
+    public var onsetThresholdDB: Double = 8
     /// Score below which a frame counts toward the end of speech (hysteresis: lower than onset).
-    public var offsetThresholdDB: Double = 4
+    public var offsetThresholdDB: Double = 3
     /// Consecutive frames above the onset threshold before speech is declared.
     public var onsetFrames: Int = 2
     /// Speech is held this long after the score falls below the offset threshold.
-    public var hangoverMilliseconds: Int = 200
+    public var hangoverMilliseconds: Int = 150
     /// The noise floor is the minimum of the smoothed energy over this window (minimum
     /// statistics), so it follows a rise in the noise within this time, speech or not.
     public var noiseFloorWindowMilliseconds: Int = 1600

@@ -31,8 +31,9 @@ public struct ListeningDetector: Sendable {
     /// True between `speechStarted`/`bargeIn` and `speechEnded`.
     public var isInTurn: Bool { inTurn }
 
-    /// Ends any turn in progress without reporting `speechEnded` (the caller started a new turn or
-    /// stopped listening). The noise floor and echo coupling are kept.
+    /// Ends any turn in progress without reporting `speechEnded` (the caller started a new turn,
+    /// stopped listening, or a reply begins while a push-to-talk turn was still open, so that the
+    /// next speech is reported as a barge-in). The noise floor and echo coupling are kept.
     public mutating func resetTurn() {
         inTurn = false
         silentFrames = 0
@@ -64,9 +65,6 @@ public struct ListeningDetector: Sendable {
             if !wasSpeech && !inTurn {
                 inTurn = true
                 if echo.echoActive { decision.bargeIn = true } else { decision.speechStarted = true }
-            } else if !wasSpeech && echo.echoActive {
-                // Speech resumed inside a turn while playback runs (a reply started meanwhile).
-                decision.bargeIn = true
             }
         } else if inTurn {
             silentFrames += 1

@@ -1,0 +1,67 @@
+import Logging
+import ServiceLifecycle
+import VoiceALSA
+import VoiceCore
+import VoiceRealtime
+import VoiceSystemd
+
+/// Feeds the coordinator: the session's events, and the audio tick that drains the capture ring.
+/// Also refreshes the engine's and the session's counters in status, and systemd's STATUS= line.
+struct CoordinatorService: Service {
+    let coordinator: DaemonCoordinator
+    let session: RealtimeSession
+    let engine: ALSAAudioEngine
+    let status: StatusBox
+    let notifier: SystemdNotifier
+
+    func run() async throws {
+        let start = ContinuousClock.now
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await event in session.events {
+                    for translated in SessionEventTranslator.translate(event) {
+                        await coordinator.handle(translated)
+                    }
+                }
+            }
+            group.addTask {
+                var lastState: VoiceState?
+                var lastConnection: ConnectionState?
+                while !Task.isCancelled {
+                    let active = await coordinator.state != .idle
+                    // 20 ms while a turn is active (one ALSA period), 100 ms when idle: the idle
+                    // daemon wakes rarely, and the ring holds far more than that.
+                    try? await Task.sleep(for: .milliseconds(active ? 20 : 100))
+                    await coordinator.audioTick()
+                    refreshCounters(uptime: start.duration(to: .now))
+                    let snapshot = status.snapshot()
+                    if snapshot.state != lastState || snapshot.connection.state != lastConnection {
+                        lastState = snapshot.state
+                        lastConnection = snapshot.connection.state
+                        notifier.status("\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
+                    }
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    private func refreshCounters(uptime: Duration) {
+        let audio = engine.statistics()
+        let sessionStatistics = session.statistics()
+        status.update {
+            $0.uptimeSeconds = Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18
+            $0.audio.state = audio.state
+            $0.audio.lastError = audio.lastError
+            $0.audio.captureRate = audio.captureRate
+            $0.audio.playbackRate = audio.playbackRate
+            $0.counters.captureXruns = audio.captureXruns
+            $0.counters.playbackXruns = audio.playbackXruns
+            $0.counters.playbackUnderruns = audio.playbackUnderruns
+            $0.counters.captureDroppedSamples = audio.captureDroppedSamples
+            $0.counters.unknownServerEvents = sessionStatistics.unknownServerEvents
+            $0.counters.reconnects = sessionStatistics.reconnects
+        }
+    }
+}

@@ -1,1 +1,0 @@
-print("voiced: being assembled")

@@ -1,0 +1,153 @@
+import Testing
+import VoiceCore
+
+@testable import VoiceSystemd
+
+/// A machine described by a few paths.
+private struct FakeSystem: DoctorSystem {
+    var files: [String: DoctorFileInfo] = [:]
+    var unreadable: Set<String> = []
+    var variables: [String: String] = [:]
+    var kernelSynchronized: Bool?
+    var now = 1_760_000_000
+
+    func entries(of directory: String) -> [String]? {
+        let prefix = directory + "/"
+        let names = files.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
+            .filter { !$0.contains("/") }
+        return names.isEmpty ? nil : names
+    }
+    func info(of path: String) -> DoctorFileInfo? { files[path] }
+    func canAccess(_ path: String, write: Bool) -> Bool { files[path] != nil && !unreadable.contains(path) }
+    func environment(_ name: String) -> String? { variables[name] }
+    func kernelClockSynchronized() -> Bool? { kernelSynchronized }
+    func secondsSinceEpoch() -> Int { now }
+
+    static func device(group: String = "audio") -> DoctorFileInfo {
+        DoctorFileInfo(kind: .characterDevice, mode: 0o660, groupName: group, size: 0)
+    }
+}
+
+@Suite struct DoctorChecksTests {
+    @Test func soundDevicesNeedCaptureAndPlayback() {
+        var system = FakeSystem()
+        system.files["/dev/snd/controlC0"] = FakeSystem.device()
+        system.files["/dev/snd/pcmC0D0p"] = FakeSystem.device()
+        let missing = DoctorChecks.soundDevices(system: system)
+        #expect(missing.outcome == .problem)
+        #expect(missing.detail == "no capture device in /dev/snd")
+        #expect(missing.fix.contains("dtoverlay"))
+        #expect(DoctorChecks.soundDevices(hardwareExpected: false, system: system).outcome == .ok)
+
+        system.files["/dev/snd/pcmC0D0c"] = FakeSystem.device()
+        let present = DoctorChecks.soundDevices(system: system)
+        #expect(present.outcome == .ok)
+        #expect(present.detail.contains("pcmC0D0c, pcmC0D0p"))
+
+        system.unreadable = ["/dev/snd/pcmC0D0c"]
+        let blocked = DoctorChecks.soundDevices(system: system)
+        #expect(blocked.outcome == .problem)
+        #expect(blocked.fix.contains("group audio"))
+    }
+
+    @Test func aDisabledButtonIsFine() {
+        let finding = DoctorChecks.gpioButton(settings: ButtonSettings(), status: nil, system: FakeSystem())
+        #expect(finding.outcome == .ok)
+    }
+
+    @Test func theButtonNeedsAChipItMayOpen() {
+        var settings = ButtonSettings()
+        settings.enabled = true
+        var system = FakeSystem()
+        #expect(DoctorChecks.gpioButton(settings: settings, status: nil, system: system).detail == "no GPIO chips in /dev")
+
+        system.files["/dev/gpiochip4"] = FakeSystem.device(group: "gpio")
+        let wrongChip = DoctorChecks.gpioButton(settings: settings, status: nil, system: system)
+        #expect(wrongChip.outcome == .problem)
+        #expect(wrongChip.detail.contains("gpiochip0 not found (present: gpiochip4)"))
+
+        settings.chip = ""
+        settings.line = .name("GPIO17")
+        #expect(DoctorChecks.gpioButton(settings: settings, status: nil, system: system).outcome == .ok)
+
+        system.unreadable = ["/dev/gpiochip4"]
+        let blocked = DoctorChecks.gpioButton(settings: settings, status: nil, system: system)
+        #expect(blocked.outcome == .problem)
+        #expect(blocked.fix.contains("group gpio"))
+    }
+
+    @Test func theDaemonsButtonStatusIsTrusted() {
+        var settings = ButtonSettings()
+        settings.enabled = true
+        var system = FakeSystem()
+        system.files["/dev/gpiochip0"] = FakeSystem.device(group: "gpio")
+        var status = ButtonStatus()
+        status.state = "unavailable"
+        status.reason = "button unavailable: line 17 on gpiochip0 is in use by \"gpio-keys\""
+        let busy = DoctorChecks.gpioButton(settings: settings, status: status, system: system)
+        #expect(busy.outcome == .problem)
+        #expect(busy.detail == status.reason)
+        status.state = "ready"
+        #expect(DoctorChecks.gpioButton(settings: settings, status: status, system: FakeSystem()).outcome == .ok)
+    }
+
+    @Test func theKeyIsFoundWithoutBeingShown() {
+        var system = FakeSystem()
+        let none = DoctorChecks.apiKey(keyFile: "/etc/voiced/api-key", system: system)
+        #expect(none.outcome == .problem)
+        #expect(none.fix.contains("/etc/voiced/api-key"))
+
+        // The empty file the package creates does not count.
+        system.files["/etc/voiced/api-key"] = DoctorFileInfo(kind: .regular, mode: 0o600, groupName: "root", size: 0)
+        #expect(DoctorChecks.apiKey(keyFile: "/etc/voiced/api-key", system: system).outcome == .problem)
+
+        system.variables["CREDENTIALS_DIRECTORY"] = "/run/credentials/voiced.service"
+        system.files["/run/credentials/voiced.service/xai-api-key"] = .init(kind: .regular, mode: 0o400, groupName: "voiced", size: 64)
+        let credential = DoctorChecks.apiKey(keyFile: "/etc/voiced/api-key", system: system)
+        #expect(credential.outcome == .ok)
+        #expect(credential.detail.contains("credential"))
+
+        var loose = FakeSystem()
+        loose.files["/home/pi/key"] = DoctorFileInfo(kind: .regular, mode: 0o644, groupName: "pi", size: 64)
+        let warning = DoctorChecks.apiKey(keyFile: "/home/pi/key", system: loose)
+        #expect(warning.outcome == .warning)
+        #expect(warning.fix == "sudo chmod 600 /home/pi/key")
+    }
+
+    @Test func theSocketMustBeASocketAndNotWorldWritable() {
+        var system = FakeSystem()
+        let path = "/run/voiced/control.sock"
+        #expect(DoctorChecks.controlSocket(path: path, system: system).outcome == .problem)
+        system.files[path] = DoctorFileInfo(kind: .regular, mode: 0o660, groupName: "voiced", size: 0)
+        #expect(DoctorChecks.controlSocket(path: path, system: system).detail.contains("not a socket"))
+        system.files[path] = DoctorFileInfo(kind: .socket, mode: 0o666, groupName: "voiced", size: 0)
+        #expect(DoctorChecks.controlSocket(path: path, system: system).outcome == .warning)
+        system.files[path] = DoctorFileInfo(kind: .socket, mode: 0o660, groupName: "voiced", size: 0)
+        let good = DoctorChecks.controlSocket(path: path, system: system)
+        #expect(good.outcome == .ok)
+        #expect(good.detail == "/run/voiced/control.sock, mode 660, group voiced")
+    }
+
+    @Test func theClockMustBeSynchronizedAndPlausible() {
+        var system = FakeSystem()
+        #expect(DoctorChecks.clock(system: system).outcome == .warning)
+        system.kernelSynchronized = true
+        #expect(DoctorChecks.clock(system: system).outcome == .ok)
+        system.kernelSynchronized = nil
+        system.files["/run/systemd/timesync/synchronized"] = .init(kind: .regular, mode: 0o644, groupName: "root", size: 0)
+        #expect(DoctorChecks.clock(system: system).outcome == .ok)
+        system.now = 1_600_000_000
+        #expect(DoctorChecks.clock(system: system).outcome == .problem)
+    }
+
+    @Test func theLiveSystemAnswersWithoutCrashing() {
+        let system = LiveDoctorSystem()
+        #expect(system.entries(of: "/dev") != nil)
+        #expect(system.info(of: "/dev/null")?.kind == .characterDevice)
+        #expect(system.info(of: "/nonexistent-voiced-path") == nil)
+        #expect(system.secondsSinceEpoch() > 1_704_067_200)
+        _ = system.kernelClockSynchronized()
+        _ = DoctorChecks.soundDevices(system: system)
+        _ = DoctorChecks.clock(system: system)
+    }
+}
