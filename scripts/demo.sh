@@ -26,7 +26,7 @@ cleanup() {
     [ -n "${SIM_PID:-}" ] && kill "$SIM_PID" 2>/dev/null || true
     wait 2>/dev/null || true
 }
-trap cleanup EXIT
+trap cleanup EXIT INT TERM
 
 # 2. The simulator on a free loopback port.
 log "starting the realtime simulator"
@@ -49,17 +49,20 @@ for _ in $(seq 100); do
     "$BIN/voicectl" status --json 2>/dev/null | grep -q '"state" *: *"ready"' && break; sleep 0.1
 done
 
-# 4. Press the button and watch the states go by.
+# 4. Press the button and follow the daemon's state events until the turn is over.
 log "pressing the button"
+"$BIN/voicectl" events --kind state --kind transcript >"$OUT/events.txt" &
+EVENTS_PID=$!
+for _ in $(seq 50); do [ -s "$OUT/events.txt" ] || "$BIN/voicectl" status >/dev/null && break; sleep 0.1; done
 "$BIN/voicectl" press
-seen=""
 for _ in $(seq 600); do
-    state=$("$BIN/voicectl" status --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
-    [ "$state" != "${seen##* }" ] && { seen="$seen $state"; echo "state: $state"; }
-    case "$seen" in *speaking*idle) break ;; esac
+    grep -q "state speaking" "$OUT/events.txt" && grep -q "state idle" "$OUT/events.txt" && break
     sleep 0.1
 done
-echo "$seen" > "$OUT/status-timeline.txt"
+kill "$EVENTS_PID" 2>/dev/null || true
+cat "$OUT/events.txt"
+seen=$(grep -o "^state [a-z]*" "$OUT/events.txt" | cut -d' ' -f2 | tr '\n' ' ')
+echo " $seen" > "$OUT/status-timeline.txt"
 
 log "status after the turn"
 "$BIN/voicectl" status

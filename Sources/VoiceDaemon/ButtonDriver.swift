@@ -12,6 +12,10 @@ struct ButtonDriver: Service {
     let status: StatusBox
 
     func run() async throws {
+        try await cancelWhenGracefulShutdown { await runButton() }
+    }
+
+    private func runButton() async {
         let service = ButtonService(line: line, settings: settings, clock: ContinuousClock())
         await withDiscardingTaskGroup { group in
             group.addTask {
@@ -46,5 +50,5 @@ struct ButtonDriver: Service {
 /// The systemd watchdog as a service of the group.
 struct WatchdogRunner<C: Clock>: Service where C.Duration == Duration {
     let watchdog: WatchdogService<C>
-    func run() async throws { await watchdog.run() }
+    func run() async throws { try await cancelWhenGracefulShutdown { await watchdog.run() } }
 }

@@ -15,6 +15,11 @@ struct CoordinatorService: Service {
     let notifier: SystemdNotifier
 
     func run() async throws {
+        // Nothing here needs draining: on SIGTERM the loops simply stop.
+        try await cancelWhenGracefulShutdown { await runLoops() }
+    }
+
+    private func runLoops() async {
         let start = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in
             group.addTask {

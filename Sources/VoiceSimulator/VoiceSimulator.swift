@@ -1,1 +1,0 @@
-// VoiceSimulator: see docs/architecture.md for what belongs here.
