@@ -101,9 +101,9 @@ import VoiceTestSupport
     }
 
     @Test func aPressOverTheControlSocketGetsASpokenReplyOnTheSpeaker() async throws {
-        // 1 s of room, 1.5 s of speech, 3 s of room: the VAD ends the turn after the speech.
-        let microphone = [Int16](repeating: 0, count: Self.rate) + Self.utterance(seconds: 1.5) + [Int16](repeating: 0, count: 3 * Self.rate)
-        let running = try await Self.start(microphone: microphone)
+        // The room is quiet until the press; then the user speaks (appended to the microphone file, which
+        // the file PCM keeps reading as it grows), then is quiet again, so the VAD ends the turn.
+        let running = try await Self.start(microphone: [Int16](repeating: 0, count: Self.rate / 2))
         defer { running.card.remove() }
         do {
             try await pressAndFollow(running)
@@ -127,12 +127,14 @@ import VoiceTestSupport
         // The press goes through the real control socket, as `voicectl press` sends it.
         let socket = running.handle.controlSocketPath
         let states = Mutex<[VoiceState]>([])
+        let subscribed = Mutex(false)
         // Blocking socket calls run on threads of their own (blockingCall), never on the cooperative pool
         // the daemon itself needs.
         let watcher = Task {
             try await blockingCall {
             let client = try ControlClient(socketPath: socket, timeout: .seconds(30))
             _ = try client.send(.subscribe([.state]))
+            subscribed.withLock { $0 = true }
             while let event = try client.nextEvent(timeout: .seconds(30)) {
                 if case .state(let state) = event {
                     states.withLock { $0.append(state) }
@@ -141,8 +143,16 @@ import VoiceTestSupport
             }
             }
         }
+        // Press only once the watcher hears events, so it sees every state of the turn.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !subscribed.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
         let pressResult = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
         #expect(pressResult == .state(StateInfo(state: .listening)))
+        let question = Self.utterance(seconds: 1.5) + [Int16](repeating: 0, count: 3 * Self.rate)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: running.card.inputPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: ALSATestCard.encode(question, format: .s16LE))
+        try handle.close()
         try await watcher.value
         #expect(states.withLock { $0 } == [.listening, .thinking, .speaking, .idle])
 
