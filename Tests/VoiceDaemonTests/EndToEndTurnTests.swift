@@ -36,8 +36,8 @@ import VoiceTestSupport
     }
 
     /// Starts the simulator and the daemon on a simulated card whose microphone hears `microphone`.
-    static func start(microphone: [Int16], extraConfig: String = "") async throws -> Running {
-        let simulator = RealtimeSimulator(configuration: SimulatorConfiguration(apiKey: key))
+    static func start(microphone: [Int16], paceReplies: Bool = false, extraConfig: String = "") async throws -> Running {
+        let simulator = RealtimeSimulator(configuration: SimulatorConfiguration(apiKey: key, pace: paceReplies))
         _ = try await simulator.start()
         let card = try ALSATestCard.make(inputSamples: microphone, rate: rate, channels: 1, format: .s16LE)
         let configPath = card.directory.appendingPathComponent("voiced.yaml").path
@@ -164,6 +164,65 @@ import VoiceTestSupport
         #expect(serverEvents.contains("input_audio_buffer.commit"))
         #expect(serverEvents.contains("response.create"))
 
+    }
+}
+
+extension EndToEndTurnTests {
+    /// Issue 5's end-to-end barge-in: near-end speech over the reply stops it, the service is told
+    /// how much was heard, and the interruption itself becomes the next turn.
+    @Test func talkingOverTheReplyInterruptsIt() async throws {
+        // The simulator streams its reply in real time, as the service does for long answers, so the
+        // response is still active when the user interrupts it.
+        let running = try await Self.start(microphone: [Int16](repeating: 0, count: Self.rate / 2), paceReplies: true)
+        defer { running.card.remove() }
+        do {
+            #expect(await Self.waitFor(running.handle) { $0.connection.state == .ready })
+            let socket = running.handle.controlSocketPath
+            _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
+            // A long question, so the simulator's reply lasts several seconds.
+            try Self.speak(Self.utterance(seconds: 4) + [Int16](repeating: 0, count: Self.rate), into: running.card)
+            #expect(await Self.waitFor(running.handle) { $0.state == .speaking })
+            let speakingSince = ContinuousClock.now
+            // Let about a second of the reply play, then talk over it.
+            #expect(await Self.waitFor(running.handle, seconds: 1.2) { _ in speakingSince.duration(to: .now) >= .seconds(1) })
+            let appendsBefore = running.simulator.receivedEvents().count
+            try Self.speak(Self.utterance(seconds: 1.0) + [Int16](repeating: 0, count: 2 * Self.rate), into: running.card)
+            #expect(await Self.waitFor(running.handle) { $0.counters.bargeIns == 1 })
+            #expect(await Self.waitFor(running.handle) { $0.state == .thinking || $0.state == .speaking })
+
+            let events = running.simulator.receivedEvents().map(\.event)
+            #expect(events.contains { $0.typeName == "response.cancel" })
+            let truncations = events.compactMap { event -> Int? in
+                if case .conversationItemTruncate(_, _, let milliseconds) = event { milliseconds } else { nil }
+            }
+            #expect(truncations.count == 1)
+            if let played = truncations.first {
+                // About a second was played before the interruption (plus detection and buffering).
+                #expect((600...3000).contains(played), "truncated at \(played) ms")
+            }
+            // The interruption went up as the next turn: loud audio appended after the cancel.
+            let afterCancel = running.simulator.receivedEvents().dropFirst(appendsBefore).map(\.event)
+            let loudChunks = afterCancel.filter { event in
+                guard case .inputAudioBufferAppend(let audio) = event,
+                    let samples = try? AudioPayload.decodePCM16(audio)
+                else { return false }
+                return SignalMeasures.rmsDBFS(samples) > -30
+            }
+            #expect(loudChunks.count >= 5, "the barge-in speech was sent (\(loudChunks.count) loud chunks)")
+            #expect(afterCancel.contains { $0.typeName == "input_audio_buffer.commit" })
+        } catch {
+            await Self.stop(running)
+            throw error
+        }
+        await Self.stop(running)
+    }
+
+    /// Appends what the user says to the simulated microphone, which keeps reading the growing file.
+    static func speak(_ samples: [Int16], into card: ALSATestCard) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: card.inputPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: ALSATestCard.encode(samples, format: .s16LE))
+        try handle.close()
     }
 }
 
