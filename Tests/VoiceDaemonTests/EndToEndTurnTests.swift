@@ -189,6 +189,10 @@ extension EndToEndTurnTests {
             try Self.speak(Self.utterance(seconds: 1.0) + [Int16](repeating: 0, count: 2 * Self.rate), into: running.card)
             #expect(await Self.waitFor(running.handle) { $0.counters.bargeIns == 1 })
             #expect(await Self.waitFor(running.handle) { $0.state == .thinking || $0.state == .speaking })
+            // What the daemon sent reaches the simulator a moment later.
+            #expect(await Self.waitFor(running.handle) { _ in
+                running.simulator.receivedEvents().dropFirst(appendsBefore).contains { $0.event.typeName == "input_audio_buffer.commit" }
+            })
 
             let events = running.simulator.receivedEvents().map(\.event)
             #expect(events.contains { $0.typeName == "response.cancel" })
