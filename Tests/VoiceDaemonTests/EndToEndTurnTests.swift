@@ -12,7 +12,7 @@ import VoiceTestSupport
 
 /// The whole product on one machine: the real daemon (real libasound over a simulated sound card,
 /// the real realtime session, the real control socket) against the local simulator.
-@Suite(.serialized) struct EndToEndTurnTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct EndToEndTurnTests {
     static let key = "e2e-test-key"
     static let rate = 24_000
 
