@@ -200,7 +200,25 @@ public enum DaemonRunner {
                     }
                 },
                 devices: { DeviceListing.current() },
-                doctor: { await Doctor.report(configuration: effectiveConfiguration, status: status.snapshot()) }
+                doctor: { await Doctor.report(configuration: effectiveConfiguration, status: status.snapshot()) },
+                reload: {
+                    // Re-read and check the file; what can change live (the voice) is applied, the
+                    // rest (devices, socket, endpoint) needs a restart, and the answer says so.
+                    do {
+                        let reloaded = try loadAndValidate(options)
+                        for warning in reloaded.warnings { logger.warning("\(warning)") }
+                        let voice = reloaded.configuration.realtime.voice
+                        if let canonical = VoiceCatalog.canonical(voice), canonical != status.snapshot().voice {
+                            await coordinator.setVoice(canonical)
+                        }
+                        return .success(
+                            "configuration reloaded from \(reloaded.sourcePath ?? "the built-in defaults"); "
+                                + "audio devices, the control socket and the realtime endpoint change at the next restart"
+                        )
+                    } catch {
+                        return .failure(ControlError(.invalidArgument, "the configuration was not reloaded: \(error)"))
+                    }
+                }
             )
         )
         let socketPath = options.environment["VOICED_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.control.socketPath
