@@ -211,7 +211,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceDaemonTests",
-        dependencies: ["VoiceDaemon", "VoiceSimulator", "VoiceControl", "VoiceTestSupport"],
+        dependencies: ["VoiceDaemon", "VoiceSimulator", "VoiceControl", "VoiceProtocol", "VoiceTestSupport"],
         swiftSettings: swiftSettings
     ),
 ]

@@ -14,12 +14,13 @@ RATE=24000
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-# 1. The question the "user" asks, as raw 24 kHz mono S16_LE: 1.5 s of room silence (the daemon
-#    starts and the button is pressed), the question, then silence so the VAD hears the end.
+# 1. The question the "user" asks, as raw 24 kHz mono S16_LE, then silence so the VAD hears the end.
+#    The microphone hears a quiet room until the button is pressed; the question is then appended
+#    to the file the simulated microphone reads (it keeps reading as the file grows).
 log "speaking the question with espeak-ng"
 espeak-ng -v en-us -s 150 -w "$OUT/question-raw.wav" "What is the weather like on Mars today?"
-sox -q "$OUT/question-raw.wav" -r $RATE -c 1 -b 16 -e signed "$OUT/question.wav" pad 1.5 4
-sox -q "$OUT/question.wav" -t raw "$OUT/mic.raw"
+sox -q "$OUT/question-raw.wav" -r $RATE -c 1 -b 16 -e signed "$OUT/question.wav" pad 0.3 3
+sox -q -n -r $RATE -c 1 -b 16 -e signed -t raw "$OUT/mic.raw" trim 0 0.5
 
 cleanup() {
     [ -n "${DAEMON_PID:-}" ] && kill "$DAEMON_PID" 2>/dev/null || true
@@ -55,6 +56,7 @@ log "pressing the button"
 EVENTS_PID=$!
 for _ in $(seq 50); do [ -s "$OUT/events.txt" ] || "$BIN/voicectl" status >/dev/null && break; sleep 0.1; done
 "$BIN/voicectl" press
+sox -q "$OUT/question.wav" -t raw - >> "$OUT/mic.raw"
 for _ in $(seq 600); do
     grep -q "state speaking" "$OUT/events.txt" && grep -q "state idle" "$OUT/events.txt" && break
     sleep 0.1

@@ -28,6 +28,9 @@ public enum ConfigurationLoader {
     public static let systemPath = "/etc/voiced/voiced.yaml"
     /// Variables that start with `VOICED_` but are not overrides.
     static let reservedVariables: Set<String> = ["VOICED_CONFIG", "VOICED_SOCKET", "VOICED_ONLY"]
+    /// Values whose inner shape their own type judges (an LED pattern is a word or a mapping whose
+    /// keys depend on its mode), so the key check stops at them.
+    static let opaquePaths: Set<String> = ["led.patterns"]
 
     public static func load(
         explicitPath: String? = nil,
@@ -98,27 +101,25 @@ public enum ConfigurationLoader {
 
     // MARK: - Keys
 
-    /// Every section and key the configuration knows, taken from the defaults themselves, so a new
-    /// setting is known as soon as it exists.
-    static func knownKeys() -> Node {
-        // Encoding the defaults cannot fail: every setting is a plain value.
-        let yaml = (try? YAMLEncoder().encode(VoicedConfiguration())) ?? ""
-        return (try? Yams.compose(yaml: yaml)) ?? .mapping(.init([]))
-    }
+    /// Every section and key the configuration reads, learned from the settings types themselves, so
+    /// a new setting is known as soon as it exists.
+    static func knownKeys() -> KeyRecorder { KeyRecorder.keys(of: VoicedConfiguration.self) }
 
-    static func unknownKeys(in node: Node, known: Node, path: String, source: String) -> [String] {
-        guard case .mapping(let mapping) = node, case .mapping(let knownMapping) = known else { return [] }
+    static func unknownKeys(in node: Node, known: KeyRecorder, path: String, source: String) -> [String] {
+        guard case .mapping(let mapping) = node else { return [] }
+        let knownHere = known.children(of: path)
         var warnings: [String] = []
         for (key, value) in mapping {
             let keyName = key.string ?? "?"
             let fullName = path.isEmpty ? keyName : "\(path).\(keyName)"
-            if let knownValue = knownMapping[key] {
-                // A mapping in the defaults may be a free-form table (e.g. tool parameters) when empty.
-                if case .mapping(let inner) = knownValue, !inner.isEmpty {
-                    warnings += unknownKeys(in: value, known: knownValue, path: fullName, source: source)
+            if knownHere.contains(keyName) {
+                // Descend only where the settings type itself reads named keys; a free-form value
+                // (an LED pattern, tool parameters) is the type's to judge.
+                if !opaquePaths.contains(fullName), !known.children(of: fullName).isEmpty {
+                    warnings += unknownKeys(in: value, known: known, path: fullName, source: source)
                 }
             } else {
-                let choices = knownMapping.keys.compactMap(\.string).sorted().joined(separator: ", ")
+                let choices = knownHere.sorted().joined(separator: ", ")
                 let line = key.mark.map { " (line \($0.line))" } ?? ""
                 warnings.append("\(source): unknown key '\(fullName)'\(line) is ignored; known keys here: \(choices)")
             }
@@ -128,19 +129,16 @@ public enum ConfigurationLoader {
 
     // MARK: - Environment
 
-    static func applyEnvironmentOverrides(to root: inout Node, environment: [String: String], known: Node) -> [String] {
-        guard case .mapping(let knownSections) = known else { return [] }
+    static func applyEnvironmentOverrides(to root: inout Node, environment: [String: String], known: KeyRecorder) -> [String] {
         var warnings: [String] = []
-        let sections = knownSections.keys.compactMap(\.string).sorted { $0.count > $1.count }
+        let sections = known.children(of: "").sorted { $0.count > $1.count }
         for (variable, value) in environment.sorted(by: { $0.key < $1.key }) {
             guard variable.hasPrefix("VOICED_"), !reservedVariables.contains(variable) else { continue }
             let rest = variable.dropFirst("VOICED_".count).lowercased()
-            guard let section = sections.first(where: { rest.hasPrefix($0 + "_") }) else {
-                warnings.append("environment variable \(variable) is not a known setting and is ignored")
-                continue
-            }
+            // Variables outside the config's sections (VOICED_SIM_CAPTURE_FILE, …) belong to other tools.
+            guard let section = sections.first(where: { rest.hasPrefix($0 + "_") }) else { continue }
             let key = String(rest.dropFirst(section.count + 1))
-            guard case .mapping(let knownKeys)? = knownSections[section], knownKeys[key] != nil else {
+            guard known.children(of: section).contains(key) else {
                 warnings.append("environment variable \(variable) is not a known setting and is ignored")
                 continue
             }

@@ -77,6 +77,7 @@ public final class ControlServer: Service, Sendable {
 
         try ControlSocketFile.prepare(path: path)
         let maximumLineBytes = settings.maximumLineBytes
+        let pending = PendingConnections()
         let serverChannel: NIOAsyncChannel<AcceptedConnection, Never>
         do {
             serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -88,18 +89,22 @@ public final class ControlServer: Service, Sendable {
                 }
                 .childChannelOption(.allowRemoteHalfClosure, value: true)
                 .bind(unixDomainSocketPath: path) { channel in
-                    PeerCredentials.read(from: channel)
+                    let accepted = PeerCredentials.read(from: channel)
                         .map { Optional($0) }
                         .recover { _ in nil }
                         .flatMapThrowing { credentials in
-                            try channel.pipeline.syncOperations.addHandler(
-                                ByteToMessageHandler(ControlLineFrameDecoder(maximumLineBytes: maximumLineBytes))
-                            )
-                            let connection = try NIOAsyncChannel<ControlInboundFrame, ByteBuffer>(
-                                wrappingChannelSynchronously: channel
-                            )
+                            let connection = try pending.admit {
+                                try channel.pipeline.syncOperations.addHandler(
+                                    ByteToMessageHandler(ControlLineFrameDecoder(maximumLineBytes: maximumLineBytes))
+                                )
+                                return try NIOAsyncChannel(wrappingChannelSynchronously: channel)
+                            }
+                            guard let connection else { throw ControlServerError("the control server is stopping") }
                             return AcceptedConnection(channel: connection, credentials: credentials)
                         }
+                    // NIO neither serves nor closes a connection whose setup failed.
+                    accepted.whenFailure { _ in channel.close(promise: nil) }
+                    return accepted
                 }
         } catch {
             throw ControlServerError("cannot listen on the control socket \(path): \(error)")
@@ -115,30 +120,47 @@ public final class ControlServer: Service, Sendable {
         configuration.onListening?(path)
 
         let events = handler.events()
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
+        let acceptFailure: (any Error)? = await withTaskCancellationOrGracefulShutdownHandler {
+            await withDiscardingTaskGroup { group -> (any Error)? in
                 group.addTask {
                     for await event in events { self.fanOut.publish(event) }
                 }
-                try await serverChannel.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        let id = connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue
-                        let open = activeConnections.wrappingAdd(1, ordering: .relaxed).newValue
-                        group.addTask {
-                            defer { self.activeConnections.wrappingSubtract(1, ordering: .relaxed) }
-                            await self.serve(connection, id: id, openConnections: open, policy: policy)
+                var failure: (any Error)?
+                do {
+                    try await serverChannel.executeThenClose { inbound in
+                        for try await connection in inbound {
+                            // Not ours any more when the server stopped meanwhile: closed below.
+                            guard pending.claim(connection.channel) else { continue }
+                            let id = connectionCounter.wrappingAdd(1, ordering: .relaxed).newValue
+                            let open = activeConnections.wrappingAdd(1, ordering: .relaxed).newValue
+                            group.addTask {
+                                defer { self.activeConnections.wrappingSubtract(1, ordering: .relaxed) }
+                                await self.serve(connection, id: id, openConnections: open, policy: policy)
+                            }
                         }
                     }
+                } catch is CancellationError {
+                    // The server's task was cancelled: stop like a graceful shutdown.
+                } catch {
+                    failure = error
                 }
-                // The listening socket is closed (graceful shutdown): end the event pump and the
-                // connections still open.
+                // The listening socket is closed. End the event pump and every connection: the ones
+                // being served (their tasks are cancelled; a subscriber's queue ends), and the ones
+                // accepted but never handed to the loop.
                 fanOut.finishAll()
                 group.cancelAll()
+                for connection in pending.close() {
+                    try? await connection.executeThenClose { _, _ in }
+                }
+                return failure
             }
-        } onGracefulShutdown: {
+        } onCancelOrGracefulShutdown: {
             serverChannel.channel.close(promise: nil)
         }
         logger.info("control socket closed", metadata: ["control.path": "\(path)"])
+        if let acceptFailure {
+            throw ControlServerError("the control socket \(path) stopped accepting connections: \(acceptFailure)")
+        }
     }
 
     // MARK: - One connection

@@ -310,7 +310,9 @@ public actor DaemonCoordinator {
             case .startStreaming(let preRoll):
                 isStreaming = true
                 outgoing.removeAll(keepingCapacity: true)
-                detector.resetTurn()
+                // A barge-in's speech is already under way in the detector: keep it, so its end
+                // ends the new turn. A press starts from a clean slate.
+                if !preRoll { detector.resetTurn() }
                 endOfSpeechAt = nil
                 if preRoll { await stream(self.preRoll[...]) }
             case .stopStreaming:

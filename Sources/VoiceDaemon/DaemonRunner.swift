@@ -57,7 +57,8 @@ public enum DaemonRunner {
 
     /// Loads and checks the configuration, and finds the key: everything that can fail before any
     /// device is opened.
-    public static func prepare(_ options: Options) throws -> (LoadedConfiguration, APIKeyLocator.Found) {
+    /// Loads the configuration and checks every section.
+    public static func loadAndValidate(_ options: Options) throws -> LoadedConfiguration {
         let loaded: LoadedConfiguration
         do {
             loaded = try ConfigurationLoader.load(explicitPath: options.configPath, environment: options.environment)
@@ -82,6 +83,12 @@ public enum DaemonRunner {
             let source = loaded.sourcePath ?? "the configuration"
             throw StartupError("invalid settings in \(source): " + problems.joined(separator: "; "))
         }
+        return loaded
+    }
+
+    public static func prepare(_ options: Options) throws -> (LoadedConfiguration, APIKeyLocator.Found) {
+        let loaded = try loadAndValidate(options)
+        let configuration = loaded.configuration
         guard let key = APIKeyLocator.locate(keyFile: configuration.daemon.apiKeyFile, environment: options.environment)
         else {
             throw StartupError(APIKeyLocator.missingKeyAdvice(keyFile: configuration.daemon.apiKeyFile))
@@ -91,8 +98,10 @@ public enum DaemonRunner {
 
     /// `voiced check-config`: what a person needs to know about the configuration.
     public static func checkConfiguration(configPath: String?) throws -> String {
-        let (loaded, key) = try prepare(.init(configPath: configPath, bootstrapLogging: false))
-        var lines = ["configuration: \(loaded.sourcePath ?? "built-in defaults") is valid", "API key: found (\(key.source))"]
+        let loaded = try loadAndValidate(.init(configPath: configPath, bootstrapLogging: false))
+        let keyFile = loaded.configuration.daemon.apiKeyFile
+        let key = APIKeyLocator.locate(keyFile: keyFile).map { "found (\($0.source))" } ?? APIKeyLocator.missingKeyAdvice(keyFile: keyFile)
+        var lines = ["configuration: \(loaded.sourcePath ?? "built-in defaults") is valid", "API key: \(key)"]
         lines += loaded.warnings.map { "warning: \($0)" }
         return lines.joined(separator: "\n")
     }
@@ -194,7 +203,25 @@ public enum DaemonRunner {
                     }
                 },
                 devices: { DeviceListing.current() },
-                doctor: { await Doctor.report(configuration: effectiveConfiguration, status: status.snapshot()) }
+                doctor: { await Doctor.report(configuration: effectiveConfiguration, status: status.snapshot()) },
+                reload: {
+                    // Re-read and check the file; what can change live (the voice) is applied, the
+                    // rest (devices, socket, endpoint) needs a restart, and the answer says so.
+                    do {
+                        let reloaded = try loadAndValidate(options)
+                        for warning in reloaded.warnings { logger.warning("\(warning)") }
+                        let voice = reloaded.configuration.realtime.voice
+                        if let canonical = VoiceCatalog.canonical(voice), canonical != status.snapshot().voice {
+                            await coordinator.setVoice(canonical)
+                        }
+                        return .success(
+                            "configuration reloaded from \(reloaded.sourcePath ?? "the built-in defaults"); "
+                                + "audio devices, the control socket and the realtime endpoint change at the next restart"
+                        )
+                    } catch {
+                        return .failure(ControlError(.invalidArgument, "the configuration was not reloaded: \(error)"))
+                    }
+                }
             )
         )
         let tools = ToolDispatcher(

@@ -41,7 +41,7 @@ enum ConnectionEnd: Sendable, Equatable {
         case .closed(nil, _):
             return "the connection to the realtime service dropped without a close frame (1006)"
         case .failed(let description):
-            return "could not reach the realtime service: \(description)"
+            return "realtime connection failed: \(description)"
         case .aborted:
             return "connection closed by voiced"
         }

@@ -174,6 +174,8 @@ public final class RealtimeSession: Service, Sendable {
             state.status.state = .disconnected
             state.nextAttemptAt = nil
         }
+        // Commands after the end are dropped rather than piling up.
+        inputsContinuation.finish()
         eventsContinuation.finish()
     }
 
@@ -296,7 +298,7 @@ public final class RealtimeSession: Service, Sendable {
         let maxFrameSize = settings.maxFrameBytes
         let outputCodec = settings.outputAudio.codec
         let inputs = inputsContinuation
-        let channel = RealtimeWebSocketChannel(
+        let webSocket = RealtimeWebSocketChannel(
             host: endpoint.host,
             port: endpoint.port,
             target: endpoint.target,
@@ -325,15 +327,21 @@ public final class RealtimeSession: Service, Sendable {
                 }
             }
         )
-        let client = ClientConnection(
-            channel,
-            address: .hostname(endpoint.host, port: endpoint.port),
-            eventLoopGroup: eventLoopGroup,
-            logger: logger
-        )
+        let eventLoopGroup = self.eventLoopGroup
+        let logger = self.logger
+        let connectTimeout = TimeAmount.milliseconds(Int64(settings.timeouts.connectSeconds * 1000))
         return try await withThrowingTaskGroup(of: ConnectionEnd.self) { group in
             group.addTask {
-                let closeFrame = try await client.run()
+                // Our own bootstrap rather than WSClient's ClientConnection: that one allows remote half-closure,
+                // and a server that closes right after its 101 then leaves the connection hanging (the input-closed
+                // event can pass before the WebSocket handler is in the pipeline).
+                let upgrade = try await ClientBootstrap(group: eventLoopGroup)
+                    .connectTimeout(connectTimeout)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connect(host: endpoint.host, port: endpoint.port) { channel in
+                        webSocket.setup(channel: channel, logger: logger)
+                    }
+                let closeFrame = try await webSocket.handle(value: upgrade, logger: logger)
                 guard let closeFrame else { return .closed(code: nil, reason: nil) }
                 return .closed(code: Int(UInt16(webSocketErrorCode: closeFrame.closeCode)), reason: closeFrame.reason)
             }

@@ -13,6 +13,11 @@ struct RealtimeWebSocketContext: WebSocketContext {
     let logger: Logger
 }
 
+/// The server closed the connection in the middle of the WebSocket upgrade.
+struct ConnectionClosedDuringUpgrade: Error, CustomStringConvertible {
+    var description: String { "the server closed the connection during the WebSocket upgrade" }
+}
+
 /// Thrown when the server answered the WebSocket upgrade with something other than 101.
 struct UpgradeRefused: Error, Sendable, Equatable {
     var status: Int
@@ -52,7 +57,10 @@ struct RealtimeWebSocketChannel: ClientConnectionChannel {
                 maxFrameSize: maxFrameSize,
                 upgradePipelineHandler: { channel, _ in
                     channel.eventLoop.makeCompletedFuture {
-                        .upgraded(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
+                        // A server that closes right after its 101 can be gone before the async channel's handler
+                        // is added; that handler would then never see the close and the connection would hang.
+                        guard channel.isActive else { throw ConnectionClosedDuringUpgrade() }
+                        return .upgraded(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
                     }
                 }
             )

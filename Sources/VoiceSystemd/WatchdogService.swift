@@ -83,9 +83,10 @@ public final class WatchdogService<C: Clock>: Sendable where C.Duration == Durat
             }
             return
         }
+        // The baseline is read before the first ping, so progress made after it counts in the first check.
+        var lastSeen = readProbes()
         // Everything was just set up: one ping now gives the first check a full period of grace.
         notifier.watchdog()
-        var lastSeen = readProbes()
         var deadline = clock.now.advanced(by: period)
         while !Task.isCancelled {
             do { try await clock.sleep(until: deadline, tolerance: nil) } catch { return }

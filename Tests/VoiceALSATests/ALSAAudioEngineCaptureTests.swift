@@ -16,7 +16,7 @@ func cardSettings(_ card: ALSATestCard, pace: AudioSettings.Pacing = .auto) -> A
     return settings
 }
 
-@Suite(.serialized) struct ALSAAudioEngineCaptureTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ALSAAudioEngineCaptureTests {
     @Test func capturesS16Mono24kBitExact() async throws {
         let input = Signals.tone(frequency: 1_000, rate: 24_000, seconds: 0.5)
         let card = try ALSATestCard.make(inputSamples: input, rate: 24_000, channels: 1, format: .s16LE)

@@ -10,7 +10,7 @@ import VoiceTestSupport
 
 /// Serialized: each test runs two real-time threads; on a busy 2-core machine, running all of them
 /// at once starves the polling test tasks.
-@Suite(.serialized) struct ALSAAudioEnginePlaybackTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ALSAAudioEnginePlaybackTests {
     /// Queues `samples` for playback, waits until all were played, stops, returns the card output.
     private func play(_ samples: [Int16], on card: ALSATestCard, settings: AudioSettings) async throws -> [Int16] {
         let engine = ALSAAudioEngine(settings: settings)

@@ -7,7 +7,7 @@ import VoiceTestSupport
 
 @testable import VoiceALSA
 
-@Suite(.serialized) struct ALSAAudioEngineRecoveryTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ALSAAudioEngineRecoveryTests {
     private struct Rig {
         let card: ALSATestCard
         let faults = FaultInjectingFactory()

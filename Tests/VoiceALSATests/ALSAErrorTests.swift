@@ -4,7 +4,7 @@ import VoiceTestSupport
 
 @testable import VoiceALSA
 
-@Suite struct ALSAErrorTests {
+@Suite(.timeLimit(.minutes(5))) struct ALSAErrorTests {
     @Test func unknownDeviceFailsStartWithAClearMessage() throws {
         let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
         defer { card.remove() }

@@ -9,7 +9,11 @@ import VoiceTestSupport
 /// The simulated card over PulseAudio's null sink: a device with a real-time clock, as on hardware.
 /// Runs only when a PulseAudio server is up (see Config/alsa/simulated-card-paced.conf) and
 /// VOICED_PULSE_TESTS=1.
-@Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["VOICED_PULSE_TESTS"] == "1"))
+@Suite(
+    .serialized,
+    .timeLimit(.minutes(5)),
+    .enabled(if: ProcessInfo.processInfo.environment["VOICED_PULSE_TESTS"] == "1")
+)
 struct ALSAPacedCardTests {
     @Test func duplexOverAClockedDeviceNeedsNoPacing() async throws {
         let tone = Signals.tone(frequency: 1_000, rate: 48_000, seconds: 1)

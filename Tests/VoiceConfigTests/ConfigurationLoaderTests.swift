@@ -33,6 +33,26 @@ import VoiceCore
         #expect(loaded.warnings.contains { $0.contains("'mystery'") })
     }
 
+    @Test func optionalKeysAreKnownEvenThoughTheyDefaultToNothing() throws {
+        let yaml = "audio:\n  device_rate: 48000\n  alsa_config_path: /tmp/card.conf\nrealtime:\n  reasoning_effort: none\n"
+        let loaded = try ConfigurationLoader.parse(yaml: yaml, sourcePath: "x.yaml")
+        #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
+        #expect(loaded.configuration.audio.deviceRate == 48000)
+        #expect(ConfigurationLoader.knownKeys().children(of: "realtime.turn_detection").contains("silence_duration_ms"))
+    }
+
+    @Test func theShippedConfigFilesUseOnlyKnownKeys() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        for name in ["Config/voiced.yaml", "Config/demo.yaml"] {
+            let path = root.appendingPathComponent(name).path
+            let loaded = try ConfigurationLoader.load(explicitPath: path, environment: [:])
+            #expect(loaded.warnings.isEmpty, "\(name): \(loaded.warnings)")
+            if name == "Config/voiced.yaml" {
+                #expect(loaded.configuration == VoicedConfiguration(), "the documented file shows the defaults")
+            }
+        }
+    }
+
     @Test func wrongTypesSayWhereAndWhat() {
         #expect {
             try ConfigurationLoader.parse(yaml: "conversation:\n  max_turn_seconds: lots\n", sourcePath: "x.yaml")
@@ -52,10 +72,13 @@ import VoiceCore
         let loaded = try ConfigurationLoader.parse(
             yaml: "conversation:\n  max_turn_seconds: 30\n",
             sourcePath: nil,
-            environment: ["VOICED_CONVERSATION_MAX_TURN_SECONDS": "45", "VOICED_NOPE_THING": "1", "VOICED_CONFIG": "/x"]
+            environment: [
+                "VOICED_CONVERSATION_MAX_TURN_SECONDS": "45", "VOICED_AUDIO_NOPE": "1", "VOICED_CONFIG": "/x",
+                "VOICED_SIM_CAPTURE_FILE": "/tmp/other-tool",
+            ]
         )
         #expect(loaded.configuration.conversation.maxTurnSeconds == 45)
-        #expect(loaded.warnings == ["environment variable VOICED_NOPE_THING is not a known setting and is ignored"])
+        #expect(loaded.warnings == ["environment variable VOICED_AUDIO_NOPE is not a known setting and is ignored"])
     }
 
     @Test func aMissingExplicitFileIsOneClearError() {

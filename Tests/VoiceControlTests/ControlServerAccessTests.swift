@@ -6,7 +6,7 @@ import VoiceCore
 import VoiceTestSupport
 
 /// Who may connect, and what happens to the socket file.
-@Suite(.serialized) struct ControlServerAccessTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ControlServerAccessTests {
     static func connectOutcome(_ server: RunningServer) async throws -> ControlClientError? {
         let path = server.path
         return try await blockingCall { () -> ControlClientError? in

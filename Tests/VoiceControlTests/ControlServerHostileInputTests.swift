@@ -7,7 +7,7 @@ import VoiceCore
 import VoiceTestSupport
 
 /// Hostile and broken clients: the server answers what it can, never crashes, and keeps serving others.
-@Suite(.serialized) struct ControlServerHostileInputTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ControlServerHostileInputTests {
     /// Reads raw lines until one is a response (has "result" or "error"); returns them all.
     static func readUntilResponse(_ client: ControlClient, limit: Int = 10_000) throws -> [String] {
         var lines: [String] = []

@@ -32,7 +32,7 @@ struct RecordingLogHandler: LogHandler {
     }
 }
 
-@Suite(.serialized) struct ControlServerLifecycleTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ControlServerLifecycleTests {
     static func makeServer(
         in directory: TemporaryDirectory,
         allowRootAndDaemonUser: Bool = true,

@@ -6,7 +6,7 @@ import VoiceCore
 import VoiceTestSupport
 
 /// Every command, over a real Unix socket, through the real server, to the fake daemon and back.
-@Suite(.serialized) struct ControlServerRoundTripTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ControlServerRoundTripTests {
     /// Every handler command (subscribe/unsubscribe are the server's own, tested below).
     static let handlerCommands: [ControlCommand] = [
         .status, .getVoice, .setVoice("ara"), .getVoice, .mute, .unmute, .getVolume, .setVolume(55), .volumeUp,

@@ -80,7 +80,9 @@ func withControlServer<T: Sendable>(
     let running = RunningServer(path: settings.socketPath, directory: directory, handler: handler, server: server)
     let result = try await body(running)
     serverTask.cancel()
-    _ = try? await serverTask.value
+    // Bounded: a server that does not stop fails this test instead of hanging the whole run.
+    let stopped = await waitForCompletion(of: serverTask, timeout: .seconds(60))
+    #expect(stopped, "the control server stops within a minute of its task being cancelled")
     #expect(access(running.path, F_OK) != 0, "the socket file is removed when the server stops")
     return result
 }

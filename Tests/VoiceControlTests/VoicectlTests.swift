@@ -35,7 +35,7 @@ func runVoicectl(_ arguments: [String], environment: [String: String] = [:]) asy
     }
 }
 
-@Suite(.serialized) struct VoicectlTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct VoicectlTests {
     @Test func statusPrintsForPeopleAndExitsZero() async throws {
         try await withControlServer { server in
             let run = try await runVoicectl(["status", "--socket", server.path])

@@ -66,7 +66,7 @@ final class TestTime: Sendable {
     var now: Duration { value.withLock { $0 } }
 }
 
-@Suite struct DaemonCoordinatorTests {
+@Suite(.timeLimit(.minutes(5))) struct DaemonCoordinatorTests {
     let rate = 24_000
     let engine = MemoryAudioEngine(sessionRate: 24_000)
     let link = LinkRecorder()

@@ -6,7 +6,7 @@ import VoiceTestSupport
 
 private func ms(_ value: Int) -> Duration { .milliseconds(value) }
 
-@Suite struct ButtonServiceTests {
+@Suite(.timeLimit(.minutes(5))) struct ButtonServiceTests {
     /// Starts a service on a fake line with a step clock; `body` drives it; the run is cancelled after.
     private func withService(
         settings: ButtonSettings = ButtonSettings(),

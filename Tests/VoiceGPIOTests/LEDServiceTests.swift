@@ -7,7 +7,7 @@ import VoiceTestSupport
 
 private func ms(_ value: Int) -> Duration { .milliseconds(value) }
 
-@Suite struct LEDServiceTests {
+@Suite(.timeLimit(.minutes(5))) struct LEDServiceTests {
     @Test func patternsFollowTheStateAndBlinkOnTheClock() async {
         let line = FakeOutputLine()
         let clock = StepClock()

@@ -4,7 +4,7 @@ import VoiceProtocol
 import VoiceSimulator
 
 /// Each fault of issue 3, seen from a raw client: what arrives on the wire, and on which connections.
-@Suite struct SimulatorFaultTests {
+@Suite(.timeLimit(.minutes(5))) struct SimulatorFaultTests {
     /// A manual turn long enough to have several audio deltas (a 2 s reply = 20 deltas).
     private func startReply(_ client: RawRealtimeClient) {
         appendInChunks(client, tone(seconds: 2.0))

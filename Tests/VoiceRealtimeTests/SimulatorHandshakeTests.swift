@@ -3,7 +3,7 @@ import Testing
 import VoiceProtocol
 import VoiceSimulator
 
-@Suite struct SimulatorHandshakeTests {
+@Suite(.timeLimit(.minutes(5))) struct SimulatorHandshakeTests {
     @Test func missingKeyIsRefusedWith401() async throws {
         try await withSimulator { simulator, port in
             await #expect(throws: RawRealtimeClient.HandshakeRefused.self) {
@@ -123,7 +123,7 @@ import VoiceSimulator
 private let opensslInstalled = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
     .split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/openssl") }
 
-@Suite(.enabled(if: opensslInstalled, "needs the openssl command (apt-get install openssl)"))
+@Suite(.timeLimit(.minutes(5)), .enabled(if: opensslInstalled, "needs the openssl command (apt-get install openssl)"))
 struct SimulatorTLSTests {
     @Test func wssWithTheGeneratedCertificate() async throws {
         try await withSimulator(SimulatorConfiguration(tls: true)) { simulator, port in

@@ -4,7 +4,7 @@ import VoiceProtocol
 import VoiceSimulator
 
 /// The simulator is strict like the real service (reference §6.2, mock checks).
-@Suite struct SimulatorStrictnessTests {
+@Suite(.timeLimit(.minutes(5))) struct SimulatorStrictnessTests {
     @Test func firstMessageMustBeSessionUpdate() async throws {
         try await withSimulator { _, port in
             let client = try await connectClient(port: port)

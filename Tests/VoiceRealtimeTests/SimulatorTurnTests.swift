@@ -3,7 +3,7 @@ import Testing
 import VoiceProtocol
 import VoiceSimulator
 
-@Suite struct SimulatorTurnTests {
+@Suite(.timeLimit(.minutes(5))) struct SimulatorTurnTests {
     @Test func sessionUpdatedEchoesTheEffectiveConfiguration() async throws {
         try await withSimulator { _, port in
             let client = try await connectClient(port: port)

@@ -9,7 +9,7 @@ import Glibc
 
 /// Every test that touches `NOTIFY_SOCKET` / `WATCHDOG_*` lives under this serialized suite: the
 /// environment is process-global, so these must never run concurrently with each other.
-@Suite(.serialized) struct SystemdEnvironmentTests {
+@Suite(.serialized, .timeLimit(.minutes(5))) struct SystemdEnvironmentTests {
     static var ownWatchdogEnvironment: [String: String?] {
         ["WATCHDOG_USEC": "4000000", "WATCHDOG_PID": String(getpid())]
     }

@@ -1,0 +1,240 @@
+import Foundation
+import Logging
+import Testing
+import VoiceControl
+import VoiceCore
+import VoiceDSP
+import VoiceProtocol
+import VoiceSimulator
+import VoiceTestSupport
+
+@testable import VoiceDaemon
+
+/// The whole product on one machine: the real daemon (real libasound over a simulated sound card,
+/// the real realtime session, the real control socket) against the local simulator.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct EndToEndTurnTests {
+    static let key = "e2e-test-key"
+    static let rate = 24_000
+
+    /// Speech-like sound: a voiced buzz (harmonics of 140 Hz) shaped into syllables.
+    static func utterance(seconds: Double) -> [Int16] {
+        let count = Int(seconds * Double(rate))
+        return (0..<count).map { index in
+            let t = Double(index) / Double(rate)
+            var value = 0.0
+            for harmonic in 1...6 { value += sin(2 * Double.pi * 140 * Double(harmonic) * t) / Double(harmonic) }
+            let syllable = 0.5 - 0.5 * cos(2 * Double.pi * 4 * t)
+            return Int16(max(-32767, min(32767, 6000 * value * syllable)))
+        }
+    }
+
+    struct Running {
+        let card: ALSATestCard
+        let simulator: RealtimeSimulator
+        let handle: DaemonRunner.DaemonHandle
+        let task: Task<Void, any Error>
+    }
+
+    /// Starts the simulator and the daemon on a simulated card whose microphone hears `microphone`.
+    static func start(microphone: [Int16], paceReplies: Bool = false, extraConfig: String = "") async throws -> Running {
+        let simulator = RealtimeSimulator(configuration: SimulatorConfiguration(apiKey: key, pace: paceReplies))
+        _ = try await simulator.start()
+        let card = try ALSATestCard.make(inputSamples: microphone, rate: rate, channels: 1, format: .s16LE)
+        let configPath = card.directory.appendingPathComponent("voiced.yaml").path
+        let yaml = """
+            audio:
+              capture_device: default
+              playback_device: default
+              device_rate: \(rate)
+              format: S16_LE
+              channels: 1
+              pace: "on"
+              alsa_config_path: \(card.configPath)
+            control:
+              socket_path: \(card.directory.appendingPathComponent("control.sock").path)
+              state_file: \(card.directory.appendingPathComponent("state.json").path)
+              socket_group: ""
+              allowed_groups: []
+            \(extraConfig)
+            """
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let (ready, readyContinuation) = AsyncStream<DaemonRunner.DaemonHandle>.makeStream()
+        let options = DaemonRunner.Options(
+            configPath: configPath,
+            environment: ["XAI_API_KEY": key, "VOICED_REALTIME_URL": simulator.url],
+            bootstrapLogging: false,
+            logger: Logger(label: "e2e", factory: { _ in SwiftLogNoOpLogHandler() }),
+            onReady: { handle in
+                readyContinuation.yield(handle)
+                readyContinuation.finish()
+            }
+        )
+        let task = Task {
+            defer { readyContinuation.finish() }
+            try await DaemonRunner.run(options)
+        }
+        var iterator = ready.makeAsyncIterator()
+        guard let handle = await iterator.next() else {
+            _ = try await task.value
+            throw StartupError("the daemon stopped before it was ready")
+        }
+        return Running(card: card, simulator: simulator, handle: handle, task: task)
+    }
+
+    /// Stops the daemon and the simulator; the card's files stay until `running.card.remove()`.
+    static func stop(_ running: Running) async {
+        running.task.cancel()
+        _ = try? await running.task.value
+        await running.simulator.stop()
+    }
+
+    /// Waits (bounded) until `condition` holds for the daemon's status, following its events.
+    static func waitFor(
+        _ handle: DaemonRunner.DaemonHandle, seconds: Double = 30, _ condition: @escaping (DaemonStatus) -> Bool
+    ) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if condition(handle.status.snapshot()) { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return condition(handle.status.snapshot())
+    }
+
+    @Test func aPressOverTheControlSocketGetsASpokenReplyOnTheSpeaker() async throws {
+        // The room is quiet until the press; then the user speaks (appended to the microphone file, which
+        // the file PCM keeps reading as it grows), then is quiet again, so the VAD ends the turn.
+        let running = try await Self.start(microphone: [Int16](repeating: 0, count: Self.rate / 2))
+        defer { running.card.remove() }
+        do {
+            try await pressAndFollow(running)
+        } catch {
+            await Self.stop(running)
+            throw error
+        }
+        await Self.stop(running)
+        // The speaker file holds the reply: loud, and about as long as the simulator made it.
+        let played = try running.card.readOutput()
+        let loudBlocks = stride(from: 0, to: played.count - 2400, by: 2400).filter {
+            SignalMeasures.rmsDBFS(played[$0..<$0 + 2400]) > -40
+        }
+        let loudSeconds = Double(loudBlocks.count) / 10
+        #expect(loudSeconds >= 1.0, "the reply was heard on the speaker (\(loudSeconds) s loud)")
+    }
+
+    func pressAndFollow(_ running: Running) async throws {
+        #expect(await Self.waitFor(running.handle) { $0.connection.state == .ready })
+
+        // The press goes through the real control socket, as `voicectl press` sends it.
+        let socket = running.handle.controlSocketPath
+        let states = Mutex<[VoiceState]>([])
+        let subscribed = Mutex(false)
+        // Blocking socket calls run on threads of their own (blockingCall), never on the cooperative pool
+        // the daemon itself needs.
+        let watcher = Task {
+            try await blockingCall {
+            let client = try ControlClient(socketPath: socket, timeout: .seconds(30))
+            _ = try client.send(.subscribe([.state]))
+            subscribed.withLock { $0 = true }
+            while let event = try client.nextEvent(timeout: .seconds(30)) {
+                if case .state(let state) = event {
+                    states.withLock { $0.append(state) }
+                    if state == .idle { return }
+                }
+            }
+            }
+        }
+        // Press only once the watcher hears events, so it sees every state of the turn.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while !subscribed.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        let pressResult = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
+        #expect(pressResult == .state(StateInfo(state: .listening)))
+        let question = Self.utterance(seconds: 1.5) + [Int16](repeating: 0, count: 3 * Self.rate)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: running.card.inputPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: ALSATestCard.encode(question, format: .s16LE))
+        try handle.close()
+        try await watcher.value
+        #expect(states.withLock { $0 } == [.listening, .thinking, .speaking, .idle])
+
+        let status = running.handle.status.snapshot()
+        #expect(status.counters.turns == 1)
+        #expect(status.counters.audioChunksSent >= 15, "at least the 1.5 s of speech went up in 100 ms chunks")
+        #expect(status.latency.endOfSpeechToFirstAudioMs != nil)
+        let serverEvents = running.simulator.receivedEvents().map { $0.event.typeName }
+        #expect(serverEvents.contains("input_audio_buffer.commit"))
+        #expect(serverEvents.contains("response.create"))
+
+    }
+}
+
+extension EndToEndTurnTests {
+    /// Issue 5's end-to-end barge-in: near-end speech over the reply stops it, the service is told
+    /// how much was heard, and the interruption itself becomes the next turn.
+    @Test func talkingOverTheReplyInterruptsIt() async throws {
+        // The simulator streams its reply in real time, as the service does for long answers, so the
+        // response is still active when the user interrupts it.
+        let running = try await Self.start(microphone: [Int16](repeating: 0, count: Self.rate / 2), paceReplies: true)
+        defer { running.card.remove() }
+        do {
+            #expect(await Self.waitFor(running.handle) { $0.connection.state == .ready })
+            let socket = running.handle.controlSocketPath
+            _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
+            // A long question, so the simulator's reply lasts several seconds.
+            try Self.speak(Self.utterance(seconds: 4) + [Int16](repeating: 0, count: Self.rate), into: running.card)
+            #expect(await Self.waitFor(running.handle) { $0.state == .speaking })
+            let speakingSince = ContinuousClock.now
+            // Let about a second of the reply play, then talk over it.
+            #expect(await Self.waitFor(running.handle, seconds: 1.2) { _ in speakingSince.duration(to: .now) >= .seconds(1) })
+            let appendsBefore = running.simulator.receivedEvents().count
+            try Self.speak(Self.utterance(seconds: 1.0) + [Int16](repeating: 0, count: 2 * Self.rate), into: running.card)
+            #expect(await Self.waitFor(running.handle) { $0.counters.bargeIns == 1 })
+            #expect(await Self.waitFor(running.handle) { $0.state == .thinking || $0.state == .speaking })
+            // What the daemon sent reaches the simulator a moment later.
+            #expect(await Self.waitFor(running.handle) { _ in
+                running.simulator.receivedEvents().dropFirst(appendsBefore).contains { $0.event.typeName == "input_audio_buffer.commit" }
+            })
+
+            let events = running.simulator.receivedEvents().map(\.event)
+            #expect(events.contains { $0.typeName == "response.cancel" })
+            let truncations = events.compactMap { event -> Int? in
+                if case .conversationItemTruncate(_, _, let milliseconds) = event { milliseconds } else { nil }
+            }
+            #expect(truncations.count == 1)
+            if let played = truncations.first {
+                // About a second was played before the interruption (plus detection and buffering).
+                #expect((600...3000).contains(played), "truncated at \(played) ms")
+            }
+            // The interruption went up as the next turn: loud audio appended after the cancel.
+            let afterCancel = running.simulator.receivedEvents().dropFirst(appendsBefore).map(\.event)
+            let loudChunks = afterCancel.filter { event in
+                guard case .inputAudioBufferAppend(let audio) = event,
+                    let samples = try? AudioPayload.decodePCM16(audio)
+                else { return false }
+                return SignalMeasures.rmsDBFS(samples) > -30
+            }
+            #expect(loudChunks.count >= 5, "the barge-in speech was sent (\(loudChunks.count) loud chunks)")
+            #expect(afterCancel.contains { $0.typeName == "input_audio_buffer.commit" })
+        } catch {
+            await Self.stop(running)
+            throw error
+        }
+        await Self.stop(running)
+    }
+
+    /// Appends what the user says to the simulated microphone, which keeps reading the growing file.
+    static func speak(_ samples: [Int16], into card: ALSATestCard) throws {
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: card.inputPath))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: ALSATestCard.encode(samples, format: .s16LE))
+        try handle.close()
+    }
+}
+
+func blockingControl<T: Sendable>(_ socket: String, _ body: @escaping @Sendable (ControlClient) throws -> T) async throws -> T {
+    try await blockingCall {
+        let client = try ControlClient(socketPath: socket, timeout: .seconds(10))
+        return try body(client)
+    }
+}
+
+import Synchronization
