@@ -154,6 +154,21 @@ public struct ConversationStateMachine: Sendable {
         return actions
     }
 
+    /// The daemon itself asked for a response (the follow-up after function calls): its audio must
+    /// be played even though the previous response already ended the turn.
+    public mutating func expectReply() -> [Action] {
+        switch state {
+        case .idle:
+            return enter(.thinking)
+        case .listening where inFollowUpWindow && !userHasSpoken:
+            var actions: [Action] = [.stopStreaming, .clearInput]
+            actions += enter(.thinking)
+            return actions
+        case .listening, .thinking, .speaking:
+            return []
+        }
+    }
+
     // MARK: - Inputs: local listening
 
     /// Our VAD heard near-end speech begin (not echo).

@@ -128,6 +128,9 @@ public actor DaemonCoordinator {
 
     public func reconnect() async { await link.reconnect() }
 
+    /// A response the daemon requested itself (after function calls) is coming: play it.
+    public func expectReply() async { await perform(machine.expectReply()) }
+
     private func publishSettings() {
         let current = status.snapshot()
         events.publish(.settings(SettingsEvent(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted)))

@@ -22,7 +22,7 @@ final class ToolDispatcher: Sendable {
         let registry = ToolRegistry(settings: settings, device: HandlerDeviceControl(handler: handler))
         dispatcher = ToolCallDispatcher(
             registry: registry,
-            link: SessionToolLink(session: session),
+            link: SessionToolLink(session: session, coordinator: coordinator),
             logger: logger,
             waitForPlaybackIdle: { await Self.waitUntilNotSpeaking(coordinator: coordinator, events: events) },
             onCall: { record in
@@ -64,8 +64,13 @@ final class ToolDispatcher: Sendable {
 /// The session as the dispatcher's link.
 struct SessionToolLink: ToolCallLink {
     let session: RealtimeSession
+    let coordinator: DaemonCoordinator
     func sendToolOutput(callID: String, output: String) async { session.sendFunctionOutput(callID: callID, output: output) }
-    func requestToolFollowUp() async { session.createResponse() }
+    func requestToolFollowUp() async {
+        // The turn already ended with the calls' response; the answer to them must still be heard.
+        await coordinator.expectReply()
+        session.createResponse()
+    }
 }
 
 /// The device tools, carried out as control commands.

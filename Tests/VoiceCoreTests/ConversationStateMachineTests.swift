@@ -114,4 +114,16 @@ import VoiceDSP
         #expect(machine.tick(now: .seconds(13)).isEmpty)
         #expect(machine.tick(now: .seconds(14)) == [.stopStreaming, .clearInput, .enteredState(.idle)])
     }
+
+    @Test func theAnswerAfterFunctionCallsIsPlayed() {
+        var machine = Machine()
+        _ = machine.say("turn it down")
+        _ = machine.responseCreated(responseID: "r1")
+        // The first response only called a function: it ends without audio and the turn is over.
+        #expect(machine.responseDone(responseID: "r1", status: "completed", playbackIdle: true).contains(.enteredState(.idle)))
+        #expect(machine.expectReply() == [.enteredState(.thinking)])
+        _ = machine.responseCreated(responseID: "r2")
+        #expect(machine.replyAudioReceived(responseID: "r2", itemID: "i") == [.enteredState(.speaking), .playReplyAudio])
+        #expect(machine.expectReply().isEmpty, "nothing changes while a reply is already on its way")
+    }
 }
