@@ -12,7 +12,7 @@ struct CoordinatorService: Service {
     let session: RealtimeSession
     let engine: ALSAAudioEngine
     let status: StatusBox
-    let notifier: SystemdNotifier
+    let notifier: SystemdNotifier?
     /// Runs the model's function calls (issue 8); sees every session event before the coordinator.
     var tools: ToolDispatcher?
 
@@ -46,7 +46,7 @@ struct CoordinatorService: Service {
                     if snapshot.state != lastState || snapshot.connection.state != lastConnection {
                         lastState = snapshot.state
                         lastConnection = snapshot.connection.state
-                        notifier.status("\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
+                        notifier?.status("\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
                     }
                 }
             }

@@ -47,6 +47,8 @@ public actor DaemonCoordinator {
     private let preRollLimit: Int
     private var isStreaming = false
     private var outgoing: [Int16] = []
+    /// When the newest sample in `outgoing` was captured (estimated at the ring read): the latency probe's start.
+    private var outgoingNewestCapturedAt: Duration?
     private let chunkLength: Int
     private var muted = false
 
@@ -271,7 +273,7 @@ public actor DaemonCoordinator {
             // The frame counts before any action it triggers: a barge-in's pre-roll includes it.
             preRoll.append(contentsOf: pendingCapture[range])
             if preRoll.count > preRollLimit { preRoll.removeFirst(preRoll.count - preRollLimit) }
-            if isStreaming { await stream(pendingCapture[range]) }
+            if isStreaming { await stream(pendingCapture[range], capturedAt: frameCapturedAt) }
             if decision.bargeIn {
                 if machine.state == .listening {
                     // Speech over our own sound (an earcon) while listening is simply the user talking.
@@ -292,8 +294,9 @@ public actor DaemonCoordinator {
         pendingReference.removeFirst(offset)
     }
 
-    private func stream(_ samples: ArraySlice<Int16>) async {
+    private func stream(_ samples: ArraySlice<Int16>, capturedAt: Duration? = nil) async {
         outgoing.append(contentsOf: samples)
+        if let capturedAt { outgoingNewestCapturedAt = capturedAt }
         if outgoing.count >= chunkLength { await flushOutgoing() }
     }
 
@@ -301,8 +304,14 @@ public actor DaemonCoordinator {
         guard !outgoing.isEmpty else { return }
         let chunk = outgoing
         outgoing.removeAll(keepingCapacity: true)
-        status.update { $0.counters.audioChunksSent += 1 }
         await link.appendAudio(chunk)
+        // Captured → handed to the session, which encodes and writes it to the socket at once.
+        let sendDelay = outgoingNewestCapturedAt.map { Self.milliseconds(now() - $0) }
+        outgoingNewestCapturedAt = nil
+        status.update {
+            $0.counters.audioChunksSent += 1
+            if let sendDelay { $0.latency.captureToSendMs = sendDelay }
+        }
     }
 
     // MARK: - Actions

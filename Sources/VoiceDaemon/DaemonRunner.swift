@@ -187,7 +187,10 @@ public enum DaemonRunner {
             await coordinator.setMuted(persisted.muted)
         }
 
-        let notifier = SystemdNotifier()
+        // systemd is told about this daemon only when the environment it was given names a notify
+        // socket: libsystemd reads the process environment, which an in-process test shares with
+        // other tests.
+        let notifier: SystemdNotifier? = options.environment["NOTIFY_SOCKET"] == nil ? nil : SystemdNotifier()
         let effectiveConfiguration = configuration
         let handler = DaemonControlHandler(
             coordinator: coordinator,
@@ -238,7 +241,7 @@ public enum DaemonRunner {
                 daemonVersion: version,
                 onListening: { path in
                     logger.info("control socket listening at \(path)")
-                    notifier.ready(status: "listening for a press")
+                    notifier?.ready(status: "listening for a press")
                     options.onReady?(handle)
                 }
             ),
@@ -267,7 +270,7 @@ public enum DaemonRunner {
                 }
             }
         }
-        if let interval = notifier.watchdogInterval {
+        if let notifier, let interval = notifier.watchdogInterval {
             let watchdog = WatchdogService(notifier: notifier, interval: interval, clock: ContinuousClock())
             watchdog.register(WatchdogProbe(name: "audio") { engine.counters().capture.transfers })
             watchdog.register(WatchdogProbe(name: "conversation") { status.snapshot().uptimeSeconds > 0 ? Int(status.snapshot().uptimeSeconds * 10) : nil })
@@ -286,7 +289,7 @@ public enum DaemonRunner {
         } catch {
             logger.error("stopped: \(error)")
         }
-        notifier.stopping(status: "shutting down")
+        notifier?.stopping(status: "shutting down")
         engine.stop()
         logger.info("stopped")
     }

@@ -133,6 +133,18 @@ final class TestTime: Sendable {
         #expect(Array(engine.played.suffix(reply.count)) == reply)
     }
 
+    @Test func captureToSendProbeMeasuresFromTheNewestFrameOfEachChunk() async throws {
+        let coordinator = makeCoordinator()
+        #expect(status.snapshot().latency.captureToSendMs == nil)
+        await coordinator.holdStarted()
+        await hear(tone(milliseconds: 300), through: coordinator)
+        #expect(!link.sentAudio.isEmpty)
+        let probe = try #require(status.snapshot().latency.captureToSendMs)
+        // The test clock stands still inside a tick: what remains is how long before the ring read the
+        // chunk's newest frame was captured, at most the 20 ms one tick reads.
+        #expect(probe >= 0 && probe <= 20)
+    }
+
     @Test func bargeInFlushesCancelsAndTruncatesAtWhatWasPlayed() async {
         let coordinator = makeCoordinator()
         await coordinator.say("tell me a story")

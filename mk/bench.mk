@@ -1,0 +1,10 @@
+# Footprint and latency of the whole daemon (issue 9): BENCHMARKS.md explains every figure.
+#   make bench                     release build; voiced + voiced-sim on the paced simulated sound card;
+#                                  prints memory, CPU, wake-ups, start-up and latency probes, then the
+#                                  capture path's instruction count under callgrind
+#   BENCH_SECONDS=20 make bench    shorter windows (default 60 s each)
+#   BENCH_CALLGRIND=0 make bench   skip callgrind (it relinks voiced-bench with --static-swift-stdlib)
+# Needs espeak-ng, sox and valgrind (scripts/install-deps.sh installs the first two; valgrind is optional).
+bench: deps
+	$(SWIFT) build -c release $(BUILD_FLAGS)
+	@bash scripts/bench.sh "$$($(SWIFT) build -c release --show-bin-path)"
