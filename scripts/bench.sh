@@ -401,6 +401,9 @@ if [ "${BENCH_CALLGRIND:-1}" != 0 ]; then
         done
         # Native timing of the same loop (one thread's CPU clock), 10 minutes of audio per stage.
         "$BIN/voiced-bench" capture-path --seconds "${BENCH_CAPTURE_NATIVE:-600}" --breakdown | tee "$OUT/capture-native.txt"
+        # The same path when the device already runs at the session rate (no resampler), for comparison.
+        "$BIN/voiced-bench" capture-path --seconds "${BENCH_CAPTURE_NATIVE:-600}" --device-rate 24000 \
+            --format S16_LE --channels 1 | tee "$OUT/capture-native-24k.txt"
         python3 - "$OUT" "$short" "$long" <<'PY' | tee "$OUT/capture.txt"
 import re, sys
 out, short, long = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])

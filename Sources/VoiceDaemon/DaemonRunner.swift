@@ -149,7 +149,14 @@ public enum DaemonRunner {
             $0.button.state = configuration.button.enabled ? "starting" : "disabled"
         }
 
-        let engine = ALSAAudioEngine(settings: configuration.audio)
+        let coordinatorSettings = DaemonCoordinator.Settings(
+            conversation: configuration.conversation, voice: configuration.realtime.voice
+        )
+        // Reply audio waits in the coordinator's backlog, which tops the ring up every tick, so the ring
+        // only bridges ticks; the engine's 60 s default ring would keep 4 MB resident for nothing.
+        let engine = ALSAAudioEngine(
+            settings: configuration.audio, playbackRingSeconds: coordinatorSettings.playbackRingSeconds
+        )
         do {
             try engine.start()
         } catch {
@@ -172,7 +179,7 @@ public enum DaemonRunner {
         let hub = EventHub<ControlEvent>()
         let start = ContinuousClock.now
         let coordinator = DaemonCoordinator(
-            settings: .init(conversation: configuration.conversation, voice: configuration.realtime.voice),
+            settings: coordinatorSettings,
             engine: engine,
             link: session,
             detector: ListeningSpeechDetector(sampleRate: configuration.audio.sessionRate, settings: configuration.listening),
