@@ -27,6 +27,6 @@ demo: deps
 	@bash scripts/demo.sh "$(BIN)"
 
 clean:
-	rm -rf .build demo-out
+	rm -rf .build demo-out bench-out
 
 -include mk/*.mk
