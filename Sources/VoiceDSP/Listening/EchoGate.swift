@@ -60,6 +60,8 @@ public struct EchoGate: Sendable {
                 sum += y * y
             }
             energy = EnergyVAD.decibels(sum / Double(reference.count))
+            highPass.flushTinyState()
+            lowPass.flushTinyState()
         }
         history[historyIndex] = energy
         historyIndex = (historyIndex + 1) % history.count

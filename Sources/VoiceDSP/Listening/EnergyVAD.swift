@@ -78,6 +78,8 @@ public struct EnergyVAD: Sendable {
             let y = lowPass.process(highPass.process(x))
             filtered += y * y
         }
+        highPass.flushTinyState()
+        lowPass.flushTinyState()
         let count = Double(max(frame.count, 1))
         let level = Self.decibels(raw / count)
         let energy = Self.decibels(filtered / count)
