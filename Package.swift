@@ -54,7 +54,7 @@ var targets: [Target] = [
     .target(name: "VoiceCore", dependencies: ["VoiceDSP"], swiftSettings: swiftSettings),
 
     // MARK: - Models (Foundation only)
-    .target(name: "VoiceProtocol", swiftSettings: swiftSettings),
+    .target(name: "VoiceProtocol", dependencies: ["VoiceCore"], swiftSettings: swiftSettings),
     .target(
         name: "VoiceConfig",
         dependencies: ["VoiceCore", .product(name: "Yams", package: "Yams")],
@@ -170,7 +170,7 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(name: "VoiceCoreTests", dependencies: ["VoiceCore", "VoiceTestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "VoiceProtocolTests", dependencies: ["VoiceProtocol"], swiftSettings: swiftSettings),
+    .testTarget(name: "VoiceProtocolTests", dependencies: ["VoiceProtocol", "VoiceCore"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceConfigTests", dependencies: ["VoiceConfig"], swiftSettings: swiftSettings),
     .testTarget(
         name: "VoiceListeningTests",

@@ -1,3 +1,4 @@
+import VoiceCore
 /// Every event the service sends (reference §3.2), decoded by ``RealtimeCoding/decodeServerEvent(_:)``.
 ///
 /// Aliases decode to one case: legacy `response.audio.delta` / `response.audio.done` /

@@ -1,3 +1,4 @@
+import VoiceCore
 // Payloads of the server events (reference §3.2). Identifiers and indexes the service may leave out decode as
 // "" and 0 rather than failing the whole event: a missing `output_index` should not cost the client a reply.
 

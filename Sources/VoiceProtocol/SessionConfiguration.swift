@@ -1,3 +1,4 @@
+import VoiceCore
 /// The `session` object of `session.update` (client) and of `session.created` / `session.updated`
 /// (server, wrapped in ``RealtimeSessionInfo``). Reference §2.
 ///

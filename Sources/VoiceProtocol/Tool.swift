@@ -1,3 +1,4 @@
+import VoiceCore
 /// One entry of `session.tools` (reference §2, Tools).
 public enum Tool: Sendable, Hashable, Codable {
     /// A client-side function. Encoded flat (`{"type":"function","name":…}`), the form the guide, pipecat and

@@ -1,4 +1,5 @@
 import Foundation
+import VoiceCore
 import VoiceProtocol
 
 /// The realtime protocol as the simulator serves it, for one connection: a pure state machine. Each input

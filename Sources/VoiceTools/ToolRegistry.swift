@@ -80,7 +80,7 @@ public struct ToolRegistry: Sendable {
             tools.append(.function(FunctionTool(
                 name: function.name,
                 description: function.description.isEmpty ? nil : function.description,
-                parameters: JSONValue(function.parameters)
+                parameters: function.parameters
             )))
         }
         return tools
@@ -127,16 +127,3 @@ public struct ToolRegistry: Sendable {
     }
 }
 
-extension JSONValue {
-    /// The protocol's JSON value for a settings value.
-    init(_ value: FreeFormValue) {
-        switch value {
-        case .null: self = .null
-        case .bool(let bool): self = .bool(bool)
-        case .number(let number): self = .number(number)
-        case .string(let string): self = .string(string)
-        case .array(let array): self = .array(array.map(JSONValue.init))
-        case .object(let object): self = .object(object.mapValues(JSONValue.init))
-        }
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import VoiceCore
 import VoiceProtocol
 
 /// What one tool call produced: the text sent back as the call's `function_call_output`, and how it went.

@@ -1,3 +1,4 @@
+import VoiceCore
 import VoiceProtocol
 
 /// One of every event, with every optional field set somewhere, for round-trip tests.

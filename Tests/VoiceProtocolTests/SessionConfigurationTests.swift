@@ -1,3 +1,4 @@
+import VoiceCore
 import Testing
 import VoiceProtocol
 

@@ -1,3 +1,4 @@
+import VoiceCore
 import Foundation
 import Testing
 import VoiceProtocol
