@@ -72,7 +72,11 @@ public final class ALSAAudioEngine: AudioEngine {
     private func open() throws -> Running {
         ALSALibrary.silenceErrorOutput()
         shared.stopRequested.store(false, ordering: .relaxed)
-        let captureRequest = PCMOpenRequest(settings: settings, stream: .capture)
+        var captureRequest = PCMOpenRequest(settings: settings, stream: .capture)
+        // Batched reads (see `CaptureLoop`) need a capture buffer of a batch plus two periods; a
+        // longer capture buffer adds no latency (reads return as soon as their frames are there).
+        let batchPeriods = max(1, tuning.captureBatchMilliseconds / max(settings.periodMilliseconds, 1))
+        if tuning.quiesceWhenIdle { captureRequest.bufferPeriods = max(captureRequest.bufferPeriods, batchPeriods + 3) }
         let playbackRequest = PCMOpenRequest(settings: settings, stream: .playback)
         let captureBackend = backendFactory.makeBackend(for: .capture)
         let playbackBackend = backendFactory.makeBackend(for: .playback)
@@ -93,7 +97,8 @@ public final class ALSAAudioEngine: AudioEngine {
                 backend: captureBackend, request: captureRequest, parameters: captureParameters,
                 state: shared.capture, reopenIntervalNanoseconds: tuning.reopenIntervalNanoseconds
             ),
-            ring: captureRing, shared: shared, settings: settings, waiter: waiter
+            ring: captureRing, shared: shared, settings: settings, waiter: waiter,
+            batchPeriods: tuning.quiesceWhenIdle ? batchPeriods : 1
         )
         let playbackLoop = PlaybackLoop(
             link: DeviceLink(
@@ -281,8 +286,10 @@ struct ALSAEngineTuning: Sendable {
     var playbackRingSeconds = 60
     var captureRingSeconds = 4
     var referenceRingSeconds = 4
-    /// See `ALSAAudioEngine.init(settings:playbackRingSeconds:quiesceWhenIdle:)`.
+    /// See `ALSAAudioEngine.init(settings:playbackRingSeconds:quiesceWhenIdle:)`; also turns on
+    /// batched capture reads of up to `captureBatchMilliseconds` while the daemon waits for a chunk.
     var quiesceWhenIdle = false
+    var captureBatchMilliseconds = 100
 }
 
 /// Recovery counters per direction, for status details, tests and benchmarks.

@@ -71,6 +71,15 @@ final class CaptureWaiter: Sendable {
         if threshold.compareExchange(expected: minimum, desired: 0, ordering: .relaxed).exchanged { signal.signal() }
     }
 
+    /// Periods of `periodSamples` the waiter still misses; nil while nobody waits (disarmed).
+    @inline(__always)
+    func periodsWanted(periodSamples: Int) -> Int? {
+        let minimum = threshold.load(ordering: .relaxed)
+        guard minimum > 0, periodSamples > 0 else { return nil }
+        let missing = minimum - ring.availableToRead
+        return missing <= 0 ? 1 : (missing + periodSamples - 1) / periodSamples
+    }
+
     // MARK: - Async side
 
     /// Returns once the capture ring holds at least `minimum` samples (0: do not wait for audio),
