@@ -65,6 +65,16 @@ protocol HalfBandSource {
     func sample(_ index: Int) -> Float
     /// Samples `index ..< index + 4`, all in range.
     func samples4(_ index: Int) -> SIMD4<Float>
+    /// Samples `index ..< index + 8` split into the even-numbered and the odd-numbered ones.
+    func split8(_ index: Int) -> (even: SIMD4<Float>, odd: SIMD4<Float>)
+}
+
+extension HalfBandSource {
+    @inline(__always)
+    func split8(_ index: Int) -> (even: SIMD4<Float>, odd: SIMD4<Float>) {
+        let both = SIMD8(lowHalf: samples4(index), highHalf: samples4(index &+ 4))
+        return (both.evenHalf, both.oddHalf)
+    }
 }
 
 /// Where a half-band converter puts its output, four samples at a time.
@@ -178,10 +188,9 @@ public final class HalfBandDecimator {
             let oddBase = odd + oddCount
             var pair = 0
             while pair + 4 <= pairs {
-                let frames = consumed + 2 * pair
-                let split = SIMD8(lowHalf: source.samples4(frames), highHalf: source.samples4(frames + 4))
-                UnsafeMutableRawPointer(evenBase + pair).storeBytes(of: split.evenHalf, as: SIMD4<Float>.self)
-                UnsafeMutableRawPointer(oddBase + pair).storeBytes(of: split.oddHalf, as: SIMD4<Float>.self)
+                let split = source.split8(consumed &+ 2 &* pair)
+                UnsafeMutableRawPointer(evenBase + pair).storeBytes(of: split.even, as: SIMD4<Float>.self)
+                UnsafeMutableRawPointer(oddBase + pair).storeBytes(of: split.odd, as: SIMD4<Float>.self)
                 pair += 4
             }
             while pair < pairs {
@@ -370,18 +379,39 @@ struct FloatSamples: HalfBandSource {
 struct InterleavedS16Samples: HalfBandSource {
     let bytes: UnsafeRawPointer
     let count: Int
-    let channels: Int
-    let channel: Int
+    /// Bytes from one frame to the next.
+    let stride: Int
+    /// Byte offset of the picked channel in a frame.
+    let offset: Int
+
+    init(bytes: UnsafeRawPointer, count: Int, channels: Int, channel: Int) {
+        self.bytes = bytes
+        self.count = count
+        stride = channels * 2
+        offset = channel * 2
+    }
 
     @inline(__always) func sample(_ index: Int) -> Float { SampleConversion.float(raw(index)) }
 
-    @inline(__always) func samples4(_ index: Int) -> SIMD4<Float> {
-        let values = SIMD4<Int32>(Int32(raw(index)), Int32(raw(index + 1)), Int32(raw(index + 2)), Int32(raw(index + 3)))
+    @inline(__always) func samples4(_ index: Int) -> SIMD4<Float> { floats(index, step: stride) }
+
+    @inline(__always) func split8(_ index: Int) -> (even: SIMD4<Float>, odd: SIMD4<Float>) {
+        (floats(index, step: stride &* 2), floats(index &+ 1, step: stride &* 2))
+    }
+
+    /// Four samples `step` bytes apart from frame `index` on.
+    @inline(__always) func floats(_ index: Int, step: Int) -> SIMD4<Float> {
+        let first = bytes + (index &* stride &+ offset)
+        let values = SIMD4<Int32>(
+            Int32(load(first)), Int32(load(first + step)), Int32(load(first + step &* 2)), Int32(load(first + step &* 3))
+        )
         return SIMD4<Float>(values) * (1 / 32768)
     }
 
-    @inline(__always) func raw(_ index: Int) -> Int16 {
-        Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: (index * channels + channel) * 2, as: Int16.self))
+    @inline(__always) func raw(_ index: Int) -> Int16 { load(bytes + (index &* stride &+ offset)) }
+
+    @inline(__always) private func load(_ pointer: UnsafeRawPointer) -> Int16 {
+        Int16(littleEndian: pointer.loadUnaligned(as: Int16.self))
     }
 }
 
@@ -389,17 +419,37 @@ struct InterleavedS16Samples: HalfBandSource {
 struct InterleavedS32Samples: HalfBandSource {
     let bytes: UnsafeRawPointer
     let count: Int
-    let channels: Int
-    let channel: Int
+    /// Bytes from one frame to the next.
+    let stride: Int
+    /// Byte offset of the picked channel in a frame.
+    let offset: Int
+
+    init(bytes: UnsafeRawPointer, count: Int, channels: Int, channel: Int) {
+        self.bytes = bytes
+        self.count = count
+        stride = channels * 4
+        offset = channel * 4
+    }
 
     @inline(__always) func sample(_ index: Int) -> Float { SampleConversion.float(raw(index)) }
 
-    @inline(__always) func samples4(_ index: Int) -> SIMD4<Float> {
-        SIMD4<Float>(SIMD4<Int32>(raw(index), raw(index + 1), raw(index + 2), raw(index + 3))) * (1 / 2_147_483_648)
+    @inline(__always) func samples4(_ index: Int) -> SIMD4<Float> { floats(index, step: stride) }
+
+    @inline(__always) func split8(_ index: Int) -> (even: SIMD4<Float>, odd: SIMD4<Float>) {
+        (floats(index, step: stride &* 2), floats(index &+ 1, step: stride &* 2))
     }
 
-    @inline(__always) func raw(_ index: Int) -> Int32 {
-        Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: (index * channels + channel) * 4, as: Int32.self))
+    /// Four samples `step` bytes apart from frame `index` on.
+    @inline(__always) func floats(_ index: Int, step: Int) -> SIMD4<Float> {
+        let first = bytes + (index &* stride &+ offset)
+        let values = SIMD4<Int32>(load(first), load(first + step), load(first + step &* 2), load(first + step &* 3))
+        return SIMD4<Float>(values) * (1 / 2_147_483_648)
+    }
+
+    @inline(__always) func raw(_ index: Int) -> Int32 { load(bytes + (index &* stride &+ offset)) }
+
+    @inline(__always) private func load(_ pointer: UnsafeRawPointer) -> Int32 {
+        Int32(littleEndian: pointer.loadUnaligned(as: Int32.self))
     }
 }
 

@@ -47,7 +47,9 @@ public enum SampleConversion {
 
     /// Four samples at once: rounds to nearest (halfway cases to even), clips, NaN becomes 0; the
     /// same result as `int16(_:)` lane by lane, in a dozen vector instructions and no `roundf`.
-    @inline(__always)
+    /// Not inlined on purpose: inside a large loop the optimiser split these lane-wise operations
+    /// into scalar code with branches (callgrind: 3× the instructions of this call).
+    @inline(never)
     public static func int16s(_ samples: SIMD4<Float>) -> SIMD4<Int16> {
         var scaled = samples * 32768
         scaled.replace(with: -32768, where: scaled .< -32768)
