@@ -55,7 +55,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// The echo estimate holds the loudest reference frame over this window.
     public var echoWindowMs: Int = 60
     /// Room decay of the echo estimate after the reference drops, dB per second.
-    public var echoDecayDBPerSecond: Double = 60
+    public var echoDecayDBPerSecond: Double = 120
     /// Echo level relative to the reference before anything is learned, dB.
     public var initialCouplingDB: Double = -10
     /// Near-end speech must exceed the echo estimate by this much to barge in, dB.
@@ -70,6 +70,10 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var couplingQuantile: Double = 0.9
     /// Coupling adaptation step per frame, dB.
     public var couplingStepDB: Double = 1
+    /// For this long of learning the coupling is the loudest (mic - reference) seen (fast start).
+    public var couplingWarmUpMs: Int = 200
+    /// The coupling learns only from frames this far above the noise floor (echo, not noise), dB.
+    public var couplingMinimumEchoDB: Double = 6
 
     public init() {}
 
@@ -103,6 +107,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case echoTailMs = "echo_tail_ms"
         case couplingQuantile = "coupling_quantile"
         case couplingStepDB = "coupling_step_db"
+        case couplingWarmUpMs = "coupling_warm_up_ms"
+        case couplingMinimumEchoDB = "coupling_minimum_echo_db"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -140,6 +146,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.echoTailMs, into: &settings.echoTailMs)
         try read(.couplingQuantile, into: &settings.couplingQuantile)
         try read(.couplingStepDB, into: &settings.couplingStepDB)
+        try read(.couplingWarmUpMs, into: &settings.couplingWarmUpMs)
+        try read(.couplingMinimumEchoDB, into: &settings.couplingMinimumEchoDB)
         self = settings
     }
 
@@ -175,6 +183,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.echo.tailMilliseconds = echoTailMs
         parameters.echo.couplingQuantile = couplingQuantile
         parameters.echo.couplingStepDB = couplingStepDB
+        parameters.echo.couplingWarmUpMilliseconds = couplingWarmUpMs
+        parameters.echo.couplingMinimumEchoDB = couplingMinimumEchoDB
         return parameters
     }
 }
