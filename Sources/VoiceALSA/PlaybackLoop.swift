@@ -302,7 +302,7 @@ final class PlaybackLoop {
         var deviceDelay = 0
         if !link.isOpen || link.backend.delay(&deviceDelay) != 0 || deviceDelay < 0 { deviceDelay = 0 }
         let parameters = link.parameters
-        let delayInDevice = deviceDelay + (deviceDelay > 0 ? buffers.converter.resampler.delayFrames : 0)
+        let delayInDevice = deviceDelay + (deviceDelay > 0 ? buffers.converter.delayFrames : 0)
         let delay = delayInDevice * sessionRate / max(parameters.rate, 1)
         let pending = timeline.replyFrames(inNewest: delay)
         shared.outputDelayFrames.store(delay, ordering: .relaxed)
