@@ -3,7 +3,7 @@
 //
 // Layering (see docs/architecture.md):
 //   VoiceDSP, VoiceCore            pure: no I/O, no Foundation, no C
-//   VoiceProtocol, VoiceConfig     Foundation only (JSON / YAML models)
+//   VoiceProtocol, VoiceConfig     FoundationEssentials only (JSON / YAML models; no ICU, see BENCHMARKS.md)
 //   VoiceALSA, VoiceGPIO,
 //   VoiceSystemd                   edges over C libraries
 //   VoiceRealtime, VoiceSimulator,
@@ -19,7 +19,6 @@
 //   swift-service-lifecycle  every long-running part is a Service; SIGTERM → graceful shutdown
 //   swift-log            logging API
 //   swift-argument-parser  voiced / voicectl / voiced-sim command lines, completions, man pages
-//   Yams                 the YAML config file (comments allowed, decodes with Codable)
 //   swift-numerics       sin/exp/log for the pure DSP module without Foundation or libc
 import PackageDescription
 
@@ -53,11 +52,11 @@ var targets: [Target] = [
     ),
     .target(name: "VoiceCore", dependencies: ["VoiceDSP"], swiftSettings: swiftSettings),
 
-    // MARK: - Models (Foundation only)
+    // MARK: - Models (FoundationEssentials only: full Foundation would link ICU into voiced)
     .target(name: "VoiceProtocol", dependencies: ["VoiceCore"], swiftSettings: swiftSettings),
     .target(
         name: "VoiceConfig",
-        dependencies: ["VoiceCore", .product(name: "Yams", package: "Yams")],
+        dependencies: ["VoiceCore"],
         swiftSettings: swiftSettings
     ),
     .target(name: "VoiceControl", dependencies: ["VoiceCore"], swiftSettings: swiftSettings),
@@ -250,7 +249,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-numerics.git", from: "1.1.1"),
     ],
     targets: targets

@@ -34,15 +34,23 @@ final class CaptureLoop {
     private let selection: ChannelSelection
     private let sessionRate: Int
     private let pace: AudioSettings.Pacing
+    private let waiter: CaptureWaiter?
+    /// How far the stream's timing may wander before its origin is moved (two periods).
+    private let originTolerance: Int
     private var buffers: CaptureBuffers
     private var pacer: Pacer
     private var detector: PaceDetector
     private var pacing: Bool
 
-    init(link: DeviceLink, ring: AudioRingBuffer, shared: EngineSharedState, settings: AudioSettings) {
+    init(
+        link: DeviceLink, ring: AudioRingBuffer, shared: EngineSharedState, settings: AudioSettings,
+        waiter: CaptureWaiter? = nil
+    ) {
         self.link = link
         self.ring = ring
         self.shared = shared
+        self.waiter = waiter
+        originTolerance = 2 * settings.sessionRate * settings.periodMilliseconds / 1000
         selection = settings.channel
         sessionRate = settings.sessionRate
         pace = settings.pace
@@ -58,6 +66,10 @@ final class CaptureLoop {
         while !shared.stopRequested.load(ordering: .relaxed) {
             guard link.isOpen else {
                 waitForDevice()
+                continue
+            }
+            if shared.quiesceWhenIdle, !shared.captureNeeded.load(ordering: .acquiring) {
+                pause()
                 continue
             }
             let parameters = link.parameters
@@ -82,7 +94,29 @@ final class CaptureLoop {
         let produced = buffers.converter.convert(
             UnsafeRawBufferPointer(start: buffers.raw, count: frames * parameters.bytesPerFrame), into: buffers.samples
         )
+        // The origin first, so a reader that sees these samples sees their timing too.
+        updateOrigin(
+            shared.captureOrigin, candidate: sampleClock(rate: sessionRate) - (ring.writePosition + produced),
+            tolerance: originTolerance
+        )
         ring.write(UnsafeBufferPointer(rebasing: buffers.samples[0..<produced]))
+        waiter?.captureDelivered()
+    }
+
+    /// The daemon is idle and needs no microphone: stop the device and sleep until it does (or the
+    /// engine stops). Nothing is read meanwhile, so the thread costs no wake-ups; a press resumes
+    /// it within the time of one `snd_pcm_prepare`. The stream's origin moves at the next delivery.
+    private func pause() {
+        _ = link.backend.drop()
+        shared.capturePaused.store(true, ordering: .releasing)
+        while !shared.stopRequested.load(ordering: .relaxed), !shared.captureNeeded.load(ordering: .acquiring) {
+            shared.captureResume.wait(timeoutNanoseconds: 1_000_000_000)
+        }
+        let status = link.backend.prepare()
+        if status < 0 { _ = link.handle(error: status, during: .prepare) }
+        buffers.converter.reset()
+        pacer.restart()
+        shared.capturePaused.store(false, ordering: .releasing)
     }
 
     private func keepTime(frames: Int) {

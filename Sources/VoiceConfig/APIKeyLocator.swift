@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import VoiceCore
 
 /// Finds the xAI API key without ever printing it.
 ///
@@ -17,7 +22,7 @@ public enum APIKeyLocator {
         keyFile: String?,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> Found? {
-        if let key = environment["XAI_API_KEY"]?.trimmingCharacters(in: .whitespacesAndNewlines), !key.isEmpty {
+        if let key = environment["XAI_API_KEY"]?.trimmedWhitespace, !key.isEmpty {
             return Found(key: key, source: "environment variable XAI_API_KEY")
         }
         var candidates: [String] = []
@@ -28,7 +33,7 @@ public enum APIKeyLocator {
         if let home = environment["HOME"], !home.isEmpty { candidates.append("\(home)/.config/voiced/api-key") }
         for path in candidates {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
-            let key = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let key = text.trimmedWhitespace
             if !key.isEmpty { return Found(key: key, source: path) }
         }
         return nil

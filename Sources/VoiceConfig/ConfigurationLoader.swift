@@ -1,6 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import VoiceCore
-import Yams
 
 /// A configuration and what a person should know about how it was read.
 public struct LoadedConfiguration: Sendable {
@@ -24,6 +27,10 @@ public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
 /// Environment overrides: `VOICED_<SECTION>_<KEY>=value` sets `section.key` (for example
 /// `VOICED_AUDIO_CAPTURE_DEVICE=plughw:CARD=seeed2micvoicec`); `VOICED_REALTIME_URL` points the
 /// daemon at another endpoint, such as the local simulator.
+///
+/// The YAML is read by ``YAMLReader`` (our own reader for what a config file needs; no Foundation,
+/// no C library) and decoded by ``YAMLNodeDecoder`` (YAML 1.2 core schema: `true`/`false` are the
+/// only booleans, so `pace: on` stays the word "on").
 public enum ConfigurationLoader {
     public static let systemPath = "/etc/voiced/voiced.yaml"
     /// Variables that start with `VOICED_` but are not overrides.
@@ -53,7 +60,7 @@ public enum ConfigurationLoader {
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                throw ConfigurationError("cannot read config file \(path): \(readableReason(error)) (check its permissions)")
+                throw ConfigurationError("cannot read config file \(path): \(FileProblem.describe(error))")
             }
         }
         return try parse(yaml: text, sourcePath: path, environment: environment)
@@ -67,17 +74,18 @@ public enum ConfigurationLoader {
     ) throws(ConfigurationError) -> LoadedConfiguration {
         let name = sourcePath ?? "built-in configuration"
         var warnings: [String] = []
-        var root: Node
+        var root: YAMLNode
         do {
-            root = try Yams.compose(yaml: text) ?? Node.mapping(.init([]))
+            root = try YAMLReader.parse(text)
         } catch {
-            throw ConfigurationError("\(name) is not valid YAML: \(yamlReason(error))")
+            throw ConfigurationError("\(name) is not valid YAML (\(error.mark)): \(error.message)")
         }
-        if case .scalar(let scalar) = root, scalar.string.isEmpty || scalar.tag.description.hasSuffix("null") {
-            root = .mapping(.init([]))
-        }
+        if root.isNull { root = .emptyMapping() }
         guard case .mapping = root else {
-            throw ConfigurationError("\(name): the top level must be a mapping of sections (daemon:, audio:, realtime:, …)")
+            let position = root.mark.map { ", \($0)" } ?? ""
+            throw ConfigurationError(
+                "\(name)\(position): the top level must be a mapping of sections (daemon:, audio:, realtime:, …)"
+            )
         }
 
         let known = knownKeys()
@@ -85,18 +93,18 @@ public enum ConfigurationLoader {
         warnings += applyEnvironmentOverrides(to: &root, environment: environment, known: known)
 
         do {
-            let configuration = try YAMLDecoder().decode(VoicedConfiguration.self, from: root)
+            let configuration = try VoicedConfiguration(from: YAMLNodeDecoder(node: root))
             return LoadedConfiguration(configuration: configuration, sourcePath: sourcePath, warnings: warnings)
         } catch let error as DecodingError {
-            throw ConfigurationError("\(name): \(describe(error))")
+            throw ConfigurationError("\(name): \(describe(error, in: root))")
         } catch {
-            throw ConfigurationError("\(name): \(readableReason(error))")
+            throw ConfigurationError("\(name): \(error)")
         }
     }
 
     /// Every setting with its default value, as YAML (`voiced check-config --defaults`).
     public static func defaultsYAML() -> String {
-        (try? YAMLEncoder().encode(VoicedConfiguration())) ?? ""
+        (try? YAMLWriter.yaml(VoicedConfiguration())) ?? ""
     }
 
     // MARK: - Keys
@@ -105,22 +113,22 @@ public enum ConfigurationLoader {
     /// a new setting is known as soon as it exists.
     static func knownKeys() -> KeyRecorder { KeyRecorder.keys(of: VoicedConfiguration.self) }
 
-    static func unknownKeys(in node: Node, known: KeyRecorder, path: String, source: String) -> [String] {
-        guard case .mapping(let mapping) = node else { return [] }
+    static func unknownKeys(in node: YAMLNode, known: KeyRecorder, path: String, source: String) -> [String] {
+        guard case .mapping(let pairs, _) = node else { return [] }
         let knownHere = known.children(of: path)
         var warnings: [String] = []
-        for (key, value) in mapping {
-            let keyName = key.string ?? "?"
+        for pair in pairs {
+            let keyName = pair.key.text
             let fullName = path.isEmpty ? keyName : "\(path).\(keyName)"
             if knownHere.contains(keyName) {
                 // Descend only where the settings type itself reads named keys; a free-form value
                 // (an LED pattern, tool parameters) is the type's to judge.
                 if !opaquePaths.contains(fullName), !known.children(of: fullName).isEmpty {
-                    warnings += unknownKeys(in: value, known: known, path: fullName, source: source)
+                    warnings += unknownKeys(in: pair.value, known: known, path: fullName, source: source)
                 }
             } else {
                 let choices = knownHere.sorted().joined(separator: ", ")
-                let line = key.mark.map { " (line \($0.line))" } ?? ""
+                let line = pair.key.mark.map { " (line \($0.line))" } ?? ""
                 warnings.append("\(source): unknown key '\(fullName)'\(line) is ignored; known keys here: \(choices)")
             }
         }
@@ -129,7 +137,7 @@ public enum ConfigurationLoader {
 
     // MARK: - Environment
 
-    static func applyEnvironmentOverrides(to root: inout Node, environment: [String: String], known: KeyRecorder) -> [String] {
+    static func applyEnvironmentOverrides(to root: inout YAMLNode, environment: [String: String], known: KeyRecorder) -> [String] {
         var warnings: [String] = []
         let sections = known.children(of: "").sorted { $0.count > $1.count }
         for (variable, value) in environment.sorted(by: { $0.key < $1.key }) {
@@ -142,9 +150,10 @@ public enum ConfigurationLoader {
                 warnings.append("environment variable \(variable) is not a known setting and is ignored")
                 continue
             }
-            var sectionNode = root[section] ?? .mapping(.init([]))
-            if case .scalar = sectionNode { sectionNode = .mapping(.init([])) }
-            sectionNode[key] = Node(value)
+            var sectionNode = root[section] ?? .emptyMapping()
+            if case .mapping = sectionNode {} else { sectionNode = .emptyMapping() }
+            // A plain scalar, so numbers and booleans read as they would in the file.
+            sectionNode[key] = .scalar(YAMLScalar(value))
             root[section] = sectionNode
         }
         return warnings
@@ -152,20 +161,33 @@ public enum ConfigurationLoader {
 
     // MARK: - Messages
 
-    static func describe(_ error: DecodingError) -> String {
+    /// One line: the setting's path, what was wrong, and where in the file (or which variable) it came from.
+    static func describe(_ error: DecodingError, in root: YAMLNode) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
             codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-                .replacingOccurrences(of: ".[", with: "[")
+                .replacing(".[", with: "[")
+        }
+        /// Where the value at `codingPath` is written, unless the message already says so.
+        func place(_ codingPath: [any CodingKey], _ message: String) -> String {
+            if message.contains(" at line ") { return "" }
+            if let mark = root.node(at: codingPath)?.mark { return " (\(mark))" }
+            if codingPath.count == 2 {
+                let variable = "VOICED_" + codingPath.map { $0.stringValue.uppercased() }.joined(separator: "_")
+                if root.node(at: codingPath) != nil { return " (from the environment variable \(variable))" }
+            }
+            return ""
         }
         switch error {
         case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)): expected \(typeName(type)) (\(context.debugDescription))"
+            let at = place(context.codingPath, context.debugDescription)
+            return "\(path(context.codingPath)): expected \(typeName(type)) (\(context.debugDescription))\(at)"
         case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)): a value is required (\(typeName(type)))"
+            return "\(path(context.codingPath)): a value is required (\(typeName(type)))\(place(context.codingPath, ""))"
         case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])): missing"
+            return "\(path(context.codingPath + [key])): missing\(place(context.codingPath, ""))"
         case .dataCorrupted(let context):
-            return "\(path(context.codingPath)): \(context.debugDescription)"
+            let at = place(context.codingPath, context.debugDescription)
+            return "\(path(context.codingPath)): \(context.debugDescription)\(at)"
         @unknown default:
             return String(describing: error)
         }
@@ -177,16 +199,9 @@ public enum ConfigurationLoader {
         case is Double.Type: "a number"
         case is Bool.Type: "true or false"
         case is String.Type: "text"
+        case is [Any].Type: "a list"
+        case is [String: Any].Type: "a mapping"
         default: "\(type)"
         }
-    }
-
-    static func yamlReason(_ error: any Error) -> String {
-        // YamlError's description spans several lines with a caret diagram; keep the first.
-        String(describing: error).split(separator: "\n").first.map(String.init) ?? "syntax error"
-    }
-
-    static func readableReason(_ error: any Error) -> String {
-        (error as NSError).localizedDescription
     }
 }

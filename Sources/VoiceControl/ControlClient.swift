@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Why a control request did not get a result.
 public enum ControlClientError: Error, Sendable, Equatable, CustomStringConvertible {

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import VoiceCore
 
 /// A request's id: whatever the client chose (a string or an integer), echoed in the response.

@@ -3,7 +3,11 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import VoiceCore
 
 /// Reads and writes the state file (`control.state_file`) safely.
@@ -40,7 +44,7 @@ public struct StateFileStore: Sendable {
     }
 
     public func save(_ settings: PersistedSettings) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        let directory = Self.parentDirectory(of: path)
         let temporary = "\(path).tmp-\(getpid())"
         let bytes = Array(StateFile.encode(settings).utf8)
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -81,6 +85,15 @@ public struct StateFileStore: Sendable {
         StateFileError(description: "cannot save the state file: \(operation) \(file) failed: "
             + "\(String(cString: strerror(errno))) (systemd's StateDirectory=voiced makes /var/lib/voiced; "
             + "or set control.state_file)")
+    }
+
+    /// The directory part of a path ("" for a bare file name), as Foundation's
+    /// `deletingLastPathComponent` gives it: "/var/lib/voiced/state" → "/var/lib/voiced", "/state" → "/".
+    static func parentDirectory(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 }
 

@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import Synchronization
 import VoiceSystemd
@@ -23,7 +34,7 @@ public struct ConsoleLogHandler: LogHandler {
         }
         func scrub(_ text: String) -> String {
             values.withLock { secrets in
-                secrets.reduce(text) { $0.replacingOccurrences(of: $1, with: "[redacted]") }
+                secrets.reduce(text) { $0.replacing($1, with: "[redacted]") }
             }
         }
     }
@@ -56,6 +67,24 @@ public struct ConsoleLogHandler: LogHandler {
             let stamp = Date().formatted(.iso8601.time(includingFractionalSeconds: true))
             line = "\(stamp) \(event.level.rawValue.uppercased()) \(text)\n"
         }
-        FileHandle.standardError.write(Data(line.utf8))
+        StandardError.write(line)
     }
+}
+
+/// Writes straight to file descriptor 2 (no buffering, no Foundation), retrying short writes.
+public enum StandardError {
+    public static func write(_ text: String) {
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { writeToStandardError($0) }
+            if written < 0 && errno == EINTR { continue }
+            guard written > 0 else { return }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+}
+
+/// At file scope, where `write` is the C library's and not ``StandardError/write(_:)``.
+private func writeToStandardError(_ buffer: UnsafeRawBufferPointer) -> Int {
+    write(2, buffer.baseAddress, buffer.count)
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import VoiceControl
 import VoiceCore
 
@@ -89,7 +93,7 @@ public final class DaemonControlHandler: ControlCommandHandler {
             await coordinator.cancel()
             return .success(.state(StateInfo(state: await coordinator.state)))
         case .say(let text):
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let trimmed = text.trimmedWhitespace
             guard !trimmed.isEmpty else { return .failure(ControlError(.invalidArgument, "say needs some text")) }
             guard trimmed.utf8.count <= 4096 else {
                 return .failure(ControlError(.invalidArgument, "say takes at most 4096 bytes of text"))

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import VoiceConfig
 import VoiceCore
@@ -38,7 +42,7 @@ public enum OnceRunner {
 
         public var summary: String {
             let seconds = Double(replySamples) / Double(max(sampleRate, 1))
-            var lines = [String(format: "reply: %.2f s of audio at %d Hz written to %@", seconds, sampleRate, outputPath)]
+            var lines = ["reply: \(fixedDecimals(seconds, 2)) s of audio at \(sampleRate) Hz written to \(outputPath)"]
             if let userTranscript { lines.append("you said: \(userTranscript)") }
             if let replyTranscript { lines.append("reply: \(replyTranscript)") }
             return lines.joined(separator: "\n")
@@ -91,7 +95,7 @@ public enum OnceRunner {
         do {
             bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw StartupError("cannot read the input WAV \(path): \((error as NSError).localizedDescription)")
+            throw StartupError("cannot read the input WAV \(path): \(FileProblem.describe(error))")
         }
         let audio: WAVAudio
         do {
@@ -147,7 +151,7 @@ public enum OnceRunner {
                 do {
                     try Data(wav).write(to: URL(fileURLWithPath: outputPath))
                 } catch {
-                    throw StartupError("cannot write \(outputPath): \((error as NSError).localizedDescription)")
+                    throw StartupError("cannot write \(outputPath): \(FileProblem.describe(error))")
                 }
                 return Outcome(
                     replySamples: reply.count, sampleRate: settings.outputAudio.effectiveRate,

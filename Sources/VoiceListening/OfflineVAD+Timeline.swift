@@ -1,4 +1,15 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc  // pow, log10 (Foundation re-exported them)
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import VoiceCore
 import VoiceDSP
 
@@ -103,10 +114,10 @@ extension OfflineVAD {
     }
 
     private static func seconds(_ frames: Int) -> String {
-        String(format: "%.2f", Double(frames) / 100)
+        fixedDecimals(Double(frames) / 100, 2)
     }
 
     private static func db(_ value: Double) -> String {
-        String(format: "%.1f", value)
+        fixedDecimals(value, 1)
     }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import VoiceCore
 import VoiceDSP
 
@@ -76,7 +80,7 @@ public enum OfflineVAD {
         do {
             data = try Data(contentsOf: manifestURL)
         } catch {
-            throw OfflineVADError.unreadable(path: manifestPath, reason: "\(error.localizedDescription)")
+            throw OfflineVADError.unreadable(path: manifestPath, reason: fileProblem(error))
         }
         let manifest: CorpusManifest
         do {
@@ -107,7 +111,7 @@ public enum OfflineVAD {
         do {
             try encoder.encode(output).write(to: URL(fileURLWithPath: outputPath))
         } catch {
-            throw OfflineVADError.unwritable(path: outputPath, reason: "\(error.localizedDescription)")
+            throw OfflineVADError.unwritable(path: outputPath, reason: fileProblem(error))
         }
         return output.count
     }
@@ -118,7 +122,7 @@ public enum OfflineVAD {
         do {
             bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw OfflineVADError.unreadable(path: path, reason: "\(error.localizedDescription)")
+            throw OfflineVADError.unreadable(path: path, reason: fileProblem(error))
         }
         do {
             let audio = try WAVCodec.decode(bytes)
@@ -177,4 +181,16 @@ struct CorpusManifest: Decodable {
     }
 
     var files: [Entry]
+}
+
+/// A file that could not be read or written, in words (Foundation's `localizedDescription` is not
+/// in FoundationEssentials).
+func fileProblem(_ error: any Error) -> String {
+    guard let error = error as? CocoaError else { return "\(error)" }
+    switch error.code {
+    case .fileNoSuchFile, .fileReadNoSuchFile: return "no such file or directory"
+    case .fileReadNoPermission, .fileWriteNoPermission: return "permission denied"
+    case .fileWriteOutOfSpace: return "no space left on the device"
+    default: return "error \(error.code.rawValue)"
+    }
 }

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// Base64 audio as it travels in `input_audio_buffer.append.audio` and `response.output_audio.delta.delta`.
 public enum AudioPayload {

@@ -1,4 +1,9 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+import VoiceCore
 
 /// Why a realtime event could not be decoded. The description is one line a person can act on.
 public enum RealtimeCodingError: Error, Hashable, CustomStringConvertible {
@@ -107,13 +112,13 @@ public enum RealtimeCoding {
 
     /// Turns Foundation's decoding error into one of ours, with the event type and id when the text has them.
     private static func classify(_ error: DecodingError, text: String) -> RealtimeCodingError {
-        let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+        let object = (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)))?.objectValue
         guard let object else {
             if case .dataCorrupted(let context) = error { return .invalidJSON(context.debugDescription) }
             return .invalidJSON("expected a JSON object")
         }
-        guard let type = object["type"] as? String else { return .missingType }
-        let eventID = object["event_id"] as? String
+        guard let type = object["type"]?.stringValue else { return .missingType }
+        let eventID = object["event_id"]?.stringValue
         return .invalidEvent(type: type, eventID: eventID, reason: describe(error))
     }
 

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import VoiceCore
 import VoiceProtocol
 
@@ -76,7 +80,7 @@ public enum BuiltInDeviceTool: String, Sendable, CaseIterable {
     public var endsTheReply: Bool { self == .stop }
 
     /// Runs the tool. Bad arguments give an error result, never a crash.
-    public func run(arguments: [String: JSONValue], device: any DeviceControl, now: Date, timeZone: TimeZone) async
+    public func run(arguments: [String: JSONValue], device: any DeviceControl, now: Date, timeZone: LocalTimeZone) async
         -> ToolResult
     {
         switch self {
@@ -119,23 +123,18 @@ public enum BuiltInDeviceTool: String, Sendable, CaseIterable {
         }
     }
 
-    static func localTime(now: Date, timeZone: TimeZone) -> [String: JSONValue] {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = timeZone
-        formatter.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
-        let iso = formatter.string(from: now)
-        formatter.dateFormat = "EEEE"
-        let weekday = formatter.string(from: now)
+    static func localTime(now: Date, timeZone: LocalTimeZone) -> [String: JSONValue] {
+        let local = LocalDateTime(now, offsetSeconds: timeZone.secondsFromUTC(now))
         return [
-            "local_time": .string(iso), "weekday": .string(weekday), "time_zone": .string(timeZone.identifier),
+            "local_time": .string(local.iso8601), "weekday": .string(local.weekdayName),
+            "time_zone": .string(timeZone.identifier),
         ]
     }
 
     private static func integer(_ value: JSONValue) -> Int? {
         switch value {
         case .number(let number) where number.isFinite && abs(number) < 1e9: Int(number.rounded())
-        case .string(let text): Int(text.trimmingCharacters(in: .whitespaces))
+        case .string(let text): Int(text.trimmedWhitespace)
         default: nil
         }
     }

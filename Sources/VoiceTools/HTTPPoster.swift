@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -24,7 +28,7 @@ public struct HTTPPoster: Sendable {
         }
         do {
             let response = try await exchange(action, target: target, body: Array(body.utf8))
-            let text = String(decoding: response.body, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let text = String(decoding: response.body, as: UTF8.self).trimmedWhitespace
             guard (200..<300).contains(response.status) else {
                 let detail = text.isEmpty ? "" : ": \(text.prefix(300))"
                 return .failure("\(target.host) answered HTTP \(response.status)\(detail)")

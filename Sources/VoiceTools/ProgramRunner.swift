@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import VoiceCore
 
 #if canImport(Glibc)
@@ -24,12 +28,46 @@ public enum ProgramRunner {
     public static func run(_ action: ProgramAction, toolName: String, arguments: String) async -> ToolResult {
         ignoreBrokenPipes
         return await withCheckedContinuation { continuation in
-            let thread = Thread {
+            let started = startThread(named: "voiced-tool") {
                 continuation.resume(returning: runBlocking(action, toolName: toolName, input: Array(arguments.utf8)))
             }
-            thread.name = "voiced-tool"
-            thread.start()
+            if !started { continuation.resume(returning: .failure("cannot start a thread for the tool: \(errorText(errno))")) }
         }
+    }
+
+    /// Runs `body` on a new detached thread. Foundation's `Thread` is not in FoundationEssentials,
+    /// so on Linux this is a POSIX thread; false if the system refused one.
+    static func startThread(named name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
+        #if canImport(FoundationEssentials)
+        // Unnamed: pthread_setname_np is not visible to Swift without a C shim, and the thread lives
+        // only as long as the tool's program.
+        final class Work: Sendable {
+            let body: @Sendable () -> Void
+            init(body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let work = Unmanaged.passRetained(Work(body: body))
+        var attributes = pthread_attr_t()
+        pthread_attr_init(&attributes)
+        defer { pthread_attr_destroy(&attributes) }
+        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
+        var thread = pthread_t()
+        let result = pthread_create(&thread, &attributes, { context in
+            let work = Unmanaged<Work>.fromOpaque(context!).takeRetainedValue()
+            work.body()
+            return nil
+        }, work.toOpaque())
+        if result != 0 {
+            work.release()
+            errno = result
+            return false
+        }
+        return true
+        #else
+        let thread = Thread(block: body)
+        thread.name = name
+        thread.start()
+        return true
+        #endif
     }
 
     /// A program that exits without reading its input must not kill the daemon with SIGPIPE: writes to its
@@ -84,10 +122,10 @@ public enum ProgramRunner {
             )
         case .exited(let status):
             if status == 0 {
-                let text = String(decoding: io.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                let text = String(decoding: io.output, as: UTF8.self).trimmedWhitespace
                 return ToolResult(output: text.isEmpty ? #"{"ok":true}"# : text)
             }
-            let detail = String(decoding: io.errorOutput, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            let detail = String(decoding: io.errorOutput, as: UTF8.self).trimmedWhitespace
             let suffix = detail.isEmpty ? "" : ": \(detail.prefix(500))"
             return .failure("the program \(path) exited with status \(status)\(suffix)")
         case .signaled(let signal):

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 import Logging
 import VoiceCore
 import VoiceProtocol
@@ -12,7 +16,7 @@ public struct ToolRegistry: Sendable {
     private let device: (any DeviceControl)?
     private let poster: HTTPPoster
     private let now: @Sendable () -> Date
-    private let timeZone: @Sendable () -> TimeZone
+    private let timeZone: @Sendable () -> LocalTimeZone
 
     /// - Parameters:
     ///   - device: what the built-in device tools act on; nil offers none of them.
@@ -22,7 +26,7 @@ public struct ToolRegistry: Sendable {
         device: (any DeviceControl)?,
         poster: HTTPPoster = HTTPPoster(),
         now: @escaping @Sendable () -> Date = { Date() },
-        timeZone: @escaping @Sendable () -> TimeZone = { TimeZone.current }
+        timeZone: @escaping @Sendable () -> LocalTimeZone = { .system }
     ) {
         self.settings = settings
         self.device = device
@@ -99,7 +103,7 @@ public struct ToolRegistry: Sendable {
             )
         }
         let parsed: [String: JSONValue]
-        let trimmed = arguments.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = arguments.trimmedWhitespace
         if trimmed.isEmpty {
             parsed = [:]
         } else {

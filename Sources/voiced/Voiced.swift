@@ -1,5 +1,16 @@
 import ArgumentParser
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import VoiceConfig
 import VoiceDaemon
 
@@ -17,7 +28,7 @@ struct Voiced: AsyncParsableCommand {
 
 /// Prints one line for a person and exits non-zero: no stack traces for expected failures.
 func fail(_ message: String, code: Int32 = 1) -> Never {
-    FileHandle.standardError.write(Data("voiced: \(message)\n".utf8))
+    StandardError.write("voiced: \(message)\n")
     exit(code)
 }
 

@@ -135,7 +135,7 @@ struct ToolSettingsTests {
         let zone = try #require(TimeZone(identifier: "Europe/Berlin"))
         let registry = ToolRegistry(
             settings: ToolSettings(), device: device, now: { Date(timeIntervalSince1970: 1_780_000_000) },
-            timeZone: { zone }
+            timeZone: { LocalTimeZone(identifier: zone.identifier, secondsFromUTC: { zone.secondsFromGMT(for: $0) }) }
         )
         #expect(await registry.call(name: "set_volume", arguments: #"{"percent": 130}"#).output == #"{"volume_percent":100}"#)
         #expect(await device.snapshot.volumePercent == 100)
