@@ -278,6 +278,10 @@ struct InterleavedS16Writer {
     func write(_ first: SIMD4<Float>, _ second: SIMD4<Float>, atPair pair: Int, lanes: Int) {
         let even = SampleConversion.int16s(first)
         let odd = SampleConversion.int16s(second)
+        if lanes == 4 && channels <= 2 {
+            Self.store(even, odd, stereo: channels == 2, at: bytes + 2 * channels * 2 * pair)
+            return
+        }
         if channels == 2 {
             // Both channels of a frame in one 32-bit store.
             let frames = bytes.assumingMemoryBound(to: UInt32.self) + 2 * pair
@@ -296,6 +300,28 @@ struct InterleavedS16Writer {
                 bytes.storeBytes(of: oddValue, toByteOffset: ((frame + 1) * channels + channel) * 2, as: Int16.self)
             }
         }
+    }
+}
+
+extension InterleavedS16Writer {
+    /// Eight frames (even₀ odd₀ even₁ odd₁ …) in one or two vector stores, each sample on one or on
+    /// both channels. Not inlined: inside the interpolator's loop the optimiser split these shuffles
+    /// into per-lane code.
+    @inline(never)
+    static func store(_ even: SIMD4<Int16>, _ odd: SIMD4<Int16>, stereo: Bool, at bytes: UnsafeMutableRawPointer) {
+        let mono = SIMD8(
+            even[0].littleEndian, odd[0].littleEndian, even[1].littleEndian, odd[1].littleEndian,
+            even[2].littleEndian, odd[2].littleEndian, even[3].littleEndian, odd[3].littleEndian
+        )
+        guard stereo else {
+            bytes.storeBytes(of: mono, as: SIMD8<Int16>.self)
+            return
+        }
+        let frames = SIMD16<Int16>(
+            mono[0], mono[0], mono[1], mono[1], mono[2], mono[2], mono[3], mono[3],
+            mono[4], mono[4], mono[5], mono[5], mono[6], mono[6], mono[7], mono[7]
+        )
+        bytes.storeBytes(of: frames, as: SIMD16<Int16>.self)
     }
 }
 
