@@ -40,6 +40,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var maximumSpreadDB: Double = 12
     /// Time constant of the noise spread's average over non-speech frames.
     public var spreadTimeMs: Int = 500
+    /// The spread also learns during playback in frames whose echo estimate is this far below the floor, dB.
+    public var spreadEchoClearanceDB: Double = 3
     /// Impulse rejection: an onset rising this far above the frame before it may be an impact, dB.
     public var impulseRiseDB: Double = 25
     /// ...it waits one more frame if its second half-frame is already this far below its peak, dB;
@@ -74,6 +76,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var couplingWarmUpMs: Int = 200
     /// The coupling learns only from frames this far above the noise floor (echo, not noise), dB.
     public var couplingMinimumEchoDB: Double = 6
+    /// While the echo is active a barge-in must clear the floor by the onset threshold plus this × the spread.
+    public var bargeInSpreadFactor: Double = 4
 
     public init() {}
 
@@ -93,6 +97,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case spreadOffsetFactor = "spread_offset_factor"
         case maximumSpreadDB = "maximum_spread_db"
         case spreadTimeMs = "spread_time_ms"
+        case spreadEchoClearanceDB = "spread_echo_clearance_db"
         case impulseRiseDB = "impulse_rise_db"
         case impulseAttackDropDB = "impulse_attack_drop_db"
         case impulseDecayDB = "impulse_decay_db"
@@ -109,6 +114,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case couplingStepDB = "coupling_step_db"
         case couplingWarmUpMs = "coupling_warm_up_ms"
         case couplingMinimumEchoDB = "coupling_minimum_echo_db"
+        case bargeInSpreadFactor = "barge_in_spread_factor"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,6 +138,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.spreadOffsetFactor, into: &settings.spreadOffsetFactor)
         try read(.maximumSpreadDB, into: &settings.maximumSpreadDB)
         try read(.spreadTimeMs, into: &settings.spreadTimeMs)
+        try read(.spreadEchoClearanceDB, into: &settings.spreadEchoClearanceDB)
         try read(.impulseRiseDB, into: &settings.impulseRiseDB)
         try read(.impulseAttackDropDB, into: &settings.impulseAttackDropDB)
         try read(.impulseDecayDB, into: &settings.impulseDecayDB)
@@ -148,6 +155,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.couplingStepDB, into: &settings.couplingStepDB)
         try read(.couplingWarmUpMs, into: &settings.couplingWarmUpMs)
         try read(.couplingMinimumEchoDB, into: &settings.couplingMinimumEchoDB)
+        try read(.bargeInSpreadFactor, into: &settings.bargeInSpreadFactor)
         self = settings
     }
 
@@ -169,6 +177,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.spreadOffsetFactor = spreadOffsetFactor
         parameters.vad.maximumSpreadDB = maximumSpreadDB
         parameters.vad.spreadTimeMilliseconds = spreadTimeMs
+        parameters.vad.spreadEchoClearanceDB = spreadEchoClearanceDB
         parameters.vad.impulseRiseDB = impulseRiseDB
         parameters.vad.impulseAttackDropDB = impulseAttackDropDB
         parameters.vad.impulseDecayDB = impulseDecayDB
@@ -185,6 +194,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.echo.couplingStepDB = couplingStepDB
         parameters.echo.couplingWarmUpMilliseconds = couplingWarmUpMs
         parameters.echo.couplingMinimumEchoDB = couplingMinimumEchoDB
+        parameters.echo.bargeInSpreadFactor = bargeInSpreadFactor
         return parameters
     }
 }

@@ -31,6 +31,10 @@ public struct EchoGateParameters: Sendable, Equatable {
     /// The coupling learns only from frames at least this far above the noise floor, dB: where the
     /// echo is quieter than the room's noise, (mic - reference) measures the noise, not the echo.
     public var couplingMinimumEchoDB: Double = 6
+    /// While the echo is active, a barge-in must also exceed the noise floor by the onset threshold
+    /// plus this factor times the noise spread (instead of the VAD's `spreadOnsetFactor`): a false
+    /// barge-in cuts the reply off, so fluctuating room noise (babble) needs a wider margin then.
+    public var bargeInSpreadFactor: Double = 4
 
     public init() {}
 }

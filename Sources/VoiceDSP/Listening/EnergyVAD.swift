@@ -71,6 +71,8 @@ public struct EnergyVAD: Sendable {
     public var noiseFloor: Double { noiseFloorDBFS }
     /// The noise spread the thresholds currently add to, dB.
     public var noiseSpread: Double { spreadDB }
+    /// Filtered energy of the last frame, dBFS.
+    public var lastEnergy: Double { previousEnergyDBFS }
 
     /// Forgets the noise floor and any speech in progress.
     public mutating func reset() {
@@ -79,11 +81,14 @@ public struct EnergyVAD: Sendable {
 
     /// Analyses one frame. `requiredLevelDBFS`, when given, is an absolute level the filtered
     /// energy must also exceed to count as speech (the echo gate's raised threshold);
-    /// `minimumOnsetFrames` can lengthen the onset (the gate's minimum barge-in time).
+    /// `minimumOnsetFrames` can lengthen the onset (the gate's minimum barge-in time);
+    /// `echoEstimateDBFS` is the gate's estimate of our own echo in this frame (nil: unknown, then
+    /// any frame with a required level is treated as echo and the noise spread does not learn).
     public mutating func process(
         frame: UnsafeBufferPointer<Int16>,
         requiredLevelDBFS: Double? = nil,
-        minimumOnsetFrames: Int = 0
+        minimumOnsetFrames: Int = 0,
+        echoEstimateDBFS: Double? = nil
     ) -> Frame {
         var raw = 0.0
         var firstHalf = 0.0
@@ -151,8 +156,10 @@ public struct EnergyVAD: Sendable {
                 onsetCount = 0
             }
         }
-        if !speaking && requiredLevelDBFS == nil && framesSeen > 1 {
-            // The spread learns from frames that are neither speech nor our own echo.
+        let echoInaudible = requiredLevelDBFS == nil
+            || (echoEstimateDBFS ?? 0) < noiseFloorDBFS - parameters.spreadEchoClearanceDB
+        if !speaking && echoInaudible && framesSeen > 1 {
+            // The spread learns from frames that are neither speech nor (audibly) our own echo.
             let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
             let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
             spreadDB += rate * (excess - spreadDB)

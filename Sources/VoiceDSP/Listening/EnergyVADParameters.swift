@@ -35,6 +35,11 @@ public struct EnergyVADParameters: Sendable, Equatable {
     public var maximumSpreadDB: Double = 12
     /// Time constant of the noise spread's average over non-speech frames, milliseconds.
     public var spreadTimeMilliseconds: Int = 500
+    /// The spread also learns while our playback (or its tail) is audible, in frames where the echo
+    /// estimate is this far below the noise floor: the echo then adds little to the mic energy, and
+    /// the room's noise (babble between a reply's sentences) is measured instead of left at the
+    /// value it had before the reply, dB.
+    public var spreadEchoClearanceDB: Double = 3
 
     /// Impulse rejection (knocks, claps, a dropped spoon). An onset whose energy jumps this far above
     /// the frame before it within its first frames is a possible impulse, dB.

@@ -47,10 +47,25 @@ public struct ListeningDetector: Sendable {
     ) -> ListeningDecision {
         let echo = gate.estimate(reference: reference)
         let wasSpeech = vad.isSpeech
+        var required = echo.requiredLevelDBFS
+        if echo.echoActive {
+            // A false barge-in cuts our reply off, so while it (or its tail) plays, the room's own
+            // fluctuation (babble between the reply's sentences) must be cleared by a wider margin.
+            // The wider margin is capped at the VAD's own largest spread term, so a user in a loud,
+            // very uneven room can still interrupt.
+            let vadParameters = parameters.vad
+            let spreadTerm = min(
+                parameters.echo.bargeInSpreadFactor * vad.noiseSpread,
+                vadParameters.spreadOnsetFactor * vadParameters.maximumSpreadDB
+            )
+            let roomLevel = vad.noiseFloor + vadParameters.onsetThresholdDB + spreadTerm
+            required = max(required ?? roomLevel, roomLevel)
+        }
         let analysed = vad.process(
             frame: frame,
-            requiredLevelDBFS: echo.requiredLevelDBFS,
-            minimumOnsetFrames: echo.echoActive ? parameters.echo.bargeInMinimumMilliseconds / 10 : 0
+            requiredLevelDBFS: required,
+            minimumOnsetFrames: echo.echoActive ? parameters.echo.bargeInMinimumMilliseconds / 10 : 0,
+            echoEstimateDBFS: echo.echoEstimateDBFS
         )
         gate.learn(
             micEnergyDBFS: analysed.energyDBFS,
