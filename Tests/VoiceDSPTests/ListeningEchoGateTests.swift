@@ -108,3 +108,38 @@ import VoiceTestSupport
         #expect(detector.gate.couplingDB == detector.parameters.echo.initialCouplingDB)
     }
 }
+
+@Suite struct ListeningEchoGateSilenceTests {
+    @Test(arguments: [16000, 24000])
+    func anAllZeroReferenceGivesTheSameEstimatesAsNoReference(sampleRate: Int) {
+        // Playback, then digital silence: the silent frames skip the filters once they are at rest,
+        // and the estimate (tail, decay) must be the one of a reference that is simply absent. The
+        // first frames of a silence still run the filters (their ringing is flushed) and are compared
+        // only once the ringing is gone.
+        let length = sampleRate / 100
+        let played = ListeningEchoGateTests.playback(sampleRate: sampleRate, seconds: 7)
+        var withZeros = EchoGate(sampleRate: sampleRate)
+        var withNil = EchoGate(sampleRate: sampleRate)
+        var differing = 0
+        var silentFrames = 0
+        var compared = 0
+        for start in stride(from: 0, to: played.count - length + 1, by: length) {
+            let frame = Array(played[start..<start + length])
+            silentFrames = frame.allSatisfy { $0 == 0 } ? silentFrames + 1 : 0
+            let silent = silentFrames > 8
+            let a = frame.withUnsafeBufferPointer { withZeros.estimate(reference: $0) }
+            let b: EchoGate.Frame
+            if silent {
+                b = withNil.estimate(reference: nil)
+            } else {
+                b = frame.withUnsafeBufferPointer { withNil.estimate(reference: $0) }
+            }
+            guard silent else { continue }
+            compared += 1
+            if a.echoActive != b.echoActive || abs(a.echoEstimateDBFS - b.echoEstimateDBFS) > 1e-9 { differing += 1 }
+        }
+        #expect(differing == 0)
+        #expect(compared > 100)
+        #expect(played.count > 6 * sampleRate)
+    }
+}

@@ -45,6 +45,9 @@ struct Biquad: Sendable {
 
     mutating func reset() { z1 = 0; z2 = 0 }
 
+    /// No state left: zero input then gives exactly zero output.
+    var isAtRest: Bool { z1 == 0 && z2 == 0 }
+
     /// Zeroes a state that has decayed to nothing. After digital silence the state would otherwise
     /// sink into subnormal numbers, which cost a hundred times more per operation. Call once per frame.
     mutating func flushTinyState() {

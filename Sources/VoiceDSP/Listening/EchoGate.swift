@@ -55,7 +55,12 @@ public struct EchoGate: Sendable {
     /// the capture frame of the same time.
     public mutating func estimate(reference: UnsafeBufferPointer<Int16>?) -> Frame {
         var energy = -120.0
-        if let reference, !reference.isEmpty {
+        // Digital silence into filters at rest gives exactly zero output: skip the filters (the
+        // capture path feeds an all-zero reference whenever nothing plays). A frame right after
+        // playback still runs them until their ringing has been flushed to zero.
+        if let reference, !reference.isEmpty,
+            !(highPass.isAtRest && lowPass.isAtRest && Self.isDigitalSilence(reference))
+        {
             var sum = 0.0
             for sample in reference {
                 let y = lowPass.process(highPass.process(Double(sample) / 32768))
@@ -85,6 +90,13 @@ public struct EchoGate: Sendable {
         let estimate = heldDBFS > parameters.referenceActiveDBFS - 30 ? heldDBFS + couplingDB : -120
         let required: Double? = active || estimate > -100 ? estimate + parameters.bargeInMarginDB : nil
         return Frame(echoActive: active, echoEstimateDBFS: estimate, requiredLevelDBFS: required)
+    }
+
+    @inline(__always)
+    static func isDigitalSilence(_ samples: UnsafeBufferPointer<Int16>) -> Bool {
+        var bits: Int16 = 0
+        for sample in samples { bits |= sample }
+        return bits == 0
     }
 
     /// Learns the coupling from the mic energy of the frame just estimated, when only the device
