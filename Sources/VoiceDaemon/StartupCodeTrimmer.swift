@@ -31,8 +31,9 @@ public enum StartupCodeTrimmer {
         public var mappings: Int
     }
 
-    /// Releases the clean read-only mappings of this process's own executable. Linux only; elsewhere
-    /// (or if /proc is missing) it does nothing.
+    /// Releases the clean read-only mappings of this process's own executable and of the shared
+    /// libraries it loaded (libc, libstdc++, libasound, …: their start-up code too, such as ALSA's
+    /// configuration parser). Linux only; elsewhere (or without /proc) it does nothing.
     @discardableResult
     public static func trimExecutable() -> Outcome {
         #if os(Linux)
@@ -61,7 +62,7 @@ public enum StartupCodeTrimmer {
 
     /// The mappings of `executable` in `/proc/self/smaps` text that are readable, not writable, and
     /// hold no anonymous (copied-on-write) page: pure file contents, safe to drop and fault back in.
-    static func cleanReadOnlyMappings(smaps: String, executable: String) -> [Mapping] {
+    static func cleanReadOnlyMappings(smaps: String, executable: String, includeLibraries: Bool = true) -> [Mapping] {
         var result: [Mapping] = []
         var current: Mapping?
         var clean = false
@@ -78,7 +79,8 @@ public enum StartupCodeTrimmer {
                 let permissions = fields[1]
                 let path = fields.count >= 6 ? fields[5...].joined(separator: " ") : ""
                 guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16),
-                    path == executable, permissions.hasPrefix("r"), !permissions.contains("w")
+                    path == executable || (includeLibraries && isSharedLibrary(path)),
+                    permissions.hasPrefix("r"), !permissions.contains("w")
                 else { continue }
                 current = Mapping(start: start, end: end, residentKilobytes: 0)
                 clean = true
@@ -94,6 +96,12 @@ public enum StartupCodeTrimmer {
         }
         finish()
         return result
+    }
+
+    /// A shared object from a file system (not a device or a memory file): `/usr/lib/…/libc.so.6`.
+    static func isSharedLibrary(_ path: String) -> Bool {
+        path.hasPrefix("/") && !path.hasPrefix("/dev/") && !path.hasSuffix(" (deleted)")
+            && (path.hasSuffix(".so") || path.contains(".so."))
     }
 
     private static func executablePath() -> String? {

@@ -30,11 +30,17 @@ import Testing
             Rss:                  10 kB
             Private_Dirty:         0 kB
             """
-        let chosen = StartupCodeTrimmer.cleanReadOnlyMappings(smaps: smaps, executable: "/opt/voiced/bin/voiced")
-        #expect(chosen == [
+        let executableOnly = StartupCodeTrimmer.cleanReadOnlyMappings(
+            smaps: smaps, executable: "/opt/voiced/bin/voiced", includeLibraries: false
+        )
+        #expect(executableOnly == [
             .init(start: 0x40_0000, end: 0x50_0000, residentKilobytes: 512),
             .init(start: 0x50_0000, end: 0x90_0000, residentKilobytes: 3000),
         ])
+        let withLibraries = StartupCodeTrimmer.cleanReadOnlyMappings(smaps: smaps, executable: "/opt/voiced/bin/voiced")
+        #expect(withLibraries == executableOnly + [.init(start: 0x7f00_0000_0000, end: 0x7f00_0010_0000, residentKilobytes: 1000)])
+        #expect(!StartupCodeTrimmer.isSharedLibrary("/dev/snd/pcmC0D0c"))
+        #expect(!StartupCodeTrimmer.isSharedLibrary("/usr/lib/locale/locale-archive"))
     }
 
     /// The test process itself: its code is released and it keeps running (the next expectations
