@@ -1,3 +1,6 @@
+import Logging
+import ServiceLifecycle
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
@@ -10,8 +13,6 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
-import ServiceLifecycle
 
 /// Unmaps the daemon's startup-only code once it is running, so resident memory is what listening
 /// actually uses (issue 9; BENCHMARKS.md, "What changed").
@@ -126,7 +127,8 @@ struct StartupCodeTrimService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             if Task.isCancelled || Task.isShuttingDownGracefully { return }
             let outcome = StartupCodeTrimmer.trimExecutable()
-            logger.debug("released \(outcome.releasedKilobytes) kB of start-up code pages (\(outcome.mappings) mappings)")
+            logger.debug(
+                "released \(outcome.releasedKilobytes) kB of start-up code pages (\(outcome.mappings) mappings)")
             onTrim?(outcome)
         }
         // A service that returns early stops the whole ServiceGroup: stay until shutdown.

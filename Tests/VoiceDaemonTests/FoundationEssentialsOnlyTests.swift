@@ -23,7 +23,8 @@ import Testing
                     $0.trimmingCharacters(in: .whitespaces)
                 }
                 for (index, line) in lines.enumerated() where line.hasSuffix("import Foundation") {
-                    #expect(index > 0 && lines[index - 1] == "#else", "\(module)/\(file):\(index + 1) imports Foundation")
+                    #expect(
+                        index > 0 && lines[index - 1] == "#else", "\(module)/\(file):\(index + 1) imports Foundation")
                 }
                 checked += 1
             }

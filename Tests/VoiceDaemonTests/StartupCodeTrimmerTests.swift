@@ -33,12 +33,16 @@ import Testing
         let executableOnly = StartupCodeTrimmer.cleanReadOnlyMappings(
             smaps: smaps, executable: "/opt/voiced/bin/voiced", includeLibraries: false
         )
-        #expect(executableOnly == [
-            .init(start: 0x40_0000, end: 0x50_0000, residentKilobytes: 512),
-            .init(start: 0x50_0000, end: 0x90_0000, residentKilobytes: 3000),
-        ])
+        #expect(
+            executableOnly == [
+                .init(start: 0x40_0000, end: 0x50_0000, residentKilobytes: 512),
+                .init(start: 0x50_0000, end: 0x90_0000, residentKilobytes: 3000),
+            ])
         let withLibraries = StartupCodeTrimmer.cleanReadOnlyMappings(smaps: smaps, executable: "/opt/voiced/bin/voiced")
-        #expect(withLibraries == executableOnly + [.init(start: 0x7f00_0000_0000, end: 0x7f00_0010_0000, residentKilobytes: 1000)])
+        #expect(
+            withLibraries == executableOnly + [
+                .init(start: 0x7f00_0000_0000, end: 0x7f00_0010_0000, residentKilobytes: 1000)
+            ])
         #expect(!StartupCodeTrimmer.isSharedLibrary("/dev/snd/pcmC0D0c"))
         #expect(!StartupCodeTrimmer.isSharedLibrary("/usr/lib/locale/locale-archive"))
     }
@@ -61,7 +65,8 @@ import Testing
         let service = StartupCodeTrimService(
             delays: [.zero, .zero], logger: Logger(label: "test"), onTrim: { continuation.yield($0) }
         )
-        let group = ServiceGroup(configuration: .init(services: [.init(service: service)], logger: Logger(label: "test")))
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: service)], logger: Logger(label: "test")))
         let running = Task { try await group.run() }
         var count = 0
         for await _ in passes {
