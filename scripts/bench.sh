@@ -7,7 +7,8 @@
 #    Prints, each over BENCH_SECONDS (60) after BENCH_WARMUP (5) s: resident memory (VmRSS steady and
 #    peak, VmHWM), CPU share of one core (utime+stime from /proc/PID/stat, and the ns-precise
 #    schedstat sum of the threads), wake-ups per second (context switches of all threads), for
-#    listening idle and for streaming a push-to-talk turn; start → READY=1 (a NOTIFY_SOCKET this
+#    listening idle (state idle: voiced pauses the microphone and stops the speaker then) and for
+#    streaming a push-to-talk turn; start → READY=1 (a NOTIFY_SOCKET this
 #    script binds) and start → control socket accepting; the latency probes of `voicectl status --json`
 #    after a spoken turn and after BENCH_BARGE_INS (3) barge-ins.
 # 2. The capture path under callgrind (`voiced-bench capture-path`, static-stdlib release build,
@@ -351,7 +352,8 @@ lines = [f"daemon figures (each window {window:g} s after {warmup:g} s of warm-u
 lines.append(f"  start → READY=1                    {ms(results['start_to_ready_ms'])}   (target ≤ 50 ms)")
 lines.append(f"  start → control socket accepting   {ms(results['start_to_control_socket_ms'])}")
 lines.append(f"  start → realtime session ready     {ms(results['start_to_session_ready_ms'])}")
-for name, label in (("listening_idle", "listening idle"), ("streaming_turn", "streaming a turn")):
+for name, label in (("listening_idle", "listening idle (mic paused, speaker stopped)"),
+                    ("streaming_turn", "streaming a turn")):
     f = results[name]
     lines.append(f"  {label}:")
     lines.append(f"    resident memory steady {mb(f['rss_steady_kb'])}, peak {mb(f['rss_peak_kb'])}, VmHWM {mb(f['vm_hwm_kb'])}")

@@ -14,3 +14,9 @@ int voiced_set_current_thread_name(const char *name) {
     snprintf(truncated, sizeof truncated, "%s", name);
     return pthread_setname_np(pthread_self(), truncated);
 }
+
+#include <sys/eventfd.h>
+
+int voiced_eventfd(void) {
+    return eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+}

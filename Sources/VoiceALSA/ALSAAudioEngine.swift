@@ -16,7 +16,8 @@ public final class ALSAAudioEngine: AudioEngine {
     public let settings: AudioSettings
     public var sessionRate: Int { settings.sessionRate }
 
-    private let shared = EngineSharedState()
+    private let shared: EngineSharedState
+    private let waiter: CaptureWaiter
     private let backendFactory: any PCMBackendFactory
     private let tuning: ALSAEngineTuning
     private let running = Mutex<Running?>(nil)
@@ -33,9 +34,13 @@ public final class ALSAAudioEngine: AudioEngine {
     ///   - settings: the `audio:` section of the config.
     ///   - playbackRingSeconds: reply audio the daemon may queue ahead (replies arrive faster than
     ///     real time).
-    public convenience init(settings: AudioSettings, playbackRingSeconds: Int = 60) {
+    ///   - quiesceWhenIdle: stop the speaker while nothing plays (restarted by `playbackRingWritten()`)
+    ///     and pause the microphone while `setCaptureNeeded(false)`: the idle daemon's audio threads
+    ///     then sleep. Off, both devices run continuously (silence when idle).
+    public convenience init(settings: AudioSettings, playbackRingSeconds: Int = 60, quiesceWhenIdle: Bool = false) {
         var tuning = ALSAEngineTuning()
         tuning.playbackRingSeconds = playbackRingSeconds
+        tuning.quiesceWhenIdle = quiesceWhenIdle
         self.init(settings: settings, backendFactory: LibasoundPCMBackendFactory(), tuning: tuning)
     }
 
@@ -47,6 +52,8 @@ public final class ALSAAudioEngine: AudioEngine {
         captureRing = AudioRingBuffer(minimumCapacity: rate * max(tuning.captureRingSeconds, 1))
         playbackRing = AudioRingBuffer(minimumCapacity: rate * max(tuning.playbackRingSeconds, 1))
         referenceRing = AudioRingBuffer(minimumCapacity: rate * max(tuning.referenceRingSeconds, 1))
+        shared = EngineSharedState(quiesceWhenIdle: tuning.quiesceWhenIdle)
+        waiter = CaptureWaiter(ring: captureRing)
     }
 
     deinit { stop() }
@@ -65,7 +72,11 @@ public final class ALSAAudioEngine: AudioEngine {
     private func open() throws -> Running {
         ALSALibrary.silenceErrorOutput()
         shared.stopRequested.store(false, ordering: .relaxed)
-        let captureRequest = PCMOpenRequest(settings: settings, stream: .capture)
+        var captureRequest = PCMOpenRequest(settings: settings, stream: .capture)
+        // Batched reads (see `CaptureLoop`) need a capture buffer of a batch plus two periods; a
+        // longer capture buffer adds no latency (reads return as soon as their frames are there).
+        let batchPeriods = max(1, tuning.captureBatchMilliseconds / max(settings.periodMilliseconds, 1))
+        if tuning.quiesceWhenIdle { captureRequest.bufferPeriods = max(captureRequest.bufferPeriods, batchPeriods + 3) }
         let playbackRequest = PCMOpenRequest(settings: settings, stream: .playback)
         let captureBackend = backendFactory.makeBackend(for: .capture)
         let playbackBackend = backendFactory.makeBackend(for: .playback)
@@ -86,7 +97,8 @@ public final class ALSAAudioEngine: AudioEngine {
                 backend: captureBackend, request: captureRequest, parameters: captureParameters,
                 state: shared.capture, reopenIntervalNanoseconds: tuning.reopenIntervalNanoseconds
             ),
-            ring: captureRing, shared: shared, settings: settings
+            ring: captureRing, shared: shared, settings: settings, waiter: waiter,
+            batchPeriods: tuning.quiesceWhenIdle ? batchPeriods : 1
         )
         let playbackLoop = PlaybackLoop(
             link: DeviceLink(
@@ -112,6 +124,7 @@ public final class ALSAAudioEngine: AudioEngine {
             playbackBackend.close()
             throw AudioSettingsError(problems: ["cannot start the audio playback thread (pthread_create failed)"])
         }
+        waiter.start()
         return Running(
             captureBackend: captureBackend, playbackBackend: playbackBackend,
             captureThread: captureThread, playbackThread: playbackThread
@@ -122,8 +135,11 @@ public final class ALSAAudioEngine: AudioEngine {
         running.withLock { running in
             guard let current = running.take() else { return }
             shared.stopRequested.store(true, ordering: .relaxed)
+            shared.captureResume.signal()
+            shared.playbackResume.signal()
             current.captureThread.join()
             current.playbackThread.join()
+            waiter.stop()
             current.captureBackend.close()
             current.playbackBackend.close()
         }
@@ -143,6 +159,48 @@ public final class ALSAAudioEngine: AudioEngine {
 
     public func flushPlayback() {
         shared.flushGeneration.add(1, ordering: .releasing)
+        if shared.quiesceWhenIdle { shared.playbackResume.signal() }
+    }
+
+    public func playbackRingWritten() {
+        // Always signalled (one eventfd write): checking "is it stopped?" first would race with a
+        // thread that is just stopping.
+        if shared.quiesceWhenIdle { shared.playbackResume.signal() }
+    }
+
+    public func setCaptureNeeded(_ needed: Bool) {
+        let previous = shared.captureNeeded.exchange(needed, ordering: .acquiringAndReleasing)
+        guard previous != needed else { return }
+        if needed {
+            shared.captureResume.signal()
+            // The daemon's audio loop may be in its long idle wait: it has work now.
+            waiter.nudge()
+        }
+    }
+
+    public var captureOrigin: Int? { Self.origin(shared.captureOrigin) }
+    public var referenceOrigin: Int? { Self.origin(shared.referenceOrigin) }
+
+    private static func origin(_ value: borrowing Atomic<Int>) -> Int? {
+        let origin = value.load(ordering: .acquiring)
+        return origin == Int.min ? nil : origin
+    }
+
+    /// True while the microphone is paused (idle, `quiesceWhenIdle`).
+    public var isCapturePaused: Bool { shared.capturePaused.load(ordering: .acquiring) }
+    /// True while the speaker is stopped because nothing plays (`quiesceWhenIdle`).
+    public var isPlaybackStopped: Bool { shared.playbackStopped.load(ordering: .acquiring) }
+
+    /// Returns once `captureRing` holds at least `samples` samples (0: do not wait for audio), after
+    /// `timeout`, or at once when the daemon's state asks for capture again. The capture thread
+    /// signals it the moment the audio is there, so the daemon runs per chunk, not per timer tick.
+    /// Task cancellation ends the wait at once.
+    public func waitForCapture(samples: Int, timeout: Duration) async {
+        await withTaskCancellationHandler {
+            await waiter.wait(minimum: samples, timeout: timeout)
+        } onCancel: {
+            waiter.nudge()
+        }
     }
 
     public var playedFrames: Int { shared.playedFrames.load(ordering: .acquiring) }
@@ -228,6 +286,10 @@ struct ALSAEngineTuning: Sendable {
     var playbackRingSeconds = 60
     var captureRingSeconds = 4
     var referenceRingSeconds = 4
+    /// See `ALSAAudioEngine.init(settings:playbackRingSeconds:quiesceWhenIdle:)`; also turns on
+    /// batched capture reads of up to `captureBatchMilliseconds` while the daemon waits for a chunk.
+    var quiesceWhenIdle = false
+    var captureBatchMilliseconds = 100
 }
 
 /// Recovery counters per direction, for status details, tests and benchmarks.

@@ -59,5 +59,41 @@ final class EngineSharedState: Sendable {
     let capture = DirectionState()
     let playback = DirectionState()
 
+    /// Pause the microphone and stop the speaker while the daemon is idle (see `ALSAEngineTuning`).
+    let quiesceWhenIdle: Bool
+    /// The daemon wants microphone audio (`setCaptureNeeded`); read by the capture thread.
+    let captureNeeded = Atomic<Bool>(true)
+    /// True while the capture thread has paused the device; for status, tests and benchmarks.
+    let capturePaused = Atomic<Bool>(false)
+    /// True while the playback thread has stopped the device because nothing plays.
+    let playbackStopped = Atomic<Bool>(false)
+    /// Wakes the capture thread out of its pause.
+    let captureResume = EventSignal()
+    /// Wakes the playback thread out of its stop (audio queued, a flush, or shutdown).
+    let playbackResume = EventSignal()
+    /// `AudioEngine.captureOrigin` / `referenceOrigin`; `Int.min` until the stream first runs.
+    let captureOrigin = Atomic<Int>(Int.min)
+    let referenceOrigin = Atomic<Int>(Int.min)
+
+    init(quiesceWhenIdle: Bool = false) { self.quiesceWhenIdle = quiesceWhenIdle }
+
     func direction(_ stream: PCMStream) -> DirectionState { stream == .capture ? capture : playback }
+}
+
+/// The engine's monotonic clock in samples of `rate` (microsecond arithmetic: no overflow for
+/// centuries of uptime at any session rate).
+@inline(__always)
+func sampleClock(rate: Int) -> Int {
+    Int(monotonicNanoseconds() / 1_000) * rate / 1_000_000
+}
+
+/// Moves a stream's origin (see `AudioEngine.captureOrigin`) only when the stream really jumped (it
+/// restarted after a pause or lost audio): scheduling jitter of a period or so is left alone, so
+/// continuous audio stays aligned by count.
+@inline(__always)
+func updateOrigin(_ origin: borrowing Atomic<Int>, candidate: Int, tolerance: Int) {
+    let current = origin.load(ordering: .relaxed)
+    if current == Int.min || abs(candidate - current) > tolerance {
+        origin.store(candidate, ordering: .releasing)
+    }
 }

@@ -12,6 +12,8 @@ final class LibasoundPCMBackend: PCMBackend, @unchecked Sendable {
     /// A configuration loaded from `alsa_config_path`; kept until close because the PCM's plugins
     /// were built from its nodes.
     private var localConfig: OpaquePointer?
+    /// The software parameters set at open, kept so `avail_min` can change later without allocating.
+    private var softwareParameters: OpaquePointer?
 
     init() {}
 
@@ -152,7 +154,7 @@ final class LibasoundPCMBackend: PCMBackend, @unchecked Sendable {
         var software: OpaquePointer?
         status = snd_pcm_sw_params_malloc(&software)
         guard status == 0, let software else { throw failure("snd_pcm_sw_params_malloc", status, nil) }
-        defer { snd_pcm_sw_params_free(software) }
+        softwareParameters = software
         snd_pcm_sw_params_current(pcm, software)
         // Capture starts with the first read; playback once two periods are queued (the prefill),
         // so the first write cannot underrun while the other direction is still starting.
@@ -173,6 +175,8 @@ final class LibasoundPCMBackend: PCMBackend, @unchecked Sendable {
     func close() {
         if let pcm { snd_pcm_close(pcm) }
         pcm = nil
+        if let softwareParameters { snd_pcm_sw_params_free(softwareParameters) }
+        softwareParameters = nil
         if let localConfig { snd_config_delete(localConfig) }
         localConfig = nil
     }
@@ -195,6 +199,13 @@ final class LibasoundPCMBackend: PCMBackend, @unchecked Sendable {
     func prepare() -> Int32 {
         guard let pcm else { return -EBADFD }
         return snd_pcm_prepare(pcm)
+    }
+
+    func setAvailableMinimum(frames: Int) -> Int32 {
+        guard let pcm, let softwareParameters else { return -EBADFD }
+        let status = snd_pcm_sw_params_set_avail_min(pcm, softwareParameters, snd_pcm_uframes_t(frames))
+        guard status == 0 else { return status }
+        return snd_pcm_sw_params(pcm, softwareParameters)
     }
 
     func drop() -> Int32 {

@@ -68,6 +68,9 @@ protocol PCMBackend: AnyObject, Sendable {
     func recover(from code: Int32) -> Int32
     /// The corresponding C function is `snd_pcm_prepare`.
     func prepare() -> Int32
+    /// Frames that must be available before a blocking read or write wakes the thread. The
+    /// corresponding C function is `snd_pcm_sw_params_set_avail_min` (applied with `snd_pcm_sw_params`).
+    func setAvailableMinimum(frames: Int) -> Int32
     /// Stops and discards queued frames. The corresponding C function is `snd_pcm_drop`.
     func drop() -> Int32
     /// Frames between the application pointer and the speaker (playback) or the microphone and the

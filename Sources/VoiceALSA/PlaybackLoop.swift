@@ -92,6 +92,8 @@ final class PlaybackLoop {
     /// longer pause is the end of one reply and the start of the next.
     private let underrunWindowPeriods: Int
     private let pace: AudioSettings.Pacing
+    /// How far the reference's timing may wander before its origin is moved (two periods).
+    private let originTolerance: Int
     private var buffers: PlaybackBuffers
     private var timeline = PlayedTimeline(capacity: 128)
     private var pacer: Pacer
@@ -120,6 +122,7 @@ final class PlaybackLoop {
         prebufferPeriods = settings.playbackPrebufferMilliseconds / settings.periodMilliseconds
         underrunWindowPeriods = max(1, underrunWindowMilliseconds / settings.periodMilliseconds)
         pace = settings.pace
+        originTolerance = 2 * sessionPeriodFrames
         let parameters = link.parameters
         buffers = PlaybackBuffers(
             sessionPeriodFrames: sessionPeriodFrames, sessionRate: sessionRate, parameters: parameters,
@@ -143,6 +146,10 @@ final class PlaybackLoop {
                 continue
             }
             honourFlush()
+            if shared.quiesceWhenIdle, isQuiet {
+                stopUntilAudio()
+                continue
+            }
             let reply = takeReplyFrames()
             let written = render(replyFrames: reply)
             if written {
@@ -179,6 +186,37 @@ final class PlaybackLoop {
             buffers.converter.reset()
             pacer.restart()
         }
+    }
+
+    /// Nothing to play, no reply that might continue (the underrun window has passed), and nothing
+    /// of a reply still inside the device: writing more silence would only cost wake-ups.
+    private var isQuiet: Bool {
+        !bursting && waitingPeriods == 0 && !ranDry && ring.availableToRead == 0
+            && shared.replyFramesInDevice.load(ordering: .acquiring) == 0
+    }
+
+    /// Stops the device (what it still holds is silence) and sleeps until audio is queued, a flush
+    /// comes, or the engine stops. The echo reference then has a gap, which the reader treats as
+    /// silence; its origin moves when the stream restarts.
+    private func stopUntilAudio() {
+        if link.backend.drop() < 0 || link.backend.prepare() < 0 {
+            _ = link.handle(error: -EBADFD, during: .prepare)
+            return
+        }
+        playedBeforeTimeline = shared.playedFrames.load(ordering: .relaxed)
+        replyFramesWritten = 0
+        timeline.removeAll()
+        shared.outputDelayFrames.store(0, ordering: .relaxed)
+        shared.playbackStopped.store(true, ordering: .releasing)
+        let generation = seenFlushGeneration
+        while !shared.stopRequested.load(ordering: .relaxed), ring.availableToRead == 0,
+            shared.flushGeneration.load(ordering: .acquiring) == generation
+        {
+            shared.playbackResume.wait(timeoutNanoseconds: 1_000_000_000)
+        }
+        buffers.converter.reset()
+        pacer.restart()
+        shared.playbackStopped.store(false, ordering: .releasing)
     }
 
     /// Fills `buffers.session` with the next period: reply audio, then silence.
@@ -232,6 +270,13 @@ final class PlaybackLoop {
         // The converter applies the volume in place, so the session buffer is then exactly what
         // is played: the echo reference.
         let deviceFrames = converter.convert(buffers.session, into: buffers.raw)
+        // This period's first sample sounds once what the device holds now has played.
+        updateOrigin(
+            shared.referenceOrigin,
+            candidate: sampleClock(rate: sessionRate) + shared.outputDelayFrames.load(ordering: .relaxed)
+                - referenceRing.writePosition,
+            tolerance: originTolerance
+        )
         referenceRing.write(UnsafeBufferPointer(buffers.session))
         let raw = buffers.raw.baseAddress!
         var offset = 0
@@ -257,7 +302,7 @@ final class PlaybackLoop {
         var deviceDelay = 0
         if !link.isOpen || link.backend.delay(&deviceDelay) != 0 || deviceDelay < 0 { deviceDelay = 0 }
         let parameters = link.parameters
-        let delayInDevice = deviceDelay + (deviceDelay > 0 ? buffers.converter.resampler.delayFrames : 0)
+        let delayInDevice = deviceDelay + (deviceDelay > 0 ? buffers.converter.delayFrames : 0)
         let delay = delayInDevice * sessionRate / max(parameters.rate, 1)
         let pending = timeline.replyFrames(inNewest: delay)
         shared.outputDelayFrames.store(delay, ordering: .relaxed)

@@ -26,9 +26,17 @@ final class ControlEventFanOut: Sendable {
 
     private let state = Mutex(State())
     private let queueLimit: Int
+    private let onChange: (@Sendable (Set<ControlEventKind>) -> Void)?
 
-    init(queueLimit: Int) {
+    init(queueLimit: Int, onChange: (@Sendable (Set<ControlEventKind>) -> Void)? = nil) {
         self.queueLimit = max(1, queueLimit)
+        self.onChange = onChange
+    }
+
+    /// Tells `onChange` the kinds some subscriber wants now.
+    private func reportChange() {
+        guard let onChange else { return }
+        onChange(state.withLock { state in state.subscribers.values.reduce(into: Set()) { $0.formUnion($1.kinds) } })
     }
 
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
@@ -37,6 +45,7 @@ final class ControlEventFanOut: Sendable {
     /// event lines when this starts a subscription; nil when it only changed the kinds of one running.
     func subscribe(connection id: Int, kinds: Set<ControlEventKind>) -> AsyncStream<ByteBuffer>? {
         let wanted = kinds.isEmpty ? Set(ControlEventKind.allCases) : kinds
+        defer { reportChange() }
         return state.withLock { state in
             if state.subscribers[id] != nil {
                 state.subscribers[id]!.kinds = wanted
@@ -55,6 +64,7 @@ final class ControlEventFanOut: Sendable {
     func unsubscribe(connection id: Int) {
         let continuation = state.withLock { $0.subscribers.removeValue(forKey: id)?.continuation }
         continuation?.finish()
+        if continuation != nil { reportChange() }
     }
 
     /// True (once) when connection `id`'s subscription was ended because it fell behind.
@@ -77,6 +87,7 @@ final class ControlEventFanOut: Sendable {
             }
         }
         for continuation in overflowed { continuation.finish() }
+        if !overflowed.isEmpty { reportChange() }
     }
 
     /// Ends every subscription (shutdown).

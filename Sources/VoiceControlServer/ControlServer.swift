@@ -32,17 +32,22 @@ public final class ControlServer: Service, Sendable {
         public var allowRootAndDaemonUser: Bool
         /// Called once the socket is bound and its permissions set (for READY=1).
         public var onListening: (@Sendable (_ path: String) -> Void)?
+        /// Called whenever subscriptions change, with every event kind some client now wants: the
+        /// daemon publishes costly periodic events (levels) only while someone listens.
+        public var onSubscriptionsChanged: (@Sendable (_ wanted: Set<ControlEventKind>) -> Void)?
 
         public init(
             settings: ControlSettings,
             daemonVersion: String,
             allowRootAndDaemonUser: Bool = true,
-            onListening: (@Sendable (_ path: String) -> Void)? = nil
+            onListening: (@Sendable (_ path: String) -> Void)? = nil,
+            onSubscriptionsChanged: (@Sendable (_ wanted: Set<ControlEventKind>) -> Void)? = nil
         ) {
             self.settings = settings
             self.daemonVersion = daemonVersion
             self.allowRootAndDaemonUser = allowRootAndDaemonUser
             self.onListening = onListening
+            self.onSubscriptionsChanged = onSubscriptionsChanged
         }
     }
 
@@ -61,7 +66,9 @@ public final class ControlServer: Service, Sendable {
         self.configuration = configuration
         self.handler = handler
         self.logger = logger
-        self.fanOut = ControlEventFanOut(queueLimit: configuration.settings.subscriberQueueLimit)
+        self.fanOut = ControlEventFanOut(
+            queueLimit: configuration.settings.subscriberQueueLimit, onChange: configuration.onSubscriptionsChanged
+        )
     }
 
     /// Connections currently open (including ones being refused).

@@ -34,6 +34,29 @@ public protocol AudioEngine: AnyObject, Sendable {
     /// Software volume, 0…100, and mute of the speaker.
     func setVolume(percent: Int)
     func statistics() -> AudioEngineStatistics
+
+    /// Whether the daemon needs microphone audio now. While it does not (idle: no turn, nothing to
+    /// interrupt) an engine may pause capture so the microphone costs no wake-ups; `true` resumes it
+    /// at once. Default: ignored (capture always runs).
+    func setCaptureNeeded(_ needed: Bool)
+    /// Tells the engine that audio was just written into `playbackRing`, so an engine that stopped
+    /// its speaker while nothing played restarts it now. Default: nothing to do.
+    func playbackRingWritten()
+    /// When the capture stream was heard, in session-rate samples of the engine's monotonic clock:
+    /// sample `p` of `captureRing` (see `AudioRingBuffer.writePosition`) was captured at
+    /// `captureOrigin + p`. It changes only when the stream restarts after a gap (a paused
+    /// microphone, an xrun). Nil: unknown, and the rings are aligned by count.
+    var captureOrigin: Int? { get }
+    /// The same for `referenceRing`: sample `p` sounded at `referenceOrigin + p`. Playback may stop
+    /// while nothing plays; the reference then has a gap, which counts as silence.
+    var referenceOrigin: Int? { get }
+}
+
+extension AudioEngine {
+    public func setCaptureNeeded(_ needed: Bool) {}
+    public func playbackRingWritten() {}
+    public var captureOrigin: Int? { nil }
+    public var referenceOrigin: Int? { nil }
 }
 
 /// Counters and state the engine publishes for status.

@@ -34,6 +34,13 @@ public final class AudioRingBuffer: @unchecked Sendable {
         writeIndex.load(ordering: .acquiring) &- readIndex.load(ordering: .acquiring)
     }
 
+    /// Samples ever stored (the producer's count since creation): sample `p` of the stream is the
+    /// `p`-th sample written. With `readPosition`, a consumer can say when a sample was produced.
+    public var writePosition: Int { writeIndex.load(ordering: .acquiring) }
+
+    /// Samples ever consumed (read or discarded) since creation: the position of the next sample read.
+    public var readPosition: Int { readIndex.load(ordering: .acquiring) }
+
     /// Samples the producer could not store because the ring was full, since creation.
     public var droppedSamples: Int { dropped.load(ordering: .relaxed) }
 

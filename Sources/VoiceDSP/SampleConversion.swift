@@ -24,8 +24,9 @@ public enum ChannelSelection: Sendable, Equatable {
 /// Conversions between device sample formats, mono `Float` in [-1, 1) and mono `Int16`.
 ///
 /// Scale: full-scale Int16 (-32768) and Int32 (-2³¹) map to -1.0. Float → integer rounds to nearest
-/// and clips; NaN becomes 0. The buffer forms never allocate and are meant for the real-time threads;
-/// the array forms are conveniences for everything else.
+/// and clips; NaN becomes 0. Float → Int16 rounds halfway cases to even, in the scalar and the SIMD
+/// form alike, so both give the same sample. The buffer forms never allocate and are meant for the
+/// real-time threads; the array forms are conveniences for everything else.
 public enum SampleConversion {
     // MARK: Scalars
 
@@ -35,14 +36,38 @@ public enum SampleConversion {
     @inline(__always)
     public static func float(_ sample: Int32) -> Float { Float(sample) * (1 / 2_147_483_648) }
 
-    /// Rounds to nearest and clips to the Int16 range; NaN becomes 0.
+    /// Rounds to nearest (halfway cases to even) and clips to the Int16 range; NaN becomes 0.
     @inline(__always)
     public static func int16(_ sample: Float) -> Int16 {
-        let scaled = (sample * 32768).rounded()
-        if scaled > -32768 && scaled < 32767 { return Int16(scaled) }
-        if scaled >= 32767 { return .max }
-        if scaled <= -32768 { return .min }
-        return 0
+        var scaled = sample * 32768
+        if !(scaled > -32768) { scaled = scaled.isNaN ? 0 : -32768 }
+        if scaled > 32767 { scaled = 32767 }
+        return Int16(truncatingIfNeeded: roundedBits(scaled))
+    }
+
+    /// Four samples at once: rounds to nearest (halfway cases to even), clips, NaN becomes 0; the
+    /// same result as `int16(_:)` lane by lane, in a dozen vector instructions and no `roundf`.
+    /// Not inlined on purpose: inside a large loop the optimiser split these lane-wise operations
+    /// into scalar code with branches (callgrind: 3× the instructions of this call).
+    @inline(never)
+    public static func int16s(_ samples: SIMD4<Float>) -> SIMD4<Int16> {
+        var scaled = samples * 32768
+        scaled.replace(with: -32768, where: scaled .< -32768)
+        scaled.replace(with: 32767, where: scaled .> 32767)
+        scaled.replace(with: 0, where: scaled .!= scaled)
+        let bits = unsafeBitCast(scaled + roundingBias, to: SIMD4<Int32>.self) &- Int32(bitPattern: roundingBias.bitPattern)
+        return SIMD4<Int16>(truncatingIfNeeded: bits)
+    }
+
+    /// 1.5 × 2²³: adding it to a Float of magnitude below 2²² leaves the value rounded to an integer
+    /// (the hardware's round-to-nearest-even) in the low mantissa bits.
+    @inline(__always)
+    private static var roundingBias: Float { 12_582_912 }
+
+    /// `value` (|value| ≤ 32768) rounded to the nearest integer, halfway cases to even.
+    @inline(__always)
+    private static func roundedBits(_ value: Float) -> Int32 {
+        Int32(bitPattern: (value + roundingBias).bitPattern) &- Int32(bitPattern: roundingBias.bitPattern)
     }
 
     /// Rounds to nearest and clips to the Int32 range; NaN becomes 0.
@@ -72,7 +97,17 @@ public enum SampleConversion {
     @discardableResult
     public static func convert(_ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<Int16>) -> Int {
         let count = min(source.count, destination.count)
-        for index in 0..<count { destination[index] = int16(source[index]) }
+        guard let input = source.baseAddress, let output = destination.baseAddress else { return 0 }
+        var index = 0
+        while index + 4 <= count {
+            let samples = UnsafeRawPointer(input + index).loadUnaligned(as: SIMD4<Float>.self)
+            UnsafeMutableRawPointer(output + index).storeBytes(of: int16s(samples), as: SIMD4<Int16>.self)
+            index += 4
+        }
+        while index < count {
+            output[index] = int16(input[index])
+            index += 1
+        }
         return count
     }
 

@@ -33,21 +33,28 @@ struct CoordinatorService: Service {
                 }
             }
             group.addTask {
+                // The coordinator says when it wants to run again (`nextWake`): per captured chunk
+                // while a turn is spoken, per captured period while a reply can be interrupted, and
+                // once a second when idle. The capture thread wakes this loop the moment the audio
+                // is there, so nothing here polls.
                 var lastState: VoiceState?
                 var lastConnection: ConnectionState?
+                var lastRefresh: ContinuousClock.Instant?
                 while !Task.isCancelled {
-                    let active = await coordinator.state != .idle
-                    // 20 ms while a turn is active (one ALSA period), 100 ms when idle: the idle
-                    // daemon wakes rarely, and the ring holds far more than that.
-                    try? await Task.sleep(for: .milliseconds(active ? 20 : 100))
-                    await coordinator.audioTick()
-                    refreshCounters(uptime: start.duration(to: .now))
-                    let snapshot = status.snapshot()
-                    if snapshot.state != lastState || snapshot.connection.state != lastConnection {
-                        lastState = snapshot.state
-                        lastConnection = snapshot.connection.state
-                        notifier?.status("\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
+                    let wake = await coordinator.audioTick()
+                    let now = ContinuousClock.now
+                    // Counters and systemd's STATUS= line: at a state change, else once a second.
+                    if wake.state != lastState || lastRefresh.map({ $0.duration(to: now) >= .seconds(1) }) ?? true {
+                        lastRefresh = now
+                        refreshCounters(uptime: start.duration(to: now))
+                        let snapshot = status.snapshot()
+                        if snapshot.state != lastState || snapshot.connection.state != lastConnection {
+                            lastState = snapshot.state
+                            lastConnection = snapshot.connection.state
+                            notifier?.status("\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
+                        }
                     }
+                    await engine.waitForCapture(samples: wake.captureSamples, timeout: wake.timeout)
                 }
             }
             await group.next()

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import VoiceControl
 import VoiceCore
 import VoiceDSP
@@ -16,6 +17,8 @@ public actor DaemonCoordinator {
         /// Mic audio goes up in chunks of this many milliseconds (the reference advises about 100).
         public var chunkMilliseconds: Int = 100
         public var playbackRingSeconds: Int = 4
+        /// How often the idle daemon runs its audio loop (bookkeeping only: idle needs no audio).
+        public var idleTickInterval: Duration = .seconds(1)
 
         public init(conversation: ConversationSettings = .init(), voice: String = VoiceCatalog.defaultVoice) {
             self.conversation = conversation
@@ -40,17 +43,26 @@ public actor DaemonCoordinator {
     private let frameLength: Int
 
     // Capture side.
-    private var pendingCapture: [Int16] = []
+    /// Mic audio read from the ring, and the reference played at the same time; the first
+    /// `pendingCount` samples are not yet processed (fewer than a frame between ticks).
     private var captureScratch: [Int16]
     private var referenceScratch: [Int16]
-    private var preRoll: [Int16] = []
-    private let preRollLimit: Int
+    private var pendingCount = 0
+    /// The newest mic audio (`bargeInPreRollMs`): the first words of a barge-in, sent with it.
+    private var preRoll: SampleHistory
     private var isStreaming = false
     private var outgoing: [Int16] = []
     /// When the newest sample in `outgoing` was captured (estimated at the ring read): the latency probe's start.
     private var outgoingNewestCapturedAt: Duration?
     private let chunkLength: Int
     private var muted = false
+    /// What the engine was last told (`AudioEngine.setCaptureNeeded`): the microphone is needed
+    /// whenever the daemon is not idle.
+    private var captureNeeded = true
+    /// Reference and capture closer than this in time are aligned by count (jitter), further apart
+    /// the reference is shifted (a stream restarted after a gap).
+    private let alignmentTolerance: Int
+    private var lastLevel: Double = -120
 
     // Playback side.
     private var playbackBacklog: [[Int16]] = []
@@ -83,11 +95,48 @@ public actor DaemonCoordinator {
         sampleRate = engine.sessionRate
         frameLength = engine.sessionRate / 100
         chunkLength = engine.sessionRate * settings.chunkMilliseconds / 1000
-        preRollLimit = engine.sessionRate * settings.conversation.bargeInPreRollMs / 1000
-        captureScratch = [Int16](repeating: 0, count: engine.sessionRate)
-        referenceScratch = [Int16](repeating: 0, count: engine.sessionRate)
+        preRoll = SampleHistory(capacity: engine.sessionRate * settings.conversation.bargeInPreRollMs / 1000)
+        // One second per tick at most, plus the unprocessed rest of the previous one.
+        captureScratch = [Int16](repeating: 0, count: engine.sessionRate + frameLength)
+        referenceScratch = [Int16](repeating: 0, count: engine.sessionRate + frameLength)
+        alignmentTolerance = engine.sessionRate / 50
         status.update { $0.voice = settings.voice }
+        // The daemon starts idle: the engine may keep the microphone paused until a turn.
+        captureNeeded = false
+        engine.setCaptureNeeded(false)
     }
+
+    /// When the audio loop should run `audioTick()` again.
+    public struct AudioWake: Sendable, Equatable {
+        /// Run once the capture ring holds this many samples (0: audio does not matter now).
+        public var captureSamples: Int
+        /// ...or after this long at the latest.
+        public var timeout: Duration
+        /// The state the tick left the conversation in.
+        public var state: VoiceState
+    }
+
+    /// The tick plan for the current state: idle needs no audio (a long timer for the bookkeeping);
+    /// a turn being spoken runs once per outgoing chunk, the moment its audio is captured; while a
+    /// reply can be interrupted, every captured period is checked for a barge-in at once.
+    public var nextWake: AudioWake {
+        switch machine.state {
+        case .idle:
+            return AudioWake(captureSamples: 0, timeout: settings.idleTickInterval, state: .idle)
+        case .listening:
+            let missing = chunkLength - outgoing.count - pendingCount
+            return AudioWake(
+                captureSamples: max(frameLength, missing), timeout: .milliseconds(2 * settings.chunkMilliseconds),
+                state: .listening
+            )
+        case .thinking, .speaking:
+            return AudioWake(captureSamples: frameLength, timeout: .milliseconds(50), state: machine.state)
+        }
+    }
+
+    /// Set by the control server's subscriptions: level events cost a wake-up of every event
+    /// consumer ten times a second, so they are published only while someone wants them.
+    public nonisolated let levelEventsWanted = Atomic<Bool>(true)
 
     public var state: VoiceState { machine.state }
 
@@ -206,30 +255,23 @@ public actor DaemonCoordinator {
     // MARK: - The audio tick
 
     /// Drains the capture ring through the detector, streams mic audio, feeds playback and checks
-    /// the time limits. Called every 10–20 ms while a turn is active, less often when idle.
-    public func audioTick() async {
+    /// the time limits. The daemon runs it per `nextWake`, which it returns.
+    @discardableResult
+    public func audioTick() async -> AudioWake {
         feedPlaybackRing()
-        let available = engine.captureRing.availableToRead
-        if available > 0 {
-            let count = min(available, captureScratch.count)
-            let read = captureScratch.withUnsafeMutableBufferPointer { engine.captureRing.read(into: $0) }
-            let referenceAvailable = engine.referenceRing.availableToRead
-            // Keep the reference aligned with capture: if it ran ahead (capture stalled), drop the excess.
-            if referenceAvailable > read + sampleRate {
-                var discard = [Int16](repeating: 0, count: referenceAvailable - read)
-                _ = discard.withUnsafeMutableBufferPointer { engine.referenceRing.read(into: $0) }
+        let ring = engine.captureRing
+        let room = captureScratch.count - pendingCount
+        if ring.availableToRead > 0, room > 0 {
+            let captureStart = ring.readPosition
+            let offset = pendingCount
+            let read = captureScratch.withUnsafeMutableBufferPointer { buffer in
+                ring.read(into: UnsafeMutableBufferPointer(rebasing: buffer[offset..<offset + room]))
             }
-            let referenceRead = referenceScratch.withUnsafeMutableBufferPointer { buffer in
-                engine.referenceRing.read(into: UnsafeMutableBufferPointer(rebasing: buffer[0..<min(read, count)]))
-            }
-            if referenceRead < read {
-                for index in referenceRead..<read { referenceScratch[index] = 0 }
-            }
+            readReference(count: read, captureStart: captureStart, at: offset)
             if muted {
-                for index in 0..<read { captureScratch[index] = 0 }
+                for index in offset..<offset + read { captureScratch[index] = 0 }
             }
-            pendingCapture.append(contentsOf: captureScratch[0..<read])
-            pendingReference.append(contentsOf: referenceScratch[0..<read])
+            pendingCount += read
             await processPendingFrames(readAt: now())
         }
         let time = now()
@@ -242,26 +284,64 @@ public actor DaemonCoordinator {
             await perform(machine.playbackDrained(now: time))
         }
         await perform(machine.tick(now: time))
-        if time - lastLevelPublishedAt >= .milliseconds(100) {
+        if machine.state != .idle, time - lastLevelPublishedAt >= .milliseconds(100) {
             lastLevelPublishedAt = time
             let level = lastLevel
             status.update { $0.audio.micLevelDBFS = level }
-            events.publish(.level(micDBFS: level))
+            if levelEventsWanted.load(ordering: .relaxed) { events.publish(.level(micDBFS: level)) }
+        }
+        return nextWake
+    }
+
+    /// Fills `referenceScratch[offset..<offset + count]` with what the speaker played while the
+    /// `count` capture samples from ring position `captureStart` were heard: silence where it
+    /// played nothing (playback stopped, or not yet started).
+    private func readReference(count: Int, captureStart: Int, at offset: Int) {
+        let ring = engine.referenceRing
+        var lead = 0
+        if let captureOrigin = engine.captureOrigin, let referenceOrigin = engine.referenceOrigin {
+            // Both streams are stamped in samples of the engine's clock: compare their oldest unread samples.
+            let difference = (referenceOrigin + ring.readPosition) - (captureOrigin + captureStart)
+            if difference < -alignmentTolerance {
+                discardReference(min(-difference, ring.availableToRead))  // played before this audio was heard
+            } else if difference > alignmentTolerance {
+                lead = min(difference, count)  // the speaker was silent (stopped) before it
+            }
+        } else if ring.availableToRead > count + sampleRate {
+            // No timing from the engine: keep the reference aligned by count, dropping what ran ahead.
+            discardReference(ring.availableToRead - count)
+        }
+        referenceScratch.withUnsafeMutableBufferPointer { buffer in
+            UnsafeMutableBufferPointer(rebasing: buffer[offset..<offset + lead]).update(repeating: 0)
+            let got = ring.read(into: UnsafeMutableBufferPointer(rebasing: buffer[offset + lead..<offset + count]))
+            UnsafeMutableBufferPointer(rebasing: buffer[offset + lead + got..<offset + count]).update(repeating: 0)
         }
     }
 
-    private var pendingReference: [Int16] = []
-    private var lastLevel: Double = -120
+    private func discardReference(_ count: Int) {
+        var remaining = count
+        let ring = engine.referenceRing
+        let scratchStart = pendingCount
+        while remaining > 0 {
+            // The scratch past the pending samples is free until the reference is read into it.
+            let got = referenceScratch.withUnsafeMutableBufferPointer { buffer in
+                let end = min(buffer.count, scratchStart + remaining)
+                return ring.read(into: UnsafeMutableBufferPointer(rebasing: buffer[scratchStart..<end]))
+            }
+            guard got > 0 else { return }
+            remaining -= got
+        }
+    }
 
     private func processPendingFrames(readAt readTime: Duration) async {
         var offset = 0
-        while pendingCapture.count - offset >= frameLength {
+        while pendingCount - offset >= frameLength {
             // When this frame's last sample was captured, given that the newest one just arrived.
-            let samplesAfter = pendingCapture.count - (offset + frameLength)
+            let samplesAfter = pendingCount - (offset + frameLength)
             let frameCapturedAt = readTime - .nanoseconds(samplesAfter * 1_000_000_000 / sampleRate)
             let range = offset..<offset + frameLength
-            let decision = pendingCapture.withUnsafeBufferPointer { capture in
-                pendingReference.withUnsafeBufferPointer { reference in
+            let decision = captureScratch.withUnsafeBufferPointer { capture in
+                referenceScratch.withUnsafeBufferPointer { reference in
                     detector.process(
                         frame: UnsafeBufferPointer(rebasing: capture[range]),
                         reference: UnsafeBufferPointer(rebasing: reference[range])
@@ -271,9 +351,8 @@ public actor DaemonCoordinator {
             lastLevel = decision.levelDBFS
             let frameTime = now()
             // The frame counts before any action it triggers: a barge-in's pre-roll includes it.
-            preRoll.append(contentsOf: pendingCapture[range])
-            if preRoll.count > preRollLimit { preRoll.removeFirst(preRoll.count - preRollLimit) }
-            if isStreaming { await stream(pendingCapture[range], capturedAt: frameCapturedAt) }
+            captureScratch.withUnsafeBufferPointer { preRoll.append(UnsafeBufferPointer(rebasing: $0[range])) }
+            if isStreaming { await stream(captureScratch[range], capturedAt: frameCapturedAt) }
             if decision.bargeIn {
                 if machine.state == .listening {
                     // Speech over our own sound (an earcon) while listening is simply the user talking.
@@ -290,8 +369,27 @@ public actor DaemonCoordinator {
             }
             offset += frameLength
         }
-        pendingCapture.removeFirst(offset)
-        pendingReference.removeFirst(offset)
+        // Keep the unprocessed rest (less than a frame) at the front for the next tick.
+        let rest = pendingCount - offset
+        if rest > 0, offset > 0 {
+            for index in 0..<rest {
+                captureScratch[index] = captureScratch[offset + index]
+                referenceScratch[index] = referenceScratch[offset + index]
+            }
+        }
+        pendingCount = rest
+    }
+
+    /// Tells the engine whether the microphone is needed. Coming out of idle, what the ring still
+    /// holds from before is stale (a paused microphone's last period): a turn starts from now.
+    private func setCaptureNeeded(_ needed: Bool) {
+        guard needed != captureNeeded else { return }
+        captureNeeded = needed
+        if needed {
+            engine.captureRing.discardAll()
+            pendingCount = 0
+        }
+        engine.setCaptureNeeded(needed)
     }
 
     private func stream(_ samples: ArraySlice<Int16>, capturedAt: Duration? = nil) async {
@@ -326,7 +424,8 @@ public actor DaemonCoordinator {
                 // ends the new turn. A press starts from a clean slate.
                 if !preRoll { detector.resetTurn() }
                 endOfSpeechAt = nil
-                if preRoll { await stream(self.preRoll[...]) }
+                setCaptureNeeded(true)
+                if preRoll { await stream(self.preRoll.ordered()[...]) }
             case .stopStreaming:
                 await flushOutgoing()
                 isStreaming = false
@@ -357,6 +456,7 @@ public actor DaemonCoordinator {
                 endOfSpeechAt = now()
                 await link.sendText(text)
             case .enteredState(let state):
+                setCaptureNeeded(state != .idle)
                 status.update { $0.state = state }
                 events.publish(.state(state))
                 logger.info("state: \(state.rawValue)")
@@ -414,18 +514,22 @@ public actor DaemonCoordinator {
     /// Moves reply audio from the backlog into the (small, fixed) playback ring as room appears.
     private func feedPlaybackRing() {
         let ring = engine.playbackRing
+        var wrote = false
         while let first = playbackBacklog.first {
             let room = ring.capacity - ring.availableToRead
             guard room > 0 else { return }
             if first.count <= room {
                 _ = first.withUnsafeBufferPointer { ring.write($0) }
                 playbackBacklog.removeFirst()
+                wrote = true
             } else {
                 _ = first.withUnsafeBufferPointer { ring.write(UnsafeBufferPointer(rebasing: $0[0..<room])) }
                 playbackBacklog[0] = Array(first[room...])
+                engine.playbackRingWritten()
                 return
             }
         }
+        if wrote { engine.playbackRingWritten() }
     }
 
     static func milliseconds(_ duration: Duration) -> Double {

@@ -5,6 +5,7 @@ import Foundation
 #endif
 import Logging
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 import VoiceALSA
 import VoiceConfig
@@ -158,8 +159,11 @@ public enum DaemonRunner {
         )
         // Reply audio waits in the coordinator's backlog, which tops the ring up every tick, so the ring
         // only bridges ticks; the engine's 60 s default ring would keep 4 MB resident for nothing.
+        // While idle (no turn, nothing playing) the engine pauses the microphone and stops the speaker,
+        // so the idle daemon's audio threads sleep (issue 9; BENCHMARKS.md).
         let engine = ALSAAudioEngine(
-            settings: configuration.audio, playbackRingSeconds: coordinatorSettings.playbackRingSeconds
+            settings: configuration.audio, playbackRingSeconds: coordinatorSettings.playbackRingSeconds,
+            quiesceWhenIdle: true
         )
         do {
             try engine.start()
@@ -193,6 +197,8 @@ public enum DaemonRunner {
             renderEarcon: { earcon, rate in EarconSynthesizer.samples(for: earcon, sampleRate: rate) },
             logger: Logger(label: "voiced.conversation")
         )
+        // Nobody subscribed yet: no level events until a client asks for them.
+        coordinator.levelEventsWanted.store(false, ordering: .relaxed)
         if let persisted {
             await coordinator.setVolume(percent: persisted.volumePercent)
             await coordinator.setMuted(persisted.muted)
@@ -254,6 +260,9 @@ public enum DaemonRunner {
                     logger.info("control socket listening at \(path)")
                     notifier?.ready(status: "listening for a press")
                     options.onReady?(handle)
+                },
+                onSubscriptionsChanged: { wanted in
+                    coordinator.levelEventsWanted.store(wanted.contains(.level), ordering: .relaxed)
                 }
             ),
             handler: handler,

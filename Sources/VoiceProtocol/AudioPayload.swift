@@ -29,9 +29,9 @@ public enum AudioPayload {
     /// Mono PCM16 samples as little-endian bytes in base64, without copying the samples first.
     public static func encodePCM16(_ samples: UnsafeBufferPointer<Int16>) -> String {
         #if _endian(little)
-        return Data(buffer: samples).base64EncodedString()
+        return Base64.encode(UnsafeRawBufferPointer(samples))
         #else
-        return Data(samples.map { $0.littleEndian }.withUnsafeBufferPointer { Data(buffer: $0) }).base64EncodedString()
+        return samples.map(\.littleEndian).withUnsafeBytes { Base64.encode($0) }
         #endif
     }
 
@@ -51,7 +51,7 @@ public enum AudioPayload {
 
     /// Raw bytes (G.711 µ-law / A-law) in base64.
     public static func encodeBytes(_ bytes: [UInt8]) -> String {
-        Data(bytes).base64EncodedString()
+        bytes.withUnsafeBytes { Base64.encode($0) }
     }
 
     /// Base64 back to raw bytes.

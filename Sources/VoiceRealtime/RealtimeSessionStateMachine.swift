@@ -740,7 +740,7 @@ struct RealtimeSessionStateMachine {
         guard !samples.isEmpty, let connection else { return }
         statistics.audioChunksSent += 1
         statistics.audioSamplesSent += samples.count
-        let text = RealtimeCoding.encode(.inputAudioBufferAppend(audio: inputCodec.encode(samples)))
+        let text = inputCodec.appendEvent(samples)
         actions.append(.send(connectionID: connection.id, text: text))
         unconfirmedAudio.append(samples)
         unconfirmedAudioSamples += samples.count

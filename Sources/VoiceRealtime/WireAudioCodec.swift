@@ -44,6 +44,15 @@ struct WireAudioCodec: Sendable, Equatable {
         }
     }
 
+    /// The whole `input_audio_buffer.append` event for `samples`, base64 written straight into its text.
+    func appendEvent(_ samples: [Int16]) -> String {
+        switch encoding {
+        case .pcm16: RealtimeCoding.encodeAudioAppend(pcm16: samples)
+        case .muLaw: RealtimeCoding.encodeAudioAppend(bytes: G711.encodeMuLaw(samples))
+        case .aLaw: RealtimeCoding.encodeAudioAppend(bytes: G711.encodeALaw(samples))
+        }
+    }
+
     func decode(_ base64: String) throws(CodecError) -> [Int16] {
         do {
             switch encoding {

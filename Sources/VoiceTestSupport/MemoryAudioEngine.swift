@@ -18,10 +18,24 @@ public final class MemoryAudioEngine: AudioEngine, @unchecked Sendable {
         var flushes = 0
         var volume = 80
         var started = false
+        var captureNeeded = true
+        var captureNeededChanges: [Bool] = []
+        var playbackKicks = 0
+        var speakerStopped = false
+        /// The virtual clock `hear` advances, in samples.
+        var clock = 0
+        var captureOrigin: Int?
+        var referenceOrigin: Int?
     }
 
-    public init(sessionRate: Int = 24_000, ringSeconds: Int = 4) {
+    /// With `reportsTiming`, the engine stamps its rings on a virtual clock that `hear` advances
+    /// (`captureOrigin`/`referenceOrigin`), as the ALSA engine does on the monotonic clock; without,
+    /// it reports no timing and the daemon aligns the rings by count.
+    public let reportsTiming: Bool
+
+    public init(sessionRate: Int = 24_000, ringSeconds: Int = 4, reportsTiming: Bool = false) {
         self.sessionRate = sessionRate
+        self.reportsTiming = reportsTiming
         captureRing = AudioRingBuffer(minimumCapacity: sessionRate * ringSeconds)
         playbackRing = AudioRingBuffer(minimumCapacity: sessionRate * ringSeconds)
         referenceRing = AudioRingBuffer(minimumCapacity: sessionRate * ringSeconds)
@@ -53,11 +67,51 @@ public final class MemoryAudioEngine: AudioEngine, @unchecked Sendable {
     }
 
     /// The microphone hears `samples` (written into the capture ring, and the same amount of
-    /// reference is produced by playing out as many frames, as a duplex device would).
+    /// reference is produced by playing out as many frames, as a duplex device would — unless the
+    /// speaker is stopped, which leaves a gap in the reference).
     public func hear(_ samples: [Int16]) {
+        let (clock, stopped) = state.withLock { ($0.clock, $0.speakerStopped) }
+        if reportsTiming { state.withLock { $0.captureOrigin = clock - captureRing.writePosition } }
         _ = samples.withUnsafeBufferPointer { captureRing.write($0) }
-        playOut(frames: samples.count)
+        if !stopped {
+            if reportsTiming { state.withLock { $0.referenceOrigin = clock - referenceRing.writePosition } }
+            playOut(frames: samples.count)
+        }
+        state.withLock { $0.clock += samples.count }
     }
+
+    /// The speaker plays `frames` frames while the microphone hears nothing at all (paused, as the
+    /// ALSA engine pauses it while the daemon is idle): reference without capture.
+    public func speakerPlaysAlone(frames: Int) {
+        let clock = state.withLock { $0.clock }
+        if reportsTiming { state.withLock { $0.referenceOrigin = clock - referenceRing.writePosition } }
+        playOut(frames: frames)
+        state.withLock { $0.clock += frames }
+    }
+
+    /// A stopped speaker plays nothing and writes no reference (an idle ALSA engine stops its device).
+    public var speakerStopped: Bool {
+        get { state.withLock { $0.speakerStopped } }
+        set { state.withLock { $0.speakerStopped = newValue } }
+    }
+
+    public func setCaptureNeeded(_ needed: Bool) {
+        state.withLock {
+            $0.captureNeeded = needed
+            $0.captureNeededChanges.append(needed)
+        }
+    }
+
+    /// What the daemon last said about the microphone, and every change in order.
+    public var captureNeeded: Bool { state.withLock { $0.captureNeeded } }
+    public var captureNeededChanges: [Bool] { state.withLock { $0.captureNeededChanges } }
+
+    public func playbackRingWritten() { state.withLock { $0.playbackKicks += 1 } }
+    /// How often the daemon said it queued playback audio.
+    public var playbackKicks: Int { state.withLock { $0.playbackKicks } }
+
+    public var captureOrigin: Int? { state.withLock { $0.captureOrigin } }
+    public var referenceOrigin: Int? { state.withLock { $0.referenceOrigin } }
 
     /// The speaker plays `frames` frames: from the playback ring, silence when it runs dry.
     public func playOut(frames: Int) {

@@ -132,7 +132,8 @@ struct CapturePathBenchmark: ParsableCommand {
                     guard stage > .detect else { continue }
                     chunk.append(contentsOf: frame)
                     guard chunk.count >= chunkLength else { continue }
-                    let text = RealtimeCoding.encode(.inputAudioBufferAppend(audio: AudioPayload.encodePCM16(chunk)))
+                    // What the session does per chunk (`WireAudioCodec.appendEvent`): base64 into the event text.
+                    let text = RealtimeCoding.encodeAudioAppend(pcm16: chunk)
                     chunk.removeAll(keepingCapacity: true)
                     outcome.chunks += 1
                     if stage > .encode {

@@ -61,6 +61,7 @@ final class FaultInjectingPCMBackend: PCMBackend, @unchecked Sendable {
 
     func prepare() -> Int32 { wrapped.prepare() }
     func drop() -> Int32 { wrapped.drop() }
+    func setAvailableMinimum(frames: Int) -> Int32 { wrapped.setAvailableMinimum(frames: frames) }
     func delay(_ frames: inout Int) -> Int32 { wrapped.delay(&frames) }
 }
 

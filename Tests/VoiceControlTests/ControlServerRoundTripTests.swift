@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import VoiceControl
 import VoiceControlServer
@@ -47,6 +48,21 @@ import VoiceTestSupport
             #expect(response.reply == .failure(ControlError(.unavailable, "no API key configured")))
             #expect(response.id == .integer(1))
         }
+    }
+
+    /// The daemon publishes level events only while a client wants them (issue 9): the server tells
+    /// it what its subscribers want whenever that changes.
+    @Test func subscriptionChangesAreReportedWithTheKindsWanted() async throws {
+        let reports = Mutex<[Set<ControlEventKind>]>([])
+        try await withControlServer(onSubscriptionsChanged: { wanted in reports.withLock { $0.append(wanted) } }) {
+            server in
+            try await server.withClient { client in
+                _ = try client.send(.subscribe([.state, .level]))
+                _ = try client.send(.subscribe([.state]))
+                _ = try client.send(.unsubscribe)
+            }
+        }
+        #expect(reports.withLock { $0 } == [[.state, .level], [.state], []])
     }
 
     @Test func subscribeDeliversTheKindsAskedForAndUnsubscribeStopsThem() async throws {

@@ -33,6 +33,7 @@ func withControlServer<T: Sendable>(
     allowRootAndDaemonUser: Bool = true,
     configure: (inout ControlSettings) -> Void = { _ in },
     beforeStart: (_ socketPath: String) throws -> Void = { _ in },
+    onSubscriptionsChanged: (@Sendable (Set<ControlEventKind>) -> Void)? = nil,
     _ body: (RunningServer) async throws -> T
 ) async throws -> T {
     let directory = try TemporaryDirectory(prefix: "voiced-ctl")
@@ -53,7 +54,8 @@ func withControlServer<T: Sendable>(
             onListening: { path in
                 listeningContinuation.yield(path)
                 listeningContinuation.finish()
-            }
+            },
+            onSubscriptionsChanged: onSubscriptionsChanged
         ),
         handler: handler
     )

@@ -53,7 +53,9 @@ import VoiceTestSupport
         let bargeIns = decisions.indices.filter { decisions[$0].bargeIn }
         #expect(bargeIns.count == 1)
         let first = try #require(bargeIns.first)
-        #expect(first >= 300 && first <= 310, "barge-in within 100 ms of the onset, got frame \(first)")
+        // The synthetic syllable ramps up from silence (a sine envelope) under echo only 4–14 dB below
+        // its average: 150 ms bounds the onset; the corpus measures the real latency (docs/listening.md).
+        #expect(first >= 300 && first <= 315, "barge-in within 150 ms of the onset, got frame \(first)")
         #expect(!decisions[frames(from: 0, to: 3)].contains { $0.isSpeech })
     }
 
@@ -70,5 +72,39 @@ import VoiceTestSupport
         // cautious start, but stays above the echo's typical level.
         #expect(detector.gate.couplingDB < initial - 5)
         #expect(detector.gate.couplingDB > -22)
+    }
+
+    @Test(arguments: rates)
+    func aQuietRoomsCouplingIsLearnedWithinHalfASecond(sampleRate: Int) {
+        // Playback starts at 0.5 s; the echo is 25 dB below the reference. Creeping down from the
+        // cautious -10 dB at 0.1 dB per frame would take two seconds; the warm-up takes the loudest
+        // echo seen instead, which is far closer.
+        let reference = Self.playback(sampleRate: sampleRate)
+        let capture = Self.room(reference, echoGainDB: -25, sampleRate: sampleRate)
+        var detector = ListeningDetector(sampleRate: sampleRate)
+        let length = detector.frameLength
+        for start in stride(from: 0, to: 100 * length, by: length) {
+            _ = detector.process(
+                frame: Array(capture[start..<start + length]), reference: Array(reference[start..<start + length]))
+        }
+        #expect(detector.gate.couplingDB < -16)
+        #expect(detector.gate.couplingDB <= detector.parameters.echo.initialCouplingDB)
+    }
+
+    @Test(arguments: rates)
+    func echoBelowTheRoomNoiseDoesNotTeachTheCoupling(sampleRate: Int) {
+        // The echo is 45 dB below the reference and drowned in -60 dBFS noise: (mic - reference)
+        // measures the noise. The coupling keeps its cautious start instead of learning that.
+        let reference = Self.playback(sampleRate: sampleRate)
+        let echo = Signals.echo(of: reference, delayMilliseconds: 20, gainDB: -45, sampleRate: sampleRate)
+        let noise = Signals.whiteNoise(levelDBFS: -60, seconds: 7, sampleRate: sampleRate, seed: 24)
+        var detector = ListeningDetector(sampleRate: sampleRate)
+        let capture = Signals.mix(echo, noise)
+        let length = detector.frameLength
+        for start in stride(from: 0, to: 500 * length, by: length) {
+            _ = detector.process(
+                frame: Array(capture[start..<start + length]), reference: Array(reference[start..<start + length]))
+        }
+        #expect(detector.gate.couplingDB == detector.parameters.echo.initialCouplingDB)
     }
 }

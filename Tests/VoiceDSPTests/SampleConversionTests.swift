@@ -113,3 +113,43 @@ import Testing
         return Array(output[..<frames])
     }
 }
+
+@Suite struct SIMDSampleConversionTests {
+    @Test func fourLanesRoundExactlyLikeTheScalarForm() {
+        // Every Int16 step and the half-way points between them, beyond both ends, NaN and infinities.
+        var values: [Float] = []
+        for step in -32800...32800 { values.append(Float(step) / 32768); values.append((Float(step) + 0.5) / 32768) }
+        values += [.nan, .infinity, -.infinity, 3, -3, 0.49999997 / 32768, -0.49999997 / 32768, .leastNonzeroMagnitude]
+        while values.count % 4 != 0 { values.append(0) }
+        for index in stride(from: 0, to: values.count, by: 4) {
+            let lanes = SIMD4(values[index], values[index + 1], values[index + 2], values[index + 3])
+            let rounded = SampleConversion.int16s(lanes)
+            for lane in 0..<4 where rounded[lane] != SampleConversion.int16(lanes[lane]) {
+                Issue.record("\(lanes[lane]): SIMD \(rounded[lane]), scalar \(SampleConversion.int16(lanes[lane]))")
+                return
+            }
+        }
+    }
+
+    @Test func halfwayCasesRoundToEven() {
+        #expect(SampleConversion.int16(0.5 / 32768) == 0)
+        #expect(SampleConversion.int16(1.5 / 32768) == 2)
+        #expect(SampleConversion.int16(2.5 / 32768) == 2)
+        #expect(SampleConversion.int16(-2.5 / 32768) == -2)
+        #expect(SampleConversion.int16(32766.5 / 32768) == 32766)
+        #expect(SampleConversion.int16(0.49999997 / 32768) == 0)
+    }
+
+    @Test func bufferConversionHandlesEveryLength() {
+        for count in 0...9 {
+            let floats = (0..<count).map { Float($0) * 0.11 - 0.4 }
+            var output = [Int16](repeating: 99, count: count + 1)
+            let converted = floats.withUnsafeBufferPointer { source in
+                output.withUnsafeMutableBufferPointer { SampleConversion.convert(source, into: $0) }
+            }
+            #expect(converted == count)
+            #expect(Array(output[..<count]) == floats.map(SampleConversion.int16))
+            #expect(output[count] == 99)
+        }
+    }
+}

@@ -54,7 +54,8 @@ import Testing
         #expect(floats.map { ($0 * 1000).rounded() } == [100, -50, 25])
         var ints: [Int16] = [10000, -32768, 5]
         ints.withUnsafeMutableBufferPointer { volume.apply(to: $0) }
-        #expect(ints == [1000, -3277, 1])
+        // 5 × 0.1 = 0.5 exactly: half-way cases round to even (SampleConversion.int16).
+        #expect(ints == [1000, -3277, 0])
 
         var full = SoftwareVolume(percent: 100)
         var untouched: [Int16] = [32767, -32768, 1, 0]

@@ -10,4 +10,8 @@ void voiced_alsa_silence_errors(void);
 /// needs _GNU_SOURCE, which Swift's Glibc module does not define.
 int voiced_set_current_thread_name(const char *name);
 
+/// A non-blocking, close-on-exec eventfd (sys/eventfd.h is not part of Swift's Glibc module):
+/// the engine's allocation-free wake-up from its real-time threads. Returns -1 on failure.
+int voiced_eventfd(void);
+
 #endif

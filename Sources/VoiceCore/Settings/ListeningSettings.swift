@@ -11,9 +11,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
 
     // MARK: Energy VAD
     /// Score (dB above the noise floor) a frame needs to count toward a speech onset.
-    public var onsetThresholdDB: Double = 8
+    public var onsetThresholdDB: Double = 4
     /// Score below which a frame counts toward the end of speech (lower than onset: hysteresis).
-    public var offsetThresholdDB: Double = 3
+    public var offsetThresholdDB: Double = 2
     /// Consecutive frames (10 ms) above the onset threshold before speech is declared.
     public var onsetFrames: Int = 2
     /// Speech is held this long after the score drops below the offset threshold.
@@ -31,6 +31,23 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var minimumSpeechLevelDBFS: Double = -65
     /// After start-up the floor settles this long before speech can be declared.
     public var warmUpMs: Int = 100
+    /// The onset threshold rises by this factor times the noise spread (how far non-speech frames
+    /// sit above the floor on average: ~0 dB for steady noise, several dB for babble or music).
+    public var spreadOnsetFactor: Double = 2
+    /// The offset threshold rises by this factor times the noise spread.
+    public var spreadOffsetFactor: Double = 1
+    /// The spread used in the thresholds is capped here, dB.
+    public var maximumSpreadDB: Double = 12
+    /// Time constant of the noise spread's average over non-speech frames.
+    public var spreadTimeMs: Int = 500
+    /// Impulse rejection: an onset rising this far above the frame before it may be an impact, dB.
+    public var impulseRiseDB: Double = 25
+    /// ...it waits one more frame if its second half-frame is already this far below its peak, dB;
+    public var impulseAttackDropDB: Double = 1
+    /// ...and is rejected if that frame is this far below its peak (it decays like a knock), dB.
+    public var impulseDecayDB: Double = 2
+    /// After a rejected impulse, onsets must exceed its peak lowered at this rate, dB per second.
+    public var impulseReleaseDBPerSecond: Double = 150
 
     // MARK: Echo gate
     /// Reference-to-mic delay not already compensated by the audio engine's output delay.
@@ -38,7 +55,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// The echo estimate holds the loudest reference frame over this window.
     public var echoWindowMs: Int = 60
     /// Room decay of the echo estimate after the reference drops, dB per second.
-    public var echoDecayDBPerSecond: Double = 60
+    public var echoDecayDBPerSecond: Double = 120
     /// Echo level relative to the reference before anything is learned, dB.
     public var initialCouplingDB: Double = -10
     /// Near-end speech must exceed the echo estimate by this much to barge in, dB.
@@ -53,6 +70,10 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var couplingQuantile: Double = 0.9
     /// Coupling adaptation step per frame, dB.
     public var couplingStepDB: Double = 1
+    /// For this long of learning the coupling is the loudest (mic - reference) seen (fast start).
+    public var couplingWarmUpMs: Int = 200
+    /// The coupling learns only from frames this far above the noise floor (echo, not noise), dB.
+    public var couplingMinimumEchoDB: Double = 6
 
     public init() {}
 
@@ -68,6 +89,14 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case minimumNoiseFloorDBFS = "minimum_noise_floor_dbfs"
         case minimumSpeechLevelDBFS = "minimum_speech_level_dbfs"
         case warmUpMs = "warm_up_ms"
+        case spreadOnsetFactor = "spread_onset_factor"
+        case spreadOffsetFactor = "spread_offset_factor"
+        case maximumSpreadDB = "maximum_spread_db"
+        case spreadTimeMs = "spread_time_ms"
+        case impulseRiseDB = "impulse_rise_db"
+        case impulseAttackDropDB = "impulse_attack_drop_db"
+        case impulseDecayDB = "impulse_decay_db"
+        case impulseReleaseDBPerSecond = "impulse_release_db_per_second"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
         case echoDecayDBPerSecond = "echo_decay_db_per_second"
@@ -78,6 +107,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case echoTailMs = "echo_tail_ms"
         case couplingQuantile = "coupling_quantile"
         case couplingStepDB = "coupling_step_db"
+        case couplingWarmUpMs = "coupling_warm_up_ms"
+        case couplingMinimumEchoDB = "coupling_minimum_echo_db"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -97,6 +128,14 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.minimumNoiseFloorDBFS, into: &settings.minimumNoiseFloorDBFS)
         try read(.minimumSpeechLevelDBFS, into: &settings.minimumSpeechLevelDBFS)
         try read(.warmUpMs, into: &settings.warmUpMs)
+        try read(.spreadOnsetFactor, into: &settings.spreadOnsetFactor)
+        try read(.spreadOffsetFactor, into: &settings.spreadOffsetFactor)
+        try read(.maximumSpreadDB, into: &settings.maximumSpreadDB)
+        try read(.spreadTimeMs, into: &settings.spreadTimeMs)
+        try read(.impulseRiseDB, into: &settings.impulseRiseDB)
+        try read(.impulseAttackDropDB, into: &settings.impulseAttackDropDB)
+        try read(.impulseDecayDB, into: &settings.impulseDecayDB)
+        try read(.impulseReleaseDBPerSecond, into: &settings.impulseReleaseDBPerSecond)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
         try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
@@ -107,6 +146,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.echoTailMs, into: &settings.echoTailMs)
         try read(.couplingQuantile, into: &settings.couplingQuantile)
         try read(.couplingStepDB, into: &settings.couplingStepDB)
+        try read(.couplingWarmUpMs, into: &settings.couplingWarmUpMs)
+        try read(.couplingMinimumEchoDB, into: &settings.couplingMinimumEchoDB)
         self = settings
     }
 
@@ -124,6 +165,14 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.minimumNoiseFloorDBFS = minimumNoiseFloorDBFS
         parameters.vad.minimumSpeechLevelDBFS = minimumSpeechLevelDBFS
         parameters.vad.warmUpMilliseconds = warmUpMs
+        parameters.vad.spreadOnsetFactor = spreadOnsetFactor
+        parameters.vad.spreadOffsetFactor = spreadOffsetFactor
+        parameters.vad.maximumSpreadDB = maximumSpreadDB
+        parameters.vad.spreadTimeMilliseconds = spreadTimeMs
+        parameters.vad.impulseRiseDB = impulseRiseDB
+        parameters.vad.impulseAttackDropDB = impulseAttackDropDB
+        parameters.vad.impulseDecayDB = impulseDecayDB
+        parameters.vad.impulseReleaseDBPerSecond = impulseReleaseDBPerSecond
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs
         parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond
@@ -134,6 +183,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.echo.tailMilliseconds = echoTailMs
         parameters.echo.couplingQuantile = couplingQuantile
         parameters.echo.couplingStepDB = couplingStepDB
+        parameters.echo.couplingWarmUpMilliseconds = couplingWarmUpMs
+        parameters.echo.couplingMinimumEchoDB = couplingMinimumEchoDB
         return parameters
     }
 }

@@ -31,6 +31,8 @@ public struct EchoGate: Sendable {
     private var heldDBFS = -120.0
     private var framesSinceActive = 1_000_000
     private var lastEnvelopeDBFS = -120.0
+    private var learnedFrames = 0
+    private var warmUpMaximumDB = -60.0
 
     public init(sampleRate: Int, parameters: EchoGateParameters = EchoGateParameters()) {
         self.sampleRate = sampleRate
@@ -86,10 +88,21 @@ public struct EchoGate: Sendable {
     }
 
     /// Learns the coupling from the mic energy of the frame just estimated, when only the device
-    /// spoke (no near-end speech detected) and the reference was clearly active.
-    public mutating func learn(micEnergyDBFS: Double, nearEndSpeech: Bool) {
-        guard !nearEndSpeech, lastEnvelopeDBFS > parameters.referenceActiveDBFS else { return }
-        let below = micEnergyDBFS - lastEnvelopeDBFS <= couplingDB ? 1.0 : 0.0
+    /// spoke (no near-end speech detected), the reference was clearly active and the mic is far
+    /// enough above `noiseFloorDBFS` for the echo, not the room noise, to dominate.
+    public mutating func learn(micEnergyDBFS: Double, nearEndSpeech: Bool, noiseFloorDBFS: Double = -120) {
+        guard !nearEndSpeech, lastEnvelopeDBFS > parameters.referenceActiveDBFS,
+            micEnergyDBFS > noiseFloorDBFS + parameters.couplingMinimumEchoDB
+        else { return }
+        let observed = micEnergyDBFS - lastEnvelopeDBFS
+        learnedFrames = min(learnedFrames + 1, 1_000_000)
+        if learnedFrames <= parameters.couplingWarmUpMilliseconds / 10 {
+            warmUpMaximumDB = max(warmUpMaximumDB, observed)
+            // Never above the cautious starting value: the warm-up only learns that the room is quieter.
+            couplingDB = min(max(warmUpMaximumDB, -60), parameters.initialCouplingDB)
+            return
+        }
+        let below = observed <= couplingDB ? 1.0 : 0.0
         couplingDB += parameters.couplingStepDB * (parameters.couplingQuantile - below)
         couplingDB = min(max(couplingDB, -60), 20)
     }

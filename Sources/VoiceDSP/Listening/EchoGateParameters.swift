@@ -7,7 +7,7 @@ public struct EchoGateParameters: Sendable, Equatable {
     /// and the direct-path spread), milliseconds.
     public var echoWindowMilliseconds: Int = 60
     /// Room decay: the echo estimate falls this many dB per second after the reference drops.
-    public var echoDecayDBPerSecond: Double = 60
+    public var echoDecayDBPerSecond: Double = 120
     /// Echo level relative to the reference before anything is learned, dB (a loud small speaker
     /// next to the mic; the estimate adapts within a second of playback).
     public var initialCouplingDB: Double = -10
@@ -24,6 +24,13 @@ public struct EchoGateParameters: Sendable, Equatable {
     public var couplingQuantile: Double = 0.9
     /// Coupling adaptation step per frame, dB.
     public var couplingStepDB: Double = 1
+    /// For this long of learning after start-up the coupling is the loudest (mic - reference)
+    /// seen (but not above `initialCouplingDB`), instead of creeping down from `initialCouplingDB`:
+    /// a fast, still conservative start, milliseconds of frames learned from.
+    public var couplingWarmUpMilliseconds: Int = 200
+    /// The coupling learns only from frames at least this far above the noise floor, dB: where the
+    /// echo is quieter than the room's noise, (mic - reference) measures the noise, not the echo.
+    public var couplingMinimumEchoDB: Double = 6
 
     public init() {}
 }

@@ -4,8 +4,10 @@ import RealModule
 ///
 /// The frame energy in the speech band (150 Hz…4 kHz: rumble, most hum and hiss removed) is compared with an adaptive
 /// noise floor; speech starts after `onsetFrames` frames above the onset threshold, and ends when
-/// the energy stays below the lower offset threshold for the hangover time. A caller (the echo
-/// gate) can raise the thresholds per frame with an absolute level the frame must also exceed.
+/// the energy stays below the lower offset threshold for the hangover time. Both thresholds rise with
+/// the noise spread (how much non-speech frames fluctuate above the floor), and an onset that
+/// jumps from the floor and then decays like an impact (a knock, a clap) is rejected. A caller (the
+/// echo gate) can raise the thresholds per frame with an absolute level the frame must also exceed.
 public struct EnergyVAD: Sendable {
     /// What the VAD measured and decided for one frame.
     public struct Frame: Sendable, Equatable {
@@ -37,6 +39,17 @@ public struct EnergyVAD: Sendable {
     private var onsetCount = 0
     private var hangoverLeft = 0
     private var speaking = false
+    /// Mean excess of non-speech frames over the floor, dB (see `EnergyVADParameters.spreadOnsetFactor`).
+    private var spreadDB = 0.0
+    private var previousEnergyDBFS = -120.0
+    /// Impulse rejection: the onset run's start level, peaks, and whether it looks like an impact.
+    private var runStartDBFS = -120.0
+    private var runPeakDBFS = -120.0
+    private var runHalfPeakDBFS = -120.0
+    private var runIsSharp = false
+    private var runNeedsConfirmation = false
+    /// Peak of the last rejected impulse, released over time; onsets must exceed it.
+    private var impulseEnvelopeDBFS = -120.0
 
     public init(sampleRate: Int, parameters: EnergyVADParameters = EnergyVADParameters()) {
         precondition(sampleRate >= 8000 && sampleRate % 100 == 0, "EnergyVAD needs a rate that is a multiple of 100 Hz")
@@ -56,6 +69,8 @@ public struct EnergyVAD: Sendable {
 
     public var isSpeech: Bool { speaking }
     public var noiseFloor: Double { noiseFloorDBFS }
+    /// The noise spread the thresholds currently add to, dB.
+    public var noiseSpread: Double { spreadDB }
 
     /// Forgets the noise floor and any speech in progress.
     public mutating func reset() {
@@ -71,31 +86,59 @@ public struct EnergyVAD: Sendable {
         minimumOnsetFrames: Int = 0
     ) -> Frame {
         var raw = 0.0
-        var filtered = 0.0
-        for sample in frame {
-            let x = Double(sample) / 32768
+        var firstHalf = 0.0
+        var secondHalf = 0.0
+        let half = frame.count / 2
+        for index in 0..<half {
+            let x = Double(frame[index]) / 32768
             raw += x * x
             let y = lowPass.process(highPass.process(x))
-            filtered += y * y
+            firstHalf += y * y
+        }
+        for index in half..<frame.count {
+            let x = Double(frame[index]) / 32768
+            raw += x * x
+            let y = lowPass.process(highPass.process(x))
+            secondHalf += y * y
         }
         highPass.flushTinyState()
         lowPass.flushTinyState()
         let count = Double(max(frame.count, 1))
         let level = Self.decibels(raw / count)
-        let energy = Self.decibels(filtered / count)
+        let energy = Self.decibels((firstHalf + secondHalf) / count)
+        let halfCount = Double(max(half, 1))
+        let firstHalfEnergy = Self.decibels(firstHalf / halfCount)
+        let secondHalfEnergy = Self.decibels(secondHalf / Double(max(frame.count - half, 1)))
         framesSeen += 1
 
-        let onset = max(noiseFloorDBFS + parameters.onsetThresholdDB, parameters.minimumSpeechLevelDBFS)
-        let offset = max(noiseFloorDBFS + parameters.offsetThresholdDB, parameters.minimumSpeechLevelDBFS)
+        let spread = min(spreadDB, parameters.maximumSpreadDB)
+        let onset = max(
+            noiseFloorDBFS + parameters.onsetThresholdDB + parameters.spreadOnsetFactor * spread,
+            parameters.minimumSpeechLevelDBFS
+        )
+        let offset = max(
+            noiseFloorDBFS + parameters.offsetThresholdDB + parameters.spreadOffsetFactor * spread,
+            parameters.minimumSpeechLevelDBFS
+        )
         let required = requiredLevelDBFS ?? -.infinity
         let warmUpFrames = parameters.warmUpMilliseconds / 10
         let hangoverFrames = max(parameters.hangoverMilliseconds / 10, 1)
+        impulseEnvelopeDBFS = max(impulseEnvelopeDBFS - parameters.impulseReleaseDBPerSecond / 100, -120)
 
         if framesSeen <= warmUpFrames {
             speaking = false
         } else if !speaking {
-            onsetCount = energy > onset && energy > required ? onsetCount + 1 : 0
-            if onsetCount >= max(parameters.onsetFrames, minimumOnsetFrames, 1) {
+            if energy > onset && energy > required && energy > impulseEnvelopeDBFS {
+                countTowardOnset(
+                    energy: energy,
+                    halves: (firstHalfEnergy, secondHalfEnergy),
+                    onsetFrames: max(parameters.onsetFrames, 1)
+                )
+            } else {
+                onsetCount = 0
+            }
+            let needed = max(parameters.onsetFrames, 1) + (runIsSharp && runNeedsConfirmation ? 1 : 0)
+            if onsetCount >= max(needed, minimumOnsetFrames, 1) {
                 speaking = true
                 hangoverLeft = hangoverFrames
             }
@@ -108,8 +151,41 @@ public struct EnergyVAD: Sendable {
                 onsetCount = 0
             }
         }
+        if !speaking && requiredLevelDBFS == nil && framesSeen > 1 {
+            // The spread learns from frames that are neither speech nor our own echo.
+            let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
+            let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
+            spreadDB += rate * (excess - spreadDB)
+        }
+        previousEnergyDBFS = energy
         updateNoiseFloor(energy: energy)
         return Frame(levelDBFS: level, energyDBFS: energy, noiseFloorDBFS: noiseFloorDBFS, isSpeech: speaking)
+    }
+
+    /// One more frame above the onset threshold. Tracks whether the run rose like an impact (far
+    /// above the frame before it) and, if so, whether it decays like one: an impact peaks at once and
+    /// decays within a frame or two, speech keeps rising or holds. A decaying impact is rejected and
+    /// its released peak must be exceeded before a new onset counts.
+    private mutating func countTowardOnset(energy: Double, halves: (Double, Double), onsetFrames: Int) {
+        if onsetCount == 0 {
+            runStartDBFS = previousEnergyDBFS
+            runPeakDBFS = energy
+            runHalfPeakDBFS = max(halves.0, halves.1)
+            runIsSharp = false
+            runNeedsConfirmation = false
+        }
+        onsetCount += 1
+        runPeakDBFS = max(runPeakDBFS, energy)
+        runHalfPeakDBFS = max(runHalfPeakDBFS, halves.0, halves.1)
+        if energy - runStartDBFS > parameters.impulseRiseDB { runIsSharp = true }
+        guard runIsSharp else { return }
+        if onsetCount == onsetFrames {
+            runNeedsConfirmation = halves.1 < runHalfPeakDBFS - parameters.impulseAttackDropDB
+        }
+        if onsetCount > onsetFrames && energy < runPeakDBFS - parameters.impulseDecayDB {
+            impulseEnvelopeDBFS = runPeakDBFS
+            onsetCount = 0
+        }
     }
 
     private mutating func updateNoiseFloor(energy: Double) {

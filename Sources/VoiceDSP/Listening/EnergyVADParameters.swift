@@ -3,9 +3,9 @@
 /// Levels are in dB relative to the adaptive noise floor unless a name says dBFS.
 public struct EnergyVADParameters: Sendable, Equatable {
     /// Speech score (dB above the noise floor) a frame needs to count toward an onset.
-    public var onsetThresholdDB: Double = 8
+    public var onsetThresholdDB: Double = 4
     /// Score below which a frame counts toward the end of speech (hysteresis: lower than onset).
-    public var offsetThresholdDB: Double = 3
+    public var offsetThresholdDB: Double = 2
     /// Consecutive frames above the onset threshold before speech is declared.
     public var onsetFrames: Int = 2
     /// Speech is held this long after the score falls below the offset threshold.
@@ -23,6 +23,31 @@ public struct EnergyVADParameters: Sendable, Equatable {
     public var minimumSpeechLevelDBFS: Double = -65
     /// Frames after start-up during which the floor settles and no speech is declared.
     public var warmUpMilliseconds: Int = 100
+
+    /// The noise spread is how far the energy of non-speech frames sits above the floor on average,
+    /// dB: near zero for steady noise (hiss, hum, fans), several dB for fluctuating noise (babble,
+    /// music). The onset threshold rises by this factor times the spread, so the VAD is sensitive in
+    /// steady noise and cautious in fluctuating noise.
+    public var spreadOnsetFactor: Double = 2
+    /// The offset threshold rises by this factor times the noise spread.
+    public var spreadOffsetFactor: Double = 1
+    /// The spread used in the thresholds is capped here, dB (a VAD that missed speech must recover).
+    public var maximumSpreadDB: Double = 12
+    /// Time constant of the noise spread's average over non-speech frames, milliseconds.
+    public var spreadTimeMilliseconds: Int = 500
+
+    /// Impulse rejection (knocks, claps, a dropped spoon). An onset whose energy jumps this far above
+    /// the frame before it within its first frames is a possible impulse, dB.
+    public var impulseRiseDB: Double = 25
+    /// A possible impulse whose energy already falls this far below its peak by the second half of
+    /// the frame that would start speech waits one more frame, dB.
+    public var impulseAttackDropDB: Double = 1
+    /// ...and if that frame is this far below the onset's peak, it decays like an impact, not like
+    /// speech: it is rejected, dB.
+    public var impulseDecayDB: Double = 2
+    /// After a rejected impulse, frames must exceed its peak, lowered at this rate, to count toward
+    /// an onset (its ringing tail and the next knock of a series are ignored), dB per second.
+    public var impulseReleaseDBPerSecond: Double = 150
 
     public init() {}
 }

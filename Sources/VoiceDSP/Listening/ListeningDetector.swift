@@ -52,7 +52,11 @@ public struct ListeningDetector: Sendable {
             requiredLevelDBFS: echo.requiredLevelDBFS,
             minimumOnsetFrames: echo.echoActive ? parameters.echo.bargeInMinimumMilliseconds / 10 : 0
         )
-        gate.learn(micEnergyDBFS: analysed.energyDBFS, nearEndSpeech: analysed.isSpeech)
+        gate.learn(
+            micEnergyDBFS: analysed.energyDBFS,
+            nearEndSpeech: analysed.isSpeech,
+            noiseFloorDBFS: analysed.noiseFloorDBFS
+        )
         lastFrame = analysed
         lastGate = echo
 

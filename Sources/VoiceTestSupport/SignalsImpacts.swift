@@ -1,0 +1,77 @@
+import RealModule
+
+extension Signals {
+    /// Knocks on a door or table: series of 1–4 impacts 180 ms apart, each a click plus a low body
+    /// resonance (`bodyHertz` and an inharmonic partial) decaying with `decayMilliseconds`, one series
+    /// every `seriesEverySeconds`. `peakDBFS` is each impact's peak level.
+    public static func knocks(
+        peakDBFS: Double,
+        seconds: Double,
+        sampleRate: Int,
+        bodyHertz: Double = 150,
+        decayMilliseconds: Double = 25,
+        seriesEverySeconds: Double = 1.5,
+        seed: UInt64
+    ) -> [Int16] {
+        var random = SplitMix64(seed: seed)
+        let count = Int(seconds * Double(sampleRate))
+        var signal = [Double](repeating: 0, count: count)
+        let impactLength = Int(0.25 * Double(sampleRate))
+        var start = 0.3 * Double(sampleRate)
+        var series = 0
+        while Int(start) < count {
+            let impacts = 1 + series % 4
+            for impact in 0..<impacts {
+                // Impacts land anywhere within a frame, not on frame boundaries.
+                let begin = Int(start) + impact * Int(0.18 * Double(sampleRate)) + Int(random.nextUniform() * 160)
+                let gain = amplitudeForRMS(peakDBFS) * (0.7 + 0.3 * random.nextUniform())
+                for offset in 0..<impactLength where begin + offset < count {
+                    let time = Double(offset) / Double(sampleRate)
+                    let body = Double.sin(2 * Double.pi * bodyHertz * time)
+                        + 0.4 * Double.sin(2 * Double.pi * 2.3 * bodyHertz * time)
+                    let decay = Double.exp(-time * 1000 / decayMilliseconds)
+                    let click = random.nextGaussian() * Double.exp(-time * 1000 / 2)
+                    signal[begin + offset] += gain * (body * decay + 0.5 * click)
+                }
+            }
+            series += 1
+            start += seriesEverySeconds * Double(sampleRate)
+        }
+        return signal.map { Int16(max(-32768, min(32767, ($0 * 32767).rounded()))) }
+    }
+
+    /// Babble: `talkers` speech-like voices of different pitch at equal level, summed and scaled to
+    /// `levelDBFS` RMS (a room full of people talking: speech-like but fluctuating less).
+    public static func babble(levelDBFS: Double, seconds: Double, sampleRate: Int, talkers: Int = 6, seed: UInt64) -> [Int16] {
+        let count = Int(seconds * Double(sampleRate))
+        var sum = [Double](repeating: 0, count: count)
+        for talker in 0..<talkers {
+            let voice = speechLike(
+                levelDBFS: -30, seconds: seconds, sampleRate: sampleRate,
+                pitch: 100 + 25 * Double(talker), seed: seed &+ UInt64(talker) &* 7919)
+            for index in 0..<min(count, voice.count) { sum[index] += Double(voice[index]) / 32768 }
+        }
+        let rms = (sum.reduce(0) { $0 + $1 * $1 } / Double(max(count, 1))).squareRoot()
+        let gain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
+        return sum.map { Int16(max(-32768, min(32767, ($0 * gain * 32767).rounded()))) }
+    }
+
+    /// An abrupt voiced sound: harmonics of `pitch` at full level from the first sample, held for
+    /// `seconds` (a vowel started hard, without the ramp of `speechLike`).
+    public static func abruptVowel(levelDBFS: Double, seconds: Double, sampleRate: Int, pitch: Double = 160) -> [Int16] {
+        let count = Int(seconds * Double(sampleRate))
+        var signal = [Double](repeating: 0, count: count)
+        var power = 0.0
+        for index in 0..<count {
+            let time = Double(index) / Double(sampleRate)
+            var value = 0.0
+            for harmonic in 1...12 where Double(harmonic) * pitch < 4000 {
+                value += Double.sin(2 * Double.pi * Double(harmonic) * pitch * time) / Double(harmonic)
+            }
+            signal[index] = value
+            power += value * value
+        }
+        let gain = amplitudeForRMS(levelDBFS) / max((power / Double(max(count, 1))).squareRoot(), 1e-12)
+        return signal.map { Int16(max(-32768, min(32767, ($0 * gain * 32767).rounded()))) }
+    }
+}

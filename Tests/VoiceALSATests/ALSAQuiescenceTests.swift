@@ -1,0 +1,129 @@
+import Testing
+import VoiceCore
+import VoiceDSP
+import VoiceTestSupport
+
+@testable import VoiceALSA
+
+/// Issue 9: with `quiesceWhenIdle`, the speaker stops while nothing plays and the microphone pauses
+/// while the daemon does not need it; both come back at once, and the capture thread wakes the
+/// daemon's audio loop per chunk.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct ALSAQuiescenceTests {
+    private func quiescentEngine(_ card: ALSATestCard) -> ALSAAudioEngine {
+        var tuning = ALSAEngineTuning()
+        tuning.quiesceWhenIdle = true
+        tuning.referenceRingSeconds = 60
+        return ALSAAudioEngine(
+            settings: cardSettings(card, pace: .on), backendFactory: LibasoundPCMBackendFactory(), tuning: tuning
+        )
+    }
+
+    @Test func anIdleSpeakerStopsAndRestartsForTheNextSound() async throws {
+        let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
+        defer { card.remove() }
+        let engine = quiescentEngine(card)
+        try engine.start()
+        defer { engine.stop() }
+        #expect(await waitUntil(timeout: 10) { engine.isPlaybackStopped }, "nothing to play: the speaker stops")
+        // While stopped it transfers nothing: let the microphone run for ten periods meanwhile.
+        let stoppedAt = engine.counters().playback.transfers
+        let captureAt = engine.counters().capture.transfers
+        #expect(await waitUntil(timeout: 10) { engine.counters().capture.transfers >= captureAt + 10 })
+        #expect(engine.counters().playback.transfers == stoppedAt)
+
+        let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.3)
+        tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
+        engine.playbackRingWritten()
+        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+        #expect(await waitUntil(timeout: 10) { engine.isPlaybackStopped }, "and stops again after it")
+        engine.stop()
+        // The device got the tone sample for sample (unity volume, same format).
+        let output = try card.readOutput()
+        let start = try #require(output.firstIndex { $0 != 0 })
+        let bitExact = Array(output[(start - 1)..<(start - 1 + tone.count)]) == tone
+        #expect(bitExact)
+        #expect(engine.statistics().playbackUnderruns == 0)
+    }
+
+    @Test func theReferenceOriginMovesByTheSpeakersGap() async throws {
+        let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
+        defer { card.remove() }
+        let engine = quiescentEngine(card)
+        try engine.start()
+        defer { engine.stop() }
+        let beep = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
+        beep.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
+        engine.playbackRingWritten()
+        #expect(await waitUntil(timeout: 10) { engine.playedFrames == beep.count && engine.isPlaybackStopped })
+        let firstOrigin = try #require(engine.referenceOrigin)
+        let writtenBeforeGap = engine.referenceRing.writePosition
+        // A gap of at least 300 ms of capture (the microphone keeps the time).
+        let captureAt = engine.counters().capture.transfers
+        #expect(await waitUntil(timeout: 10) { engine.counters().capture.transfers >= captureAt + 15 })
+        #expect(engine.referenceRing.writePosition == writtenBeforeGap, "no reference while stopped")
+        beep.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
+        engine.playbackRingWritten()
+        #expect(await waitUntil(timeout: 10) { engine.playedFrames == 2 * beep.count })
+        let secondOrigin = try #require(engine.referenceOrigin)
+        // Sample p of the reference sounded at origin + p: after the gap, the same positions are
+        // later by the gap (at least the 300 ms waited, less the two periods the paced writes run
+        // ahead of the clock and the two periods an origin may wander).
+        #expect(secondOrigin - firstOrigin >= 24_000 * 3 / 10 - 4 * 480)
+        let captureOrigin = try #require(engine.captureOrigin)
+        // Both streams are stamped on the same clock: the newest samples are within a second of each other.
+        let newestCapture = captureOrigin + engine.captureRing.writePosition
+        let newestReference = secondOrigin + engine.referenceRing.writePosition
+        #expect(abs(newestCapture - newestReference) < 24_000)
+    }
+
+    @Test func aPausedMicrophoneResumesWithTheNextWords() async throws {
+        let words = Signals.tone(frequency: 1_000, rate: 24_000, seconds: 0.4)
+        let card = try ALSATestCard.make(inputSamples: words, rate: 24_000, channels: 1, format: .s16LE)
+        defer { card.remove() }
+        let engine = quiescentEngine(card)
+        // The daemon starts idle: the microphone is paused before it reads anything.
+        engine.setCaptureNeeded(false)
+        try engine.start()
+        defer { engine.stop() }
+        #expect(await waitUntil(timeout: 10) { engine.isCapturePaused })
+        // Paused, it captures nothing: a wait for one period times out.
+        await engine.waitForCapture(samples: 480, timeout: .milliseconds(300))
+        #expect(engine.captureRing.availableToRead == 0)
+        #expect(engine.counters().capture.transfers == 0)
+
+        engine.setCaptureNeeded(true)
+        #expect(await waitUntil(timeout: 10) { engine.captureRing.availableToRead >= words.count })
+        #expect(!engine.isCapturePaused)
+        let captured = engine.captureRing.readAll()
+        let allThere = Array(captured.prefix(words.count)) == words
+        #expect(allThere, "the first words after the resume are all there (\(captured.count) samples captured)")
+    }
+
+    @Test func theCaptureThreadWakesTheWaiterWhenTheChunkIsThere() async throws {
+        let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
+        defer { card.remove() }
+        let engine = quiescentEngine(card)
+        try engine.start()
+        defer { engine.stop() }
+        let transfersBefore = engine.counters().capture.transfers
+        for _ in 0..<3 {
+            engine.captureRing.discardAll()
+            // A minute's timeout: only the capture thread's signal can end this wait in time.
+            await engine.waitForCapture(samples: 2_400, timeout: .seconds(60))
+            #expect(engine.captureRing.availableToRead >= 2_400)
+        }
+        // 300 ms of audio is 15 periods; read in batches of the waited-for chunk it takes far fewer reads.
+        let reads = engine.counters().capture.transfers - transfersBefore
+        #expect(reads <= 9, "\(reads) reads for three 100 ms chunks")
+        // A cancelled wait ends at once.
+        let waiting = Task { await engine.waitForCapture(samples: 0, timeout: .seconds(60)) }
+        waiting.cancel()
+        await waiting.value
+        // A change of mind about the microphone ends the idle wait too.
+        engine.setCaptureNeeded(false)
+        let idle = Task { await engine.waitForCapture(samples: 0, timeout: .seconds(60)) }
+        #expect(await waitUntil(timeout: 10) { engine.isCapturePaused })
+        engine.setCaptureNeeded(true)
+        await idle.value
+    }
+}
