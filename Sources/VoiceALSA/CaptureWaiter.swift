@@ -7,6 +7,8 @@ import VoiceDSP
 /// real-time threads may signal it; only ordinary threads wait on it.
 final class EventSignal: Sendable {
     private let descriptor: Int32
+    /// Signals sent so far (tests count the wake-ups a waiter costs).
+    let signalsSent = Atomic<Int>(0)
 
     init() {
         descriptor = voiced_eventfd()
@@ -17,6 +19,7 @@ final class EventSignal: Sendable {
 
     /// Async-signal-safe: one `write` to the eventfd.
     func signal() {
+        signalsSent.wrappingAdd(1, ordering: .relaxed)
         var one: UInt64 = 1
         _ = Glibc.write(descriptor, &one, MemoryLayout<UInt64>.size)
     }
@@ -40,10 +43,12 @@ final class EventSignal: Sendable {
 /// The capture thread only compares the ring's fill with an armed threshold and, when it is reached,
 /// disarms it and signals an eventfd: no allocation, no lock. A small ordinary thread waits on the
 /// eventfd (with the waiter's deadline as its timeout) and resumes the waiting task. So the daemon's
-/// audio work runs once per chunk of audio, right when the chunk is complete.
+/// audio work runs once per chunk of audio, right when the chunk is complete. Arming the next wait
+/// costs no signal when the thread already sleeps no later than its deadline (the usual case: the
+/// thread keeps sleeping for the last wait's timeout), so a chunk costs the thread one wake-up.
 final class CaptureWaiter: Sendable {
     private let ring: AudioRingBuffer
-    private let signal = EventSignal()
+    let signal = EventSignal()
     /// Samples the capture thread waits for before signalling; 0 = disarmed.
     private let threshold = Atomic<Int>(0)
 
@@ -54,6 +59,14 @@ final class CaptureWaiter: Sendable {
         /// Set by `nudge()`: the next (or current) wait ends at once.
         var nudged = false
         var running = false
+        /// When the waiter thread's current `poll` times out at the latest (`Int64.min`: it is not in `poll`
+        /// and reads the state again before it sleeps). A new wait whose deadline is no earlier needs no
+        /// signal to re-arm the thread: it wakes by then anyway and sleeps on to the new deadline.
+        var threadSleepsUntil: Int64 = .min
+        /// After resuming a waiter, the thread sleeps as long as that wait's timeout even before the next
+        /// wait arrives: the next one (the audio loop asks again at once) usually has the same timeout.
+        var expectedNextDeadline: Int64 = .min
+        var lastTimeout: Int64 = 0
     }
 
     private let state = Mutex(State())
@@ -94,25 +107,39 @@ final class CaptureWaiter: Sendable {
             try? await Task.sleep(for: timeout)
             return
         }
+        let timeoutNanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
+            let arming = state.withLock { state -> Arming in
                 if state.nudged || !state.running {
                     state.nudged = false
-                    return true
+                    return .resumeNow
                 }
                 state.continuation = continuation
                 state.deadline = deadline
                 state.minimum = minimum
-                return false
+                state.lastTimeout = timeoutNanoseconds
+                return deadline < state.threadSleepsUntil ? .wakeThread : .armOnly
             }
-            if resumeNow {
+            switch arming {
+            case .resumeNow:
                 continuation.resume()
-                return
+            case .wakeThread:
+                threshold.store(minimum, ordering: .relaxed)
+                // The waiter thread re-reads the deadline (and sees audio that arrived before the arming).
+                signal.signal()
+            case .armOnly:
+                threshold.store(minimum, ordering: .relaxed)
+                // Audio that arrived before the arming found the threshold disarmed: signal for it now,
+                // exactly as the capture thread would have.
+                captureDelivered()
             }
-            threshold.store(minimum, ordering: .relaxed)
-            // The waiter thread re-reads the deadline (and sees audio that arrived before the arming).
-            signal.signal()
         }
+    }
+
+    private enum Arming {
+        case resumeNow
+        case wakeThread
+        case armOnly
     }
 
     /// Ends the current wait now, or the next one at once (the daemon's state changed).
@@ -148,27 +175,40 @@ final class CaptureWaiter: Sendable {
 
     private func run() {
         while true {
-            let (deadline, running) = state.withLock { ($0.continuation == nil ? Int64.max : $0.deadline, $0.running) }
+            let (sleepUntil, running) = state.withLock { state -> (Int64, Bool) in
+                let until: Int64
+                if state.continuation != nil {
+                    until = state.deadline
+                } else if state.expectedNextDeadline > monotonicNanoseconds() {
+                    until = state.expectedNextDeadline
+                } else {
+                    until = .max
+                }
+                state.threadSleepsUntil = until
+                return (until, state.running)
+            }
             guard running else { return }
-            if deadline == .max {
+            if sleepUntil == .max {
                 signal.wait(timeoutNanoseconds: -1)
             } else {
-                let remaining = deadline - monotonicNanoseconds()
+                let remaining = sleepUntil - monotonicNanoseconds()
                 if remaining > 0 { signal.wait(timeoutNanoseconds: remaining) }
             }
             let ready = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                state.threadSleepsUntil = .min
                 guard let continuation = state.continuation else { return nil }
-                let due = monotonicNanoseconds() >= state.deadline
+                let now = monotonicNanoseconds()
+                let due = now >= state.deadline
                 let enough = state.minimum > 0 && ring.availableToRead >= state.minimum
                 guard due || enough || state.nudged || !state.running else { return nil }
                 state.continuation = nil
                 state.nudged = false
+                state.expectedNextDeadline = now + state.lastTimeout
+                // Disarmed before the waiter can run again and arm its next wait.
+                threshold.store(0, ordering: .relaxed)
                 return continuation
             }
-            if let ready {
-                threshold.store(0, ordering: .relaxed)
-                ready.resume()
-            }
+            ready?.resume()
         }
     }
 }

@@ -276,6 +276,9 @@ public enum DaemonRunner {
                 coordinator: coordinator, session: session, engine: engine, status: status, notifier: notifier, tools: tools
             ),
         ]
+        if options.environment["VOICED_TRIM_CODE"] != "0" {
+            services.append(StartupCodeTrimService(logger: logger))
+        }
         if configuration.button.enabled {
             do {
                 let line = try LibgpiodLineProvider().openButton(configuration.button, consumer: "voiced")

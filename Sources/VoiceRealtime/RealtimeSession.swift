@@ -208,7 +208,7 @@ public final class RealtimeSession: Service, Sendable {
                 loop.connections[id] = handle
                 group.addTask { await self.runConnection(id: id, handle: handle) }
             case .send(let id, let text):
-                loop.connections[id]?.outgoing.yield(text)
+                loop.connections[id]?.send(text)
             case .closeConnection(let id):
                 loop.connections[id]?.close()
             case .emit(let event):
@@ -298,7 +298,7 @@ public final class RealtimeSession: Service, Sendable {
         let maxFrameSize = settings.maxFrameBytes
         let outputCodec = settings.outputAudio.codec
         let inputs = inputsContinuation
-        let webSocket = RealtimeWebSocketChannel(
+        var configuredWebSocket = RealtimeWebSocketChannel(
             host: endpoint.host,
             port: endpoint.port,
             target: endpoint.target,
@@ -327,6 +327,10 @@ public final class RealtimeSession: Service, Sendable {
                 }
             }
         )
+        // Frames go straight to the upgraded channel from the session's loop (`ConnectionHandle.send`): no
+        // writer task and no WebSocketHandler actor hop per audio chunk.
+        configuredWebSocket.upgraded = { channel in handle.attach(channel) }
+        let webSocket = configuredWebSocket
         let eventLoopGroup = self.eventLoopGroup
         let logger = self.logger
         let connectTimeout = TimeAmount.milliseconds(Int64(settings.timeouts.connectSeconds * 1000))
@@ -448,20 +452,62 @@ extension RealtimeSession {
     }
 
     /// The loop's side of one connection task: frames to send, and a way to end it.
+    ///
+    /// Once the upgrade has handed over the channel, text frames are written to it directly (masked here, as
+    /// a client must): one event-loop hop per frame instead of a writer task, the WebSocketHandler actor and
+    /// NIO's async writer. The writer task stays for the close handshake: finishing `outgoing` makes the
+    /// handler send its close frame after every frame written before. Anything sent before the channel is
+    /// attached goes through the writer task, and then everything after it does too, so order is kept.
     final class ConnectionHandle: Sendable {
         let outgoingStream: AsyncStream<String>
         let outgoing: AsyncStream<String>.Continuation
         let abortStream: AsyncStream<Never>
         private let abort: AsyncStream<Never>.Continuation
+        private let route = Mutex(Route())
+
+        private struct Route {
+            var channel: (any Channel)?
+            var queuedThroughWriter = false
+            var closed = false
+        }
 
         init() {
             (outgoingStream, outgoing) = AsyncStream.makeStream(of: String.self)
             (abortStream, abort) = AsyncStream.makeStream(of: Never.self)
         }
 
+        /// The upgraded channel (on its event loop, before the connection's handler runs).
+        func attach(_ channel: any Channel) {
+            route.withLock { $0.channel = channel }
+        }
+
+        /// Whether frames go straight to the channel (for tests).
+        var writesDirectly: Bool {
+            route.withLock { $0.channel != nil && !$0.queuedThroughWriter && !$0.closed }
+        }
+
+        /// Sends one text frame, in order with every frame sent before.
+        func send(_ text: String) {
+            let channel = route.withLock { route -> (any Channel)? in
+                guard !route.closed else { return nil }
+                if let channel = route.channel, !route.queuedThroughWriter { return channel }
+                route.queuedThroughWriter = true
+                return nil
+            }
+            guard let channel else {
+                outgoing.yield(text)
+                return
+            }
+            let frame = WebSocketFrame(
+                fin: true, opcode: .text, maskKey: .random(), data: channel.allocator.buffer(string: text)
+            )
+            channel.writeAndFlush(frame, promise: nil)
+        }
+
         /// Ends the connection: the writer finishes (a close frame goes out) and the connection task stops
         /// waiting for the server.
         func close() {
+            route.withLock { $0.closed = true }
             outgoing.finish()
             abort.finish()
         }

@@ -50,17 +50,24 @@ struct RealtimeWebSocketChannel: ClientConnectionChannel {
     let autoPing: AutoPingSetup
     let closeTimeout: Duration
     let handler: WebSocketDataHandler<RealtimeWebSocketContext>
+    /// Called on the event loop once the upgrade succeeded, with the upgraded channel (before the handler
+    /// runs): the session writes its frames to it directly.
+    var upgraded: @Sendable (any Channel) -> Void = { _ in }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let upgrader = NIOTypedWebSocketClientUpgrader<Upgrade>(
                 maxFrameSize: maxFrameSize,
-                upgradePipelineHandler: { channel, _ in
+                upgradePipelineHandler: { [upgraded] channel, _ in
                     channel.eventLoop.makeCompletedFuture {
                         // A server that closes right after its 101 can be gone before the async channel's handler
                         // is added; that handler would then never see the close and the connection would hang.
                         guard channel.isActive else { throw ConnectionClosedDuringUpgrade() }
-                        return .upgraded(try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel))
+                        let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(
+                            wrappingChannelSynchronously: channel
+                        )
+                        upgraded(channel)
+                        return .upgraded(asyncChannel)
                     }
                 }
             )

@@ -1,9 +1,10 @@
+import VoiceCore
+
 #if canImport(FoundationEssentials)
 import FoundationEssentials
 #else
 import Foundation
 #endif
-import VoiceCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)

@@ -21,8 +21,12 @@ private func decode(_ text: String) throws -> Sample {
 @Suite struct YAMLDecodingTests {
     @Test func scalarsFollowTheCoreSchema() throws {
         #expect(try decode("flag: true\ncount: -42\nratio: 2.5e-1\nname: plain").flag == true)
-        let sample = try decode("flag: FALSE\ncount: 0x1F\nsmall: 0o17\nratio: .5\nname: 24000\nlist: [1, +2, -3]\nnested: {a: b}")
-        #expect(sample == Sample(flag: false, count: 31, small: 15, ratio: 0.5, name: "24000", list: [1, 2, -3], nested: ["a": "b"]))
+        let sample = try decode(
+            "flag: FALSE\ncount: 0x1F\nsmall: 0o17\nratio: .5\nname: 24000\nlist: [1, +2, -3]\nnested: {a: b}")
+        #expect(
+            sample
+                == Sample(
+                    flag: false, count: 31, small: 15, ratio: 0.5, name: "24000", list: [1, 2, -3], nested: ["a": "b"]))
         #expect(try decode("ratio: -.inf").ratio == -.infinity)
         #expect(try decode("ratio: .NaN").ratio?.isNaN == true)
         #expect(try decode("ratio: 3").ratio == 3)
@@ -31,17 +35,18 @@ private func decode(_ text: String) throws -> Sample {
         #expect(try decode("name: on").name == "on", "YAML 1.2: 'on' is a word, not a boolean")
     }
 
-    @Test(arguments: [
-        ("flag: yes", "flag", "found \"yes\" at line 1, column 7"),
-        ("flag: \"true\"", "flag", "found \"true\" at line 1, column 7"),
-        ("count: \"42\"", "count", "at line 1, column 8"),
-        ("count: 4.5", "count", "found \"4.5\""),
-        ("small: 300", "small", "found \"300\""),
-        ("ratio: fast", "ratio", "found \"fast\""),
-        ("name: [a]", "name", "found a list at line 1, column 7"),
-        ("list: {a: 1}", "list", "found a mapping"),
-        ("list: [1, x]", "list.1", "found \"x\" at line 1, column 11"),
-    ] as [(String, String, String)])
+    @Test(
+        arguments: [
+            ("flag: yes", "flag", "found \"yes\" at line 1, column 7"),
+            ("flag: \"true\"", "flag", "found \"true\" at line 1, column 7"),
+            ("count: \"42\"", "count", "at line 1, column 8"),
+            ("count: 4.5", "count", "found \"4.5\""),
+            ("small: 300", "small", "found \"300\""),
+            ("ratio: fast", "ratio", "found \"fast\""),
+            ("name: [a]", "name", "found a list at line 1, column 7"),
+            ("list: {a: 1}", "list", "found a mapping"),
+            ("list: [1, x]", "list.1", "found \"x\" at line 1, column 11"),
+        ] as [(String, String, String)])
     func mismatchesNameWhatWasFoundAndWhere(text: String, path: String, fragment: String) {
         #expect {
             try decode(text)
@@ -74,12 +79,14 @@ private func decode(_ text: String) throws -> Sample {
         #expect {
             try ConfigurationLoader.parse(yaml: "- a\n", sourcePath: "list.yaml")
         } throws: { error in
-            (error as? ConfigurationError)?.description.hasPrefix("list.yaml, line 1, column 1: the top level must be a mapping") == true
+            (error as? ConfigurationError)?.description.hasPrefix(
+                "list.yaml, line 1, column 1: the top level must be a mapping") == true
         }
         #expect {
             try ConfigurationLoader.parse(yaml: "", sourcePath: nil, environment: ["VOICED_AUDIO_PERIOD_MS": "soon"])
         } throws: { error in
-            (error as? ConfigurationError)?.description.contains("from the environment variable VOICED_AUDIO_PERIOD_MS") == true
+            (error as? ConfigurationError)?.description.contains("from the environment variable VOICED_AUDIO_PERIOD_MS")
+                == true
         }
     }
 

@@ -7,7 +7,8 @@ import Testing
 private func render(_ node: YAMLNode) -> String {
     switch node {
     case .scalar(let scalar):
-        return "\"" + scalar.text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
+        return "\""
+            + scalar.text.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
             .replacing("\t", with: "\\t") + "\""
     case .sequence(let items, _):
         return "[" + items.map(render).joined(separator: ", ") + "]"
@@ -37,8 +38,9 @@ private func read(_ text: String) throws -> String { render(try YAMLReader.parse
                 f: deep
               g: back
             """
-        #expect(try read(text) == #"{a: "1", b: ["x", {y: "2", z: "3"}, ["nested"]], c: ["at the key's indentation"], "#
-            + #"d: {e: {f: "deep"}, g: "back"}}"#)
+        #expect(
+            try read(text) == #"{a: "1", b: ["x", {y: "2", z: "3"}, ["nested"]], c: ["at the key's indentation"], "#
+                + #"d: {e: {f: "deep"}, g: "back"}}"#)
     }
 
     @Test func commentsAndEmptyValues() throws {
@@ -82,11 +84,16 @@ private func read(_ text: String) throws -> String { render(try YAMLReader.parse
             "dq key": 2
             """#
         let node = try YAMLReader.parse(text)
-        #expect(node["dq"] == .scalar(YAMLScalar(
-            "tab\there \"q\" \\ é A 😀 😀 / \u{0}end", style: .doubleQuoted, mark: YAMLMark(line: 1, column: 5)
-        )))
-        #expect(try read(text) == #"{dq: "tab\there \"q\" \\ é A 😀 😀 / \#u{0}end", sq: "it's # not a comment", "#
-            + #"folded: "one two\nthree", joined: "nospace", quoted key: "1", dq key: "2"}"#)
+        #expect(
+            node["dq"]
+                == .scalar(
+                    YAMLScalar(
+                        "tab\there \"q\" \\ é A 😀 😀 / \u{0}end", style: .doubleQuoted,
+                        mark: YAMLMark(line: 1, column: 5)
+                    )))
+        #expect(
+            try read(text) == #"{dq: "tab\there \"q\" \\ é A 😀 😀 / \#u{0}end", sq: "it's # not a comment", "#
+                + #"folded: "one two\nthree", joined: "nospace", quoted key: "1", dq key: "2"}"#)
     }
 
     @Test func literalAndFoldedBlockScalars() throws {
@@ -113,9 +120,10 @@ private func read(_ text: String) throws -> String { render(try YAMLReader.parse
               base
             end: 1
             """
-        #expect(try read(text) == #"{literal: "line one\n  indented\n\nline three\n", "#
-            + #"folded: "folded line\nnext\n  more indented\nlast\n", strip: "no final break", "#
-            + #"keep: "kept\n\n", explicit: "  two extra\nbase\n", end: "1"}"#)
+        #expect(
+            try read(text) == #"{literal: "line one\n  indented\n\nline three\n", "#
+                + #"folded: "folded line\nnext\n  more indented\nlast\n", strip: "no final break", "#
+                + #"keep: "kept\n\n", explicit: "  two extra\nbase\n", end: "1"}"#)
         #expect(try read("a: |\n  no newline at the end") == #"{a: "no newline at the end"}"#)
         #expect(try read("a: >\nb: 1\n") == #"{a: "", b: "1"}"#)
     }
@@ -130,9 +138,10 @@ private func read(_ text: String) throws -> String { render(try YAMLReader.parse
             json: {"type": "object", "properties": {"days": {"type": "integer"}}}
             empty: [[], {}, [[a b]]]
             """
-        #expect(try read(text) == #"{flow: {a: "1", b: ["2", "3"], c: {d: "e"}, f: "g", bare: ""}, "#
-            + #"list: ["one", "two", "three", "four"], json: {type: "object", properties: {days: {type: "integer"}}}, "#
-            + #"empty: [[], {}, [["a b"]]]}"#)
+        #expect(
+            try read(text) == #"{flow: {a: "1", b: ["2", "3"], c: {d: "e"}, f: "g", bare: ""}, "#
+                + #"list: ["one", "two", "three", "four"], json: {type: "object", properties: {days: {type: "integer"}}}, "#
+                + #"empty: [[], {}, [["a b"]]]}"#)
     }
 
     @Test func documentMarkersDirectivesAndOddInputs() throws {
@@ -161,51 +170,52 @@ private func read(_ text: String) throws -> String { render(try YAMLReader.parse
 
     // MARK: - Errors: where, what, what to do
 
-    @Test(arguments: [
-        ("conversation: [unclosed", 1, 15, "never closed; add ']'"),
-        ("a: {x: 1", 1, 4, "never closed; add '}'"),
-        ("a: 1\n  b: 2", 2, 3, "looks like a key"),
-        ("a: b: c", 1, 5, "put the value in quotes"),
-        ("a: \"unclosed\nb: 1", 1, 4, "never closed"),
-        ("a: 'unclosed", 1, 4, "never closed"),
-        ("a: &anchor 1", 1, 4, "anchors and aliases"),
-        ("a: *alias", 1, 4, "anchors and aliases"),
-        ("a: !!str 1", 1, 4, "tags"),
-        ("a: 1\na: 2", 2, 1, "appears twice"),
-        ("a: {x: 1, x: 2}", 1, 11, "appears twice"),
-        ("a:\n\tb: 1", 2, 1, "tab in the indentation"),
-        ("a: 1\n---\nb: 2", 2, 1, "only one YAML document"),
-        ("a: 1\n...\nb: 2", 3, 1, "only one YAML document"),
-        ("a: \"bad \\q escape\"", 1, 9, "unknown escape"),
-        ("a: \"\\u12\"", 1, 5, "hexadecimal digits"),
-        ("a: \"\\ud800 alone\"", 1, 5, "surrogate"),
-        ("a: \"\\U00110000\"", 1, 5, "beyond the last Unicode character"),
-        ("a:\n  - x\n  y: 1", 3, 3, "indent the keys of one mapping alike"),
-        ("- [a]\n  - b", 2, 3, "indented more than the list item"),
-        ("a:\n  b: 1\n    c: 2", 3, 5, "looks like a key"),
-        ("a:\n  b:\n    c: 1\n   d: 2", 4, 4, "indent the keys of one mapping alike"),
-        ("a: [1, 2\nb: 3", 2, 2, "missing its ']'"),
-        ("a: [x: 1]", 1, 6, "write it as a mapping"),
-        ("a: {x: 1,, y: 2}", 1, 10, "empty entry"),
-        ("a: [1 2] x", 1, 10, "unexpected text after"),
-        ("a: [1, 2 3}", 1, 11, "expected ',' or ']'"),
-        ("a: |x\n  text", 1, 5, "after '|' only"),
-        ("? complex\n: value", 1, 1, "complex keys"),
-        ("[a]: 1", 1, 1, "keys that are lists"),
-        ("a: 1\n{b}: 2", 2, 1, "keys that are lists"),
-        ("- a\nb: 1", 2, 1, "does not continue"),
-        ("a: @foo", 1, 4, "cannot start a plain value"),
-        ("a: ]", 1, 4, "without a matching opening bracket"),
-        ("a: - x", 1, 4, "a list cannot start on the same line"),
-        ("a: \"x\" y", 1, 8, "unexpected text after the quoted text"),
-        ("a: 1\nplain line", 2, 1, "expected 'key: value'"),
-        ("a: 1\n- item", 2, 1, "a list item"),
-        ("a: [|]", 1, 5, "block scalar"),
-        ("a: [- x]", 1, 5, "block list item"),
-        ("a: \"x\": 1", 1, 4, "cannot be a 'key: value' on the same line"),
-        ("%YAML 1.2\na: 1", 2, 1, "must be followed by a '---' line"),
-        ("a: 1\n\"b\" 2", 2, 5, "expected ':' after the key"),
-    ] as [(String, Int, Int, String)])
+    @Test(
+        arguments: [
+            ("conversation: [unclosed", 1, 15, "never closed; add ']'"),
+            ("a: {x: 1", 1, 4, "never closed; add '}'"),
+            ("a: 1\n  b: 2", 2, 3, "looks like a key"),
+            ("a: b: c", 1, 5, "put the value in quotes"),
+            ("a: \"unclosed\nb: 1", 1, 4, "never closed"),
+            ("a: 'unclosed", 1, 4, "never closed"),
+            ("a: &anchor 1", 1, 4, "anchors and aliases"),
+            ("a: *alias", 1, 4, "anchors and aliases"),
+            ("a: !!str 1", 1, 4, "tags"),
+            ("a: 1\na: 2", 2, 1, "appears twice"),
+            ("a: {x: 1, x: 2}", 1, 11, "appears twice"),
+            ("a:\n\tb: 1", 2, 1, "tab in the indentation"),
+            ("a: 1\n---\nb: 2", 2, 1, "only one YAML document"),
+            ("a: 1\n...\nb: 2", 3, 1, "only one YAML document"),
+            ("a: \"bad \\q escape\"", 1, 9, "unknown escape"),
+            ("a: \"\\u12\"", 1, 5, "hexadecimal digits"),
+            ("a: \"\\ud800 alone\"", 1, 5, "surrogate"),
+            ("a: \"\\U00110000\"", 1, 5, "beyond the last Unicode character"),
+            ("a:\n  - x\n  y: 1", 3, 3, "indent the keys of one mapping alike"),
+            ("- [a]\n  - b", 2, 3, "indented more than the list item"),
+            ("a:\n  b: 1\n    c: 2", 3, 5, "looks like a key"),
+            ("a:\n  b:\n    c: 1\n   d: 2", 4, 4, "indent the keys of one mapping alike"),
+            ("a: [1, 2\nb: 3", 2, 2, "missing its ']'"),
+            ("a: [x: 1]", 1, 6, "write it as a mapping"),
+            ("a: {x: 1,, y: 2}", 1, 10, "empty entry"),
+            ("a: [1 2] x", 1, 10, "unexpected text after"),
+            ("a: [1, 2 3}", 1, 11, "expected ',' or ']'"),
+            ("a: |x\n  text", 1, 5, "after '|' only"),
+            ("? complex\n: value", 1, 1, "complex keys"),
+            ("[a]: 1", 1, 1, "keys that are lists"),
+            ("a: 1\n{b}: 2", 2, 1, "keys that are lists"),
+            ("- a\nb: 1", 2, 1, "does not continue"),
+            ("a: @foo", 1, 4, "cannot start a plain value"),
+            ("a: ]", 1, 4, "without a matching opening bracket"),
+            ("a: - x", 1, 4, "a list cannot start on the same line"),
+            ("a: \"x\" y", 1, 8, "unexpected text after the quoted text"),
+            ("a: 1\nplain line", 2, 1, "expected 'key: value'"),
+            ("a: 1\n- item", 2, 1, "a list item"),
+            ("a: [|]", 1, 5, "block scalar"),
+            ("a: [- x]", 1, 5, "block list item"),
+            ("a: \"x\": 1", 1, 4, "cannot be a 'key: value' on the same line"),
+            ("%YAML 1.2\na: 1", 2, 1, "must be followed by a '---' line"),
+            ("a: 1\n\"b\" 2", 2, 5, "expected ':' after the key"),
+        ] as [(String, Int, Int, String)])
     func errorsSayWhereAndWhatToDo(text: String, line: Int, column: Int, fragment: String) {
         #expect {
             try YAMLReader.parse(text)

@@ -80,7 +80,8 @@ extension YAMLNodeDecoder: SingleValueDecodingContainer {
     }
 
     private func integer<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
-        guard case .scalar(let scalar) = node, scalar.style == .plain, let value = YAMLNumber.integer(scalar.text, as: type)
+        guard case .scalar(let scalar) = node, scalar.style == .plain,
+            let value = YAMLNumber.integer(scalar.text, as: type)
         else { throw mismatch(type) }
         return value
     }
@@ -154,7 +155,9 @@ private struct YAMLKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtoco
         return try decoder.decode(type)
     }
 
-    func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws
+    func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type, forKey key: Key
+    ) throws
         -> KeyedDecodingContainer<NestedKey>
     {
         try decoder(for: key).container(keyedBy: type)
@@ -203,7 +206,9 @@ private struct YAMLUnkeyedContainer: UnkeyedDecodingContainer {
 
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try nextDecoder(type).decode(type) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy type: NestedKey.Type
+    ) throws
         -> KeyedDecodingContainer<NestedKey>
     {
         try nextDecoder([String: Any].self).container(keyedBy: type)

@@ -126,13 +126,15 @@ private struct Parser {
     /// `- ` / `key: `). `blockCollectionIndent` is the indentation a block mapping or sequence
     /// starting here would have; nil where one may not start (after `key: ` on the same line).
     /// Ends at the start of the first line it did not use.
-    private mutating func parseNode(parentIndent: Int, blockCollectionIndent: Int?) throws(YAMLSyntaxError) -> YAMLNode {
+    private mutating func parseNode(parentIndent: Int, blockCollectionIndent: Int?) throws(YAMLSyntaxError) -> YAMLNode
+    {
         let start = mark
         guard let first = current else { return .scalar(YAMLScalar("", mark: start)) }
         switch first {
         case "-" where isBlankOrEnd(at: col + 1):
             guard let indent = blockCollectionIndent else {
-                throw error("a list cannot start on the same line as its key; put '- item' on the next lines", at: start)
+                throw error(
+                    "a list cannot start on the same line as its key; put '- item' on the next lines", at: start)
             }
             return try parseBlockSequence(indent: indent)
         case "[", "{":
@@ -148,7 +150,9 @@ private struct Parser {
             skipInlineSpace()
             if current == ":" && isBlankOrEnd(at: col + 1) {
                 guard let indent = blockCollectionIndent else {
-                    throw error("a value cannot be a 'key: value' on the same line; put the mapping on the next lines", at: start)
+                    throw error(
+                        "a value cannot be a 'key: value' on the same line; put the mapping on the next lines",
+                        at: start)
                 }
                 return try parseBlockMapping(indent: indent, firstKey: scalar)
             }
@@ -192,7 +196,8 @@ private struct Parser {
             let value: YAMLNode
             if atLineEnd || current == "#" {
                 nextLine()
-                value = try parseValueOnFollowingLines(parentIndent: indent, sequenceAtParentIndent: true, fallback: afterColon)
+                value = try parseValueOnFollowingLines(
+                    parentIndent: indent, sequenceAtParentIndent: true, fallback: afterColon)
             } else {
                 value = try parseNode(parentIndent: indent, blockCollectionIndent: nil)
             }
@@ -221,7 +226,8 @@ private struct Parser {
         let start = mark
         guard let first = current else { throw error("expected a key", at: start) }
         if first == "-" && isBlankOrEnd(at: col + 1) {
-            throw error("a list item ('- ') where the mapping above expects a key; indent the list under its key", at: start)
+            throw error(
+                "a list item ('- ') where the mapping above expects a key; indent the list under its key", at: start)
         }
         if first == "\"" || first == "'" {
             let key = try parseQuotedScalar()
@@ -257,7 +263,9 @@ private struct Parser {
             skipInlineSpace()
             if atLineEnd || current == "#" {
                 nextLine()
-                items.append(try parseValueOnFollowingLines(parentIndent: indent, sequenceAtParentIndent: false, fallback: dashMark))
+                items.append(
+                    try parseValueOnFollowingLines(
+                        parentIndent: indent, sequenceAtParentIndent: false, fallback: dashMark))
             } else {
                 if current == "\t" { throw error("a tab after '-'; use spaces", at: mark) }
                 items.append(try parseNode(parentIndent: indent, blockCollectionIndent: col))
@@ -377,7 +385,8 @@ private struct Parser {
         var pendingSpace = ""
         while true {
             guard row < lines.count else {
-                throw error("the quote \(double ? "\"" : "'") opened here is never closed; add the closing quote", at: start)
+                throw error(
+                    "the quote \(double ? "\"" : "'") opened here is never closed; add the closing quote", at: start)
             }
             guard let scalar = current else {
                 // A line break inside quotes folds: trailing space dropped, one break is a space,
@@ -388,13 +397,17 @@ private struct Parser {
                     row += 1
                     col = 0
                     guard row < lines.count else {
-                        throw error("the quote \(double ? "\"" : "'") opened here is never closed; add the closing quote", at: start)
+                        throw error(
+                            "the quote \(double ? "\"" : "'") opened here is never closed; add the closing quote",
+                            at: start)
                     }
                     skipInlineSpace()
                     if atLineEnd { breaks += 1 }
                 } while atLineEnd
                 if isDocumentMarker(row, "-") || isDocumentMarker(row, ".") {
-                    throw error("the quote \(double ? "\"" : "'") opened here is never closed; add the closing quote", at: start)
+                    throw error(
+                        "the quote \(double ? "\"" : "'") opened here is never closed; add the closing quote", at: start
+                    )
                 }
                 text += breaks == 0 ? " " : String(repeating: "\n", count: breaks)
                 continue
@@ -487,7 +500,9 @@ private struct Parser {
     }
 
     /// `count` hexadecimal digits of a `\x`, `\u` or `\U` escape.
-    private mutating func hexDigits(_ count: Int, escape: Unicode.Scalar, at start: YAMLMark) throws(YAMLSyntaxError) -> UInt32 {
+    private mutating func hexDigits(
+        _ count: Int, escape: Unicode.Scalar, at start: YAMLMark
+    ) throws(YAMLSyntaxError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<count {
             guard let digit = char(at: col).flatMap({ hexValue($0) }) else {
@@ -556,11 +571,14 @@ private struct Parser {
             let line = lines[row]
             if isBlank(row) {
                 // Whitespace beyond the content's indentation is text (kept by `|`).
-                contentLines.append(line.count > contentIndent ? String(String.UnicodeScalarView(line[contentIndent...])) : "")
+                contentLines.append(
+                    line.count > contentIndent ? String(String.UnicodeScalarView(line[contentIndent...])) : "")
                 row += 1
                 continue
             }
-            if indentation(of: row) < contentIndent || isDocumentMarker(row, "-") || isDocumentMarker(row, ".") { break }
+            if indentation(of: row) < contentIndent || isDocumentMarker(row, "-") || isDocumentMarker(row, ".") {
+                break
+            }
             contentLines.append(String(String.UnicodeScalarView(line[contentIndent...])))
             lastTextRow = row
             row += 1
@@ -635,12 +653,16 @@ private struct Parser {
             if isSequence {
                 if current == ":" {
                     let unclosed = mark.line > start.line ? " (or the '[' at \(start) is missing its ']')" : ""
-                    throw error("a 'key: value' directly inside [ ]; write it as a mapping: [{key: value}]\(unclosed)", at: mark)
+                    throw error(
+                        "a 'key: value' directly inside [ ]; write it as a mapping: [{key: value}]\(unclosed)", at: mark
+                    )
                 }
                 items.append(first)
             } else {
                 guard case .scalar(let key) = first else {
-                    throw error("keys that are lists or mappings are not supported; use a plain word as the key", at: entryStart)
+                    throw error(
+                        "keys that are lists or mappings are not supported; use a plain word as the key", at: entryStart
+                    )
                 }
                 var value = YAMLNode.scalar(YAMLScalar("", mark: mark))
                 if current == ":" {
@@ -673,7 +695,9 @@ private struct Parser {
     }
 
     /// One value inside a flow collection.
-    private mutating func parseFlowNode(openedAt start: YAMLMark, closing: Unicode.Scalar) throws(YAMLSyntaxError) -> YAMLNode {
+    private mutating func parseFlowNode(
+        openedAt start: YAMLMark, closing: Unicode.Scalar
+    ) throws(YAMLSyntaxError) -> YAMLNode {
         let here = mark
         switch current! {
         case "[", "{": return try parseFlowCollection()
@@ -711,7 +735,9 @@ private struct Parser {
             guard next < lines.count else { break }
             let indent = indentation(of: next)
             let first = lines[next][indent]
-            if first == "," || first == "]" || first == "}" || first == "#" || first == ":" || first == "[" || first == "{" {
+            if first == "," || first == "]" || first == "}" || first == "#" || first == ":" || first == "["
+                || first == "{"
+            {
                 break
             }
             row = next
@@ -747,7 +773,8 @@ private struct Parser {
     private func rejectIndicator(_ scalar: Unicode.Scalar, at here: YAMLMark) throws(YAMLSyntaxError) {
         switch scalar {
         case "&", "*":
-            throw error("anchors and aliases (&name, *name) are not supported; write the value out, or quote it", at: here)
+            throw error(
+                "anchors and aliases (&name, *name) are not supported; write the value out, or quote it", at: here)
         case "!":
             throw error("tags (!name) are not supported; remove the tag, or quote the value", at: here)
         case "?" where isBlankOrEnd(at: col + 1):
@@ -755,7 +782,8 @@ private struct Parser {
         case "@", "`", "%":
             throw error("'\(scalar)' cannot start a plain value; put the value in quotes", at: here)
         case "]", "}", ",":
-            throw error("'\(scalar)' without a matching opening bracket; remove it, or put the value in quotes", at: here)
+            throw error(
+                "'\(scalar)' without a matching opening bracket; remove it, or put the value in quotes", at: here)
         case "\t":
             throw error("a tab where a value should start; use spaces", at: here)
         default:
@@ -783,7 +811,8 @@ private struct Parser {
     private func checkIndentation(of row: Int) throws(YAMLSyntaxError) {
         let indent = indentation(of: row)
         if indent < lines[row].count, lines[row][indent] == "\t" {
-            throw error("a tab in the indentation; indent with spaces only", at: YAMLMark(line: row + 1, column: indent + 1))
+            throw error(
+                "a tab in the indentation; indent with spaces only", at: YAMLMark(line: row + 1, column: indent + 1))
         }
     }
 

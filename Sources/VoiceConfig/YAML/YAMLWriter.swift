@@ -58,7 +58,9 @@ enum YAMLWriter {
     /// another structure) or not at all.
     static func needsQuotes(_ text: String) -> Bool {
         guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return true }
-        if YAMLScalar(text).isNull || ["true", "True", "TRUE", "false", "False", "FALSE"].contains(text) { return true }
+        if YAMLScalar(text).isNull || ["true", "True", "TRUE", "false", "False", "FALSE"].contains(text) {
+            return true
+        }
         if YAMLNumber.double(text) != nil || YAMLNumber.integer(text, as: Int.self) != nil { return true }
         if " \t".unicodeScalars.contains(first) || " \t".unicodeScalars.contains(last) { return true }
         if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) { return true }
@@ -189,7 +191,9 @@ private struct YAMLKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContaine
     mutating func encodeNil(forKey key: Key) throws { encoder(for: key).encodeNil() }
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try value.encode(to: encoder(for: key)) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type, forKey key: Key
+    )
         -> KeyedEncodingContainer<NestedKey>
     {
         encoder(for: key).container(keyedBy: keyType)
@@ -199,7 +203,9 @@ private struct YAMLKeyedEncodingContainer<Key: CodingKey>: KeyedEncodingContaine
         encoder(for: key).unkeyedContainer()
     }
 
-    mutating func superEncoder() -> any Encoder { YAMLNodeEncoder(box: box.child(forKey: "super"), codingPath: codingPath) }
+    mutating func superEncoder() -> any Encoder {
+        YAMLNodeEncoder(box: box.child(forKey: "super"), codingPath: codingPath)
+    }
     mutating func superEncoder(forKey key: Key) -> any Encoder { encoder(for: key) }
 }
 
@@ -219,7 +225,9 @@ private struct YAMLUnkeyedEncodingContainer: UnkeyedEncodingContainer {
     mutating func encodeNil() throws { nextEncoder().encodeNil() }
     mutating func encode<T: Encodable>(_ value: T) throws { try value.encode(to: nextEncoder()) }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type
+    ) -> KeyedEncodingContainer<NestedKey> {
         nextEncoder().container(keyedBy: keyType)
     }
 
