@@ -53,6 +53,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var impulseClickDropDB: Double = 5
     /// ...and the body's share above 1.5 kHz is below this, dB.
     public var impulseBodyClickShareDB: Double = -10
+    /// Frames a knock-like onset waits for the decay test.
+    public var impulseKnockFrames: Int = 2
     /// After a rejected impulse, onsets must exceed its peak lowered at this rate, dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
 
@@ -108,6 +110,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case impulseDecayDB = "impulse_decay_db"
         case impulseClickDropDB = "impulse_click_drop_db"
         case impulseBodyClickShareDB = "impulse_body_click_share_db"
+        case impulseKnockFrames = "impulse_knock_frames"
         case impulseReleaseDBPerSecond = "impulse_release_db_per_second"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
@@ -151,6 +154,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.impulseDecayDB, into: &settings.impulseDecayDB)
         try read(.impulseClickDropDB, into: &settings.impulseClickDropDB)
         try read(.impulseBodyClickShareDB, into: &settings.impulseBodyClickShareDB)
+        try read(.impulseKnockFrames, into: &settings.impulseKnockFrames)
         try read(.impulseReleaseDBPerSecond, into: &settings.impulseReleaseDBPerSecond)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
@@ -192,6 +196,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.impulseDecayDB = impulseDecayDB
         parameters.vad.impulseClickDropDB = impulseClickDropDB
         parameters.vad.impulseBodyClickShareDB = impulseBodyClickShareDB
+        parameters.vad.impulseKnockConfirmationFrames = impulseKnockFrames
         parameters.vad.impulseReleaseDBPerSecond = impulseReleaseDBPerSecond
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs

@@ -51,7 +51,8 @@ public struct EnergyVAD: Sendable {
     private var runIsSharp = false
     /// Share of the run's first frame energy above `clickBandHertz`, dB (0: all of it).
     private var runFirstClickShareDB = 0.0
-    private var runNeedsConfirmation = false
+    /// Frames a steep onset waits beyond `onsetFrames` for the decay test (0, 1, or more for a knock).
+    private var runConfirmationFrames = 0
     /// Peak of the last rejected impulse, released over time; onsets must exceed it.
     private var impulseEnvelopeDBFS = -120.0
 
@@ -157,7 +158,7 @@ public struct EnergyVAD: Sendable {
             } else {
                 onsetCount = 0
             }
-            let needed = max(parameters.onsetFrames, 1) + (runIsSharp && runNeedsConfirmation ? 1 : 0)
+            let needed = max(parameters.onsetFrames, 1) + (runIsSharp ? runConfirmationFrames : 0)
             if onsetCount >= max(needed, minimumOnsetFrames, 1) {
                 speaking = true
                 hangoverLeft = hangoverFrames
@@ -188,9 +189,11 @@ public struct EnergyVAD: Sendable {
     /// above the frame before it) and, if so, whether it decays like one: an impact peaks at once and
     /// decays within a frame or two, speech keeps rising or holds. A decaying impact is rejected and
     /// its released peak must be exceeded before a new onset counts. A steep onset waits for that
-    /// test when its energy already falls within the frame that would start speech, or when it
-    /// looks like a knock: a broadband click in the first frame, then a body whose energy lies
-    /// almost all below `clickBandHertz` (speech starts with its high band, or without a click).
+    /// test (one frame) when its energy already falls within the frame that would start speech, or
+    /// when it looks like a knock (`impulseKnockConfirmationFrames`): a broadband click in the first
+    /// frame, then a body whose energy lies almost all below `clickBandHertz` (speech starts with
+    /// its high band, or without a click). A knock's low body can ring for 40 ms and decay only
+    /// 2 dB in one frame; over two frames it has fallen well below its peak.
     private mutating func countTowardOnset(
         energy: Double,
         halves: (Double, Double),
@@ -203,7 +206,7 @@ public struct EnergyVAD: Sendable {
             runHalfPeakDBFS = max(halves.0, halves.1)
             runFirstClickShareDB = clickShareDB
             runIsSharp = false
-            runNeedsConfirmation = false
+            runConfirmationFrames = 0
         }
         onsetCount += 1
         runPeakDBFS = max(runPeakDBFS, energy)
@@ -214,7 +217,8 @@ public struct EnergyVAD: Sendable {
             let fallsAlready = halves.1 < runHalfPeakDBFS - parameters.impulseAttackDropDB
             let knockBody = clickShareDB < parameters.impulseBodyClickShareDB
                 && runFirstClickShareDB - clickShareDB > parameters.impulseClickDropDB
-            runNeedsConfirmation = fallsAlready || knockBody
+            runConfirmationFrames = knockBody
+                ? max(parameters.impulseKnockConfirmationFrames, 1) : (fallsAlready ? 1 : 0)
         }
         if onsetCount > onsetFrames && energy < runPeakDBFS - parameters.impulseDecayDB {
             impulseEnvelopeDBFS = runPeakDBFS
