@@ -99,4 +99,59 @@ extension Signals {
         }
         return signal.map { Int16(max(-32768, min(32767, ($0 * 32767).rounded()))) }
     }
+
+    /// Clinks (a spoon on a glass): every `everySeconds`, one high partial of 2–3.5 kHz, struck and
+    /// ringing with a decay of 30–120 ms (`overtones` adds inharmonic partials at 1.58 and 2.31 ×).
+    /// `peakDBFS` is the peak level.
+    public static func clinks(
+        peakDBFS: Double,
+        seconds: Double,
+        sampleRate: Int,
+        everySeconds: Double = 1,
+        overtones: Bool = false,
+        seed: UInt64
+    ) -> [Int16] {
+        let partials = overtones ? [(1.0, 1.0), (1.58, 0.5), (2.31, 0.3)] : [(1.0, 1.0)]
+        var random = SplitMix64(seed: seed)
+        let count = Int(seconds * Double(sampleRate))
+        var signal = [Double](repeating: 0, count: count)
+        let ringLength = Int(0.4 * Double(sampleRate))
+        var start = 0.3 * Double(sampleRate) + random.nextUniform() * Double(sampleRate) / 100
+        while Int(start) < count {
+            let fundamental = 2000 + 1500 * random.nextUniform()
+            let decay = 0.03 + 0.09 * random.nextUniform()
+            let gain = amplitudeForRMS(peakDBFS)
+            for offset in 0..<ringLength where Int(start) + offset < count {
+                let time = Double(offset) / Double(sampleRate)
+                var value = 0.0
+                for (ratio, amplitude) in partials
+                where ratio * fundamental < Double(sampleRate) / 2.2 {
+                    value += amplitude * Double.sin(2 * Double.pi * ratio * fundamental * time)
+                }
+                signal[Int(start) + offset] += gain * value * Double.exp(-time / decay)
+            }
+            start += everySeconds * Double(sampleRate) + random.nextUniform() * Double(sampleRate) / 100
+        }
+        return signal.map { Int16(max(-32768, min(32767, ($0 * 32767).rounded()))) }
+    }
+
+    /// A fricative ("s", "sh"): white noise differentiated twice (energy rising toward high
+    /// frequencies), `levelDBFS` RMS, full level from the first sample.
+    public static func fricative(levelDBFS: Double, seconds: Double, sampleRate: Int, seed: UInt64) -> [Int16] {
+        var random = SplitMix64(seed: seed)
+        let count = Int(seconds * Double(sampleRate))
+        var signal = [Double](repeating: 0, count: count)
+        var previous1 = 0.0
+        var previous2 = 0.0
+        var power = 0.0
+        for index in 0..<count {
+            let x = random.nextGaussian()
+            signal[index] = x - 2 * previous1 + previous2
+            previous2 = previous1
+            previous1 = x
+            power += signal[index] * signal[index]
+        }
+        let gain = amplitudeForRMS(levelDBFS) / max((power / Double(max(count, 1))).squareRoot(), 1e-12)
+        return signal.map { Int16(max(-32768, min(32767, ($0 * gain * 32767).rounded()))) }
+    }
 }

@@ -55,6 +55,11 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var impulseBodyClickShareDB: Double = -10
     /// Frames a knock-like onset waits for the decay test.
     public var impulseKnockFrames: Int = 2
+    /// A frame with its energy almost all above 1.5 kHz (share above this, dB)...
+    public var highToneBandShareDB: Double = -3
+    /// ...and predictable like one sinusoid (order-2 prediction gain above this, dB) does not start
+    /// speech: a dish clink or a beep.
+    public var highTonePredictionGainDB: Double = 11
     /// After a rejected impulse, onsets must exceed its peak lowered at this rate, dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
 
@@ -111,6 +116,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case impulseClickDropDB = "impulse_click_drop_db"
         case impulseBodyClickShareDB = "impulse_body_click_share_db"
         case impulseKnockFrames = "impulse_knock_frames"
+        case highToneBandShareDB = "high_tone_band_share_db"
+        case highTonePredictionGainDB = "high_tone_prediction_gain_db"
         case impulseReleaseDBPerSecond = "impulse_release_db_per_second"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
@@ -155,6 +162,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.impulseClickDropDB, into: &settings.impulseClickDropDB)
         try read(.impulseBodyClickShareDB, into: &settings.impulseBodyClickShareDB)
         try read(.impulseKnockFrames, into: &settings.impulseKnockFrames)
+        try read(.highToneBandShareDB, into: &settings.highToneBandShareDB)
+        try read(.highTonePredictionGainDB, into: &settings.highTonePredictionGainDB)
         try read(.impulseReleaseDBPerSecond, into: &settings.impulseReleaseDBPerSecond)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
@@ -197,6 +206,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.impulseClickDropDB = impulseClickDropDB
         parameters.vad.impulseBodyClickShareDB = impulseBodyClickShareDB
         parameters.vad.impulseKnockConfirmationFrames = impulseKnockFrames
+        parameters.vad.highToneClickShareDB = highToneBandShareDB
+        parameters.vad.highTonePredictionGainDB = highTonePredictionGainDB
         parameters.vad.impulseReleaseDBPerSecond = impulseReleaseDBPerSecond
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs

@@ -30,6 +30,11 @@ public struct EnergyVAD: Sendable {
     private var lowPass: Biquad
     /// The speech band's part above `clickBandHertz`: an impact's click is there, a knock's body is not.
     private var clickBand: Biquad
+    /// The band-filtered samples of the current frame (for the high-tone test; allocated once).
+    private var bandFrame: [Double]
+    /// Lag of the high-tone predictor, samples: about 62 µs at every rate (1 at 16 kHz, 2 at 24 kHz),
+    /// so a band-limited fricative is as unpredictable at 24 kHz as at 16 kHz.
+    private let toneLag: Int
     private var noiseFloorDBFS: Double
     /// Minimum statistics: the minimum of each completed sub-window, and of the current one.
     private var subWindowMinima: [Double]
@@ -64,6 +69,8 @@ public struct EnergyVAD: Sendable {
         self.highPass = .highPass(cutoff: 150, sampleRate: sampleRate)
         self.lowPass = .lowPass(cutoff: Self.bandTopHertz, sampleRate: sampleRate)
         self.clickBand = .highPass(cutoff: Self.clickBandHertz, sampleRate: sampleRate)
+        self.bandFrame = Array(repeating: 0, count: sampleRate / 100)
+        self.toneLag = max(1, (sampleRate + 8000) / 16000)
         self.noiseFloorDBFS = parameters.minimumNoiseFloorDBFS
         self.subWindowMinima = Array(repeating: .infinity, count: Self.subWindowCount)
     }
@@ -110,6 +117,7 @@ public struct EnergyVAD: Sendable {
             firstHalf += y * y
             let click = clickBand.process(y)
             clickEnergy += click * click
+            if index < bandFrame.count { bandFrame[index] = y }
         }
         for index in half..<frame.count {
             let x = Double(frame[index]) / 32768
@@ -118,6 +126,7 @@ public struct EnergyVAD: Sendable {
             secondHalf += y * y
             let click = clickBand.process(y)
             clickEnergy += click * click
+            if index < bandFrame.count { bandFrame[index] = y }
         }
         highPass.flushTinyState()
         lowPass.flushTinyState()
@@ -160,8 +169,17 @@ public struct EnergyVAD: Sendable {
             }
             let needed = max(parameters.onsetFrames, 1) + (runIsSharp ? runConfirmationFrames : 0)
             if onsetCount >= max(needed, minimumOnsetFrames, 1) {
-                speaking = true
-                hangoverLeft = hangoverFrames
+                let highTone = clickShare > parameters.highToneClickShareDB
+                    && bandPredictionGainDB(sampleCount: min(frame.count, bandFrame.count))
+                        > parameters.highTonePredictionGainDB
+                if highTone {
+                    // A dish clink or a beep: rejected like an impact, its ringing must be exceeded.
+                    impulseEnvelopeDBFS = runPeakDBFS
+                    onsetCount = 0
+                } else {
+                    speaking = true
+                    hangoverLeft = hangoverFrames
+                }
             }
         } else if energy > offset && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB) {
             hangoverLeft = hangoverFrames
@@ -224,6 +242,35 @@ public struct EnergyVAD: Sendable {
             impulseEnvelopeDBFS = runPeakDBFS
             onsetCount = 0
         }
+    }
+
+    /// The order-2 prediction gain of the last frame's band signal, with lags of `toneLag` samples.
+    private func bandPredictionGainDB(sampleCount: Int) -> Double {
+        var energy = 0.0
+        var lag1 = 0.0
+        var lag2 = 0.0
+        for index in 0..<sampleCount {
+            let y = bandFrame[index]
+            energy += y * y
+            if index >= toneLag { lag1 += y * bandFrame[index - toneLag] }
+            if index >= 2 * toneLag { lag2 += y * bandFrame[index - 2 * toneLag] }
+        }
+        return Self.predictionGainDB(energy: energy, lag1: lag1, lag2: lag2)
+    }
+
+    /// How well an order-2 linear predictor (Levinson–Durbin on the frame's autocorrelation) predicts
+    /// the frame, dB: one dominant sinusoid is predicted well (15 dB and more), noise
+    /// and fricatives barely (0–6 dB), voiced speech in between; only used for frames whose energy
+    /// lies almost all above `clickBandHertz`, where speech is a fricative.
+    static func predictionGainDB(energy: Double, lag1: Double, lag2: Double) -> Double {
+        guard energy > 1e-20 else { return 0 }
+        let reflection1 = lag1 / energy
+        let error1 = energy * (1 - reflection1 * reflection1)
+        guard error1 > energy * 1e-12 else { return 120 }
+        let reflection2 = (lag2 - reflection1 * lag1) / error1
+        let error2 = error1 * (1 - reflection2 * reflection2)
+        guard error2 > energy * 1e-12 else { return 120 }
+        return 10 * Double.log10(energy / error2)
     }
 
     private mutating func updateNoiseFloor(energy: Double) {

@@ -58,6 +58,12 @@ public struct EnergyVADParameters: Sendable, Equatable {
     public var impulseBodyClickShareDB: Double = -10
     /// Frames such a knock-like onset waits for the decay test (a plain steep onset waits one).
     public var impulseKnockConfirmationFrames: Int = 2
+    /// A high pure tone (a dish clink, a beep) is rejected like an impact: the frame that would start
+    /// speech has its energy almost all above 1.5 kHz (share above this, dB)...
+    public var highToneClickShareDB: Double = -3
+    /// ...and an order-2 linear predictor predicts it this well (one dominant sinusoid), dB.
+    /// Fricatives, the only speech that high, are noise and stay under 10 dB.
+    public var highTonePredictionGainDB: Double = 11
     /// After a rejected impulse, frames must exceed its peak, lowered at this rate, to count toward
     /// an onset (its ringing tail and the next knock of a series are ignored), dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
