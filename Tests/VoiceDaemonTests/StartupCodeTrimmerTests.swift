@@ -58,8 +58,14 @@ import Glibc
         #if os(Linux)
         #expect(first.mappings > 0 && first.releasedKilobytes > 0, "\(first)")
         #endif
+        // Other tests run meanwhile and fault code back in, so the second pass may release more or less;
+        // it finds the same kind of mappings again.
         let again = StartupCodeTrimmer.trimExecutable()
-        #expect(again.releasedKilobytes <= first.releasedKilobytes)
+        #if os(Linux)
+        #expect(again.mappings > 0)
+        #else
+        #expect(again == first)
+        #endif
     }
 
     /// Splitting the test process's own code and data into small VMAs leaves it running; once split, a
