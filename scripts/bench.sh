@@ -190,6 +190,7 @@ class Sample:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         self.cpu_ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        self.minor_faults = int(fields[7])  # minflt: code faulted back in after the trim counts here
         with open(f"/proc/{pid}/status") as f:
             values = dict(line.split(":", 1) for line in f if ":" in line)
         self.rss_kb = int(values["VmRSS"].split()[0])
@@ -241,6 +242,7 @@ def measure(pid, name, counter=None):
         "cpu_percent": 100 * (last.cpu_ticks - first.cpu_ticks) / CLOCK_TICKS / elapsed,
         "cpu_percent_schedstat": 100 * (last.runtime_ns - first.runtime_ns) / 1e9 / elapsed,
         "wakeups_per_second": (last.switches - first.switches) / elapsed,
+        "minor_faults": last.minor_faults - first.minor_faults,
         "threads": last.threads,
         "seconds": elapsed,
         "memory_kb": {group: dict(values) for group, values in memory.items()},
@@ -378,7 +380,8 @@ for name, label in (("listening_idle", "listening idle (mic paused, speaker stop
     lines.append(f"  {label}:")
     lines.append(f"    resident memory steady {mb(f['rss_steady_kb'])}, peak {mb(f['rss_peak_kb'])}, VmHWM {mb(f['vm_hwm_kb'])}")
     lines.append(f"    CPU {f['cpu_percent']:.3f} % of one core (utime+stime), {f['cpu_percent_schedstat']:.3f} % (schedstat)")
-    lines.append(f"    wake-ups {f['wakeups_per_second']:.1f} /s (context switches of {f['threads']} threads)")
+    lines.append(f"    wake-ups {f['wakeups_per_second']:.1f} /s (context switches of {f['threads']} threads), "
+                 f"{f['minor_faults']} minor page faults")
     for thread, load in f["per_thread"].items():
         lines.append(f"      {thread:<28} {load['cpu_percent']:7.3f} %  {load['wakeups_per_second']:6.1f} wake-ups/s")
     if "audio_chunks_sent_per_second" in f:
