@@ -76,7 +76,8 @@ public enum StartupCodeTrimmer {
         var outcome = Outcome(releasedKilobytes: 0, mappings: 0)
         for mapping in scanner.finish() {
             guard let start = UnsafeMutableRawPointer(bitPattern: mapping.start) else { continue }
-            outcome.splitChunks += splitIntoFaultChunks(start: mapping.start, end: mapping.end, chunkBytes: faultChunkBytes)
+            outcome.splitChunks += splitIntoFaultChunks(
+                start: mapping.start, end: mapping.end, chunkBytes: faultChunkBytes)
             if madvise(start, Int(mapping.end - mapping.start), MADV_DONTNEED) == 0 {
                 outcome.releasedKilobytes += mapping.residentKilobytes
                 outcome.mappings += 1
@@ -125,7 +126,9 @@ public enum StartupCodeTrimmer {
         else { return 0 }
         var flagged = 0
         for mapping in mappings {
-            for chunk in alternateChunks(start: mapping.lowerBound, end: mapping.upperBound, chunkBytes: UInt(faultChunkBytes)) {
+            let chunks = alternateChunks(
+                start: mapping.lowerBound, end: mapping.upperBound, chunkBytes: UInt(faultChunkBytes))
+            for chunk in chunks {
                 guard let address = UnsafeMutableRawPointer(bitPattern: chunk.lowerBound) else { continue }
                 let length = Int(chunk.upperBound - chunk.lowerBound)
                 if madvise(address, length, MADV_NOHUGEPAGE) == 0 || madvise(address, length, MADV_RANDOM) == 0 {

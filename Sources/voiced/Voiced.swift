@@ -30,7 +30,8 @@ struct Voiced: AsyncParsableCommand {
     static func main() async {
         if getenv("VOICED_TRIM_CODE").map({ String(cString: $0) }) != "0" {
             let chunk = getenv("VOICED_FAULT_CHUNK_KB").map { String(cString: $0) }
-            StartupCodeTrimmer.splitWritableData(faultChunkBytes: StartupCodeTrimmer.faultChunkBytes(environment: chunk))
+            let chunkBytes = StartupCodeTrimmer.faultChunkBytes(environment: chunk)
+            StartupCodeTrimmer.splitWritableData(faultChunkBytes: chunkBytes)
         }
         await main(nil)
     }
