@@ -43,7 +43,14 @@ public enum StartupCodeTrimmer {
         public var splitChunks: Int = 0
         /// The address ranges released: a later pass releases them again without reading
         /// `/proc/self/smaps`, which, once the mappings are split, is megabytes long and costs ~0.4 s of CPU.
-        public var ranges: [Range<UInt>] = []
+        public var ranges: [ReleasedRange] = []
+    }
+
+    /// A released address range and the file mapped there, so a later pass can check that the same
+    /// file is still mapped read-only at those addresses before releasing them again.
+    public struct ReleasedRange: Sendable, Equatable {
+        public var addresses: Range<UInt>
+        public var path: String
     }
 
     /// Releases the clean read-only mappings of this process's own executable and of the shared
@@ -53,17 +60,25 @@ public enum StartupCodeTrimmer {
     ///   - faultChunkBytes: when > 0 (a multiple of the page size), first split each of those
     ///     mappings into VMAs of this size, so a later page fault maps at most this much around it.
     ///   - again: the ``Outcome/ranges`` of an earlier pass: release those instead of finding them in
-    ///     smaps. They stay clean: they are read-only, and nothing the daemon does maps them writable.
+    ///     smaps, each only if `/proc/self/maps` (cheap: no page walk) still shows the same file mapped
+    ///     read-only over the whole range. A library unloaded since (an ALSA plugin closed with its
+    ///     device) may have left its addresses to memory the process writes, which `MADV_DONTNEED`
+    ///     would zero.
     @discardableResult
-    public static func trimExecutable(faultChunkBytes: Int = 0, again: [Range<UInt>]? = nil) -> Outcome {
+    public static func trimExecutable(faultChunkBytes: Int = 0, again: [ReleasedRange]? = nil) -> Outcome {
         #if os(Linux)
         if let again {
-            var outcome = Outcome(releasedKilobytes: 0, mappings: 0, ranges: again)
-            for range in again {
-                if let start = UnsafeMutableRawPointer(bitPattern: range.lowerBound),
-                    madvise(start, Int(range.upperBound - range.lowerBound), MADV_DONTNEED) == 0
+            var current: [ReleasedRange] = []
+            guard forEachLine(ofFile: "/proc/self/maps", { current += readOnlyFileMappings(maps: $0) }) else {
+                return Outcome(releasedKilobytes: 0, mappings: 0)
+            }
+            var outcome = Outcome(releasedKilobytes: 0, mappings: 0)
+            for range in stillMapped(again, current: current) {
+                if let start = UnsafeMutableRawPointer(bitPattern: range.addresses.lowerBound),
+                    madvise(start, Int(range.addresses.upperBound - range.addresses.lowerBound), MADV_DONTNEED) == 0
                 {
                     outcome.mappings += 1
+                    outcome.ranges.append(range)
                 }
             }
             return outcome
@@ -81,7 +96,7 @@ public enum StartupCodeTrimmer {
             if madvise(start, Int(mapping.end - mapping.start), MADV_DONTNEED) == 0 {
                 outcome.releasedKilobytes += mapping.residentKilobytes
                 outcome.mappings += 1
-                outcome.ranges.append(mapping.start..<mapping.end)
+                outcome.ranges.append(ReleasedRange(addresses: mapping.start..<mapping.end, path: mapping.path))
             }
         }
         return outcome
@@ -155,6 +170,44 @@ public enum StartupCodeTrimmer {
         }
     }
 
+    /// The read-only (not writable) file mappings in `/proc/self/maps` text, with their paths.
+    static func readOnlyFileMappings(maps: some StringProtocol) -> [ReleasedRange] {
+        maps.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count == 6, fields[1].hasPrefix("r"), !fields[1].contains("w") else { return nil }
+            let bounds = fields[0].split(separator: "-").compactMap { UInt($0, radix: 16) }
+            guard bounds.count == 2, bounds[0] < bounds[1] else { return nil }
+            return ReleasedRange(
+                addresses: bounds[0]..<bounds[1], path: String(fields[5].trimmingPrefix(while: { $0 == " " })))
+        }
+    }
+
+    /// The ranges of `released` that `current` (address order, as /proc lists them) still covers
+    /// end to end with read-only mappings of the same file; the split VMAs of one range all qualify.
+    static func stillMapped(_ released: [ReleasedRange], current: [ReleasedRange]) -> [ReleasedRange] {
+        released.filter { range in
+            var low = 0
+            var high = current.count
+            while low < high {
+                let middle = (low + high) / 2
+                if current[middle].addresses.upperBound <= range.addresses.lowerBound {
+                    low = middle + 1
+                } else {
+                    high = middle
+                }
+            }
+            var covered = range.addresses.lowerBound
+            var index = low
+            while covered < range.addresses.upperBound, index < current.count {
+                let mapping = current[index]
+                guard mapping.path == range.path, mapping.addresses.lowerBound <= covered else { return false }
+                covered = mapping.addresses.upperBound
+                index += 1
+            }
+            return covered >= range.addresses.upperBound
+        }
+    }
+
     /// Every other `chunkBytes` chunk of `start..<end`, starting with the second (the first page of a
     /// mapping, e.g. an ELF header a core dump keeps, stays unflagged); the last one may be shorter.
     /// Flagging these splits the mapping into VMAs of at most `chunkBytes`. A mapping no larger than
@@ -187,6 +240,7 @@ public enum StartupCodeTrimmer {
         var start: UInt
         var end: UInt
         var residentKilobytes: Int
+        var path: String = ""
     }
 
     /// The mappings of `executable` in `/proc/self/smaps` text that are readable, not writable, and
@@ -224,7 +278,7 @@ public enum StartupCodeTrimmer {
                     path == executable || (includeLibraries && isSharedLibrary(path)),
                     permissions.hasPrefix("r"), !permissions.contains("w")
                 else { return }
-                current = Mapping(start: start, end: end, residentKilobytes: 0)
+                current = Mapping(start: start, end: end, residentKilobytes: 0, path: path)
                 clean = true
             } else if current != nil, fields.count >= 2, let value = Int(fields[1]) {
                 switch first {
@@ -306,7 +360,7 @@ struct StartupCodeTrimService: Service {
     var onTrim: (@Sendable (StartupCodeTrimmer.Outcome) -> Void)? = nil
 
     func run() async throws {
-        var released: [Range<UInt>]?
+        var released: [StartupCodeTrimmer.ReleasedRange]?
         for delay in delays {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             if Task.isCancelled || Task.isShuttingDownGracefully { return }

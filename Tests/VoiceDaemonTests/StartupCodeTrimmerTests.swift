@@ -39,13 +39,15 @@ import Glibc
         )
         #expect(
             executableOnly == [
-                .init(start: 0x40_0000, end: 0x50_0000, residentKilobytes: 512),
-                .init(start: 0x50_0000, end: 0x90_0000, residentKilobytes: 3000),
+                .init(start: 0x40_0000, end: 0x50_0000, residentKilobytes: 512, path: "/opt/voiced/bin/voiced"),
+                .init(start: 0x50_0000, end: 0x90_0000, residentKilobytes: 3000, path: "/opt/voiced/bin/voiced"),
             ])
         let withLibraries = StartupCodeTrimmer.cleanReadOnlyMappings(smaps: smaps, executable: "/opt/voiced/bin/voiced")
         #expect(
             withLibraries == executableOnly + [
-                .init(start: 0x7f00_0000_0000, end: 0x7f00_0010_0000, residentKilobytes: 1000)
+                .init(
+                    start: 0x7f00_0000_0000, end: 0x7f00_0010_0000, residentKilobytes: 1000,
+                    path: "/usr/lib/x86_64-linux-gnu/libc.so.6")
             ])
         #expect(!StartupCodeTrimmer.isSharedLibrary("/dev/snd/pcmC0D0c"))
         #expect(!StartupCodeTrimmer.isSharedLibrary("/usr/lib/locale/locale-archive"))
@@ -66,6 +68,33 @@ import Glibc
         #else
         #expect(again == first)
         #endif
+    }
+
+    /// A repeat pass releases a range again only where /proc/self/maps still shows the same file mapped
+    /// read-only over all of it: a library unloaded since may have left its addresses to writable memory.
+    @Test func repeatPassReleasesOnlyRangesStillMappedByTheSameFile() {
+        let maps = """
+            00400000-00402000 r-xp 00000000 08:01 42                                 /opt/voiced/bin/voiced
+            00402000-00404000 r-xp 00002000 08:01 42                                 /opt/voiced/bin/voiced
+            00404000-00406000 r-xp 00004000 08:01 42                                 /opt/voiced/bin/voiced
+            7f0000000000-7f0000100000 rw-p 00000000 00:00 0
+            7f0000200000-7f0000300000 r-xp 00000000 08:01 8                          /usr/lib/libother.so.1
+            7f0000400000-7f0000402000 r-xp 00000000 08:01 7                          /usr/lib/libasound.so.2
+            7f0000404000-7f0000406000 r-xp 00004000 08:01 7                          /usr/lib/libasound.so.2
+            """
+        let current = StartupCodeTrimmer.readOnlyFileMappings(maps: maps)
+        #expect(current.count == 6)
+        func range(_ low: UInt, _ high: UInt, _ path: String) -> StartupCodeTrimmer.ReleasedRange {
+            .init(addresses: low..<high, path: path)
+        }
+        let executable = range(0x40_0000, 0x40_6000, "/opt/voiced/bin/voiced")
+        let unloadedLibrary = range(0x7f00_0000_0000, 0x7f00_0010_0000, "/usr/lib/libgone.so.1")
+        let reusedByOther = range(0x7f00_0020_0000, 0x7f00_0030_0000, "/usr/lib/libgone.so.1")
+        let withHole = range(0x7f00_0040_0000, 0x7f00_0040_6000, "/usr/lib/libasound.so.2")
+        let intact = range(0x7f00_0040_4000, 0x7f00_0040_6000, "/usr/lib/libasound.so.2")
+        let kept = StartupCodeTrimmer.stillMapped(
+            [executable, unloadedLibrary, reusedByOther, withHole, intact], current: current)
+        #expect(kept == [executable, intact])
     }
 
     /// Splitting the test process's own code and data into small VMAs leaves it running; once split, a
