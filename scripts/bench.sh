@@ -367,7 +367,10 @@ latency = results["latency_final"]
 turn = results["latency_after_turn"]
 lines.append("  latency probes (voicectl status --json, latency):")
 lines.append(f"    capture_to_send_ms               {ms(turn.get('capture_to_send_ms'))}")
-lines.append(f"    receive_to_playback_ms           {ms(turn.get('receive_to_playback_ms'))}")
+lines.append(f"    receive_to_playback_ms           {ms(turn.get('receive_to_playback_ms'))}   (received → played)")
+lines.append(f"    receive_to_write_ms              {ms(turn.get('receive_to_write_ms'))}   (received → written to ALSA)")
+lines.append(f"      prebuffer_wait_ms              {ms(turn.get('prebuffer_wait_ms'))}   (of which the jitter pre-buffer)")
+lines.append(f"      playable_to_write_ms           {ms(turn.get('playable_to_write_ms'))}   (of which local; target ≤ one period)")
 lines.append(f"    end_of_speech_to_first_audio_ms  {ms(turn.get('end_of_speech_to_first_audio_ms'))}")
 reactions = results["barge_in_reactions_ms"]
 median = statistics.median(reactions) if reactions else None
