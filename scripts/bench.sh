@@ -226,13 +226,17 @@ def measure(pid, name, counter=None):
     # Where the memory is, for BENCHMARKS.md: the mappings, largest resident first.
     with open(f"/proc/{pid}/smaps") as f, open(os.path.join(out, f"smaps-{name}.txt"), "w") as dump:
         dump.write(f.read())
+    # Per thread, so a thread that ends in the window (an idle pool worker) does not subtract its whole
+    # life's run time; one born in it counts from zero. An ended thread's last moments are not counted.
+    def window_delta(index):
+        return sum(values[index] - first.tasks.get(tid, (None, 0, 0))[index] for tid, values in last.tasks.items())
     figures = {
         "rss_steady_kb": int(statistics.median(rss)),
         "rss_peak_kb": max(rss),
         "vm_hwm_kb": last.hwm_kb,
         "cpu_percent": 100 * (last.cpu_ticks - first.cpu_ticks) / CLOCK_TICKS / elapsed,
-        "cpu_percent_schedstat": 100 * (last.runtime_ns - first.runtime_ns) / 1e9 / elapsed,
-        "wakeups_per_second": (last.switches - first.switches) / elapsed,
+        "cpu_percent_schedstat": 100 * window_delta(1) / 1e9 / elapsed,
+        "wakeups_per_second": window_delta(2) / elapsed,
         "threads": last.threads,
         "seconds": elapsed,
     }
