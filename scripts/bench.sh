@@ -235,13 +235,17 @@ def measure(pid, name, counter=None):
         dump.write(smaps_text)
     memory = smaps_summary.summarize(smaps_text, os.path.realpath(os.path.join(bin_dir, "voiced")))
     open(os.path.join(out, f"memory-{name}.txt"), "w").write(smaps_summary.render(memory) + "\n")
+    # Per thread, so a thread that ends in the window (an idle pool worker) does not subtract its whole
+    # life's run time; one born in it counts from zero. An ended thread's last moments are not counted.
+    def window_delta(index):
+        return sum(values[index] - first.tasks.get(tid, (None, 0, 0))[index] for tid, values in last.tasks.items())
     figures = {
         "rss_steady_kb": int(statistics.median(rss)),
         "rss_peak_kb": max(rss),
         "vm_hwm_kb": last.hwm_kb,
         "cpu_percent": 100 * (last.cpu_ticks - first.cpu_ticks) / CLOCK_TICKS / elapsed,
-        "cpu_percent_schedstat": 100 * (last.runtime_ns - first.runtime_ns) / 1e9 / elapsed,
-        "wakeups_per_second": (last.switches - first.switches) / elapsed,
+        "cpu_percent_schedstat": 100 * window_delta(1) / 1e9 / elapsed,
+        "wakeups_per_second": window_delta(2) / elapsed,
         "minor_faults": last.minor_faults - first.minor_faults,
         "threads": last.threads,
         "seconds": elapsed,
@@ -396,7 +400,10 @@ latency = results["latency_final"]
 turn = results["latency_after_turn"]
 lines.append("  latency probes (voicectl status --json, latency):")
 lines.append(f"    capture_to_send_ms               {ms(turn.get('capture_to_send_ms'))}")
-lines.append(f"    receive_to_playback_ms           {ms(turn.get('receive_to_playback_ms'))}")
+lines.append(f"    receive_to_playback_ms           {ms(turn.get('receive_to_playback_ms'))}   (received → played)")
+lines.append(f"    receive_to_write_ms              {ms(turn.get('receive_to_write_ms'))}   (received → written to ALSA)")
+lines.append(f"      prebuffer_wait_ms              {ms(turn.get('prebuffer_wait_ms'))}   (of which the jitter pre-buffer)")
+lines.append(f"      playable_to_write_ms           {ms(turn.get('playable_to_write_ms'))}   (of which local; target ≤ one period)")
 lines.append(f"    end_of_speech_to_first_audio_ms  {ms(turn.get('end_of_speech_to_first_audio_ms'))}")
 reactions = results["barge_in_reactions_ms"]
 median = statistics.median(reactions) if reactions else None
