@@ -38,7 +38,10 @@ import VoiceTestSupport
         let card = try ALSATestCard.make(inputSamples: [], rate: 48_000, channels: 2, format: .s32LE)
         defer { card.remove() }
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.3)
-        let interleaved = try await play(tone, on: card, settings: cardSettings(card))
+        // The 2:1 interpolator delays its output by 19 device frames, which leave with the next period
+        // the loop writes; a period of trailing silence (as a reply's end has) carries them before
+        // `play` sees everything played and stops the engine.
+        let interleaved = try await play(tone + [Int16](repeating: 0, count: 480), on: card, settings: cardSettings(card))
         let left = stride(from: 0, to: interleaved.count - 1, by: 2).map { interleaved[$0] }
         let right = stride(from: 1, to: interleaved.count, by: 2).map { interleaved[$0] }
         #expect(left == right)
