@@ -50,6 +50,11 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var impulseDecayDB: Double = 2
     /// After a rejected impulse, onsets must exceed its peak lowered at this rate, dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
+    /// A frame whose band levels changed less than this (mean over 7 bands) over
+    /// `spectral_flux_lag_ms` is a sustained tone (organ, held note), not speech; 0: off, dB.
+    public var stationaryFluxDB: Double = 1
+    /// The spectral change is measured against the frame this long ago.
+    public var spectralFluxLagMs: Int = 100
 
     // MARK: Echo gate
     /// Reference-to-mic delay not already compensated by the audio engine's output delay.
@@ -102,6 +107,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case impulseAttackDropDB = "impulse_attack_drop_db"
         case impulseDecayDB = "impulse_decay_db"
         case impulseReleaseDBPerSecond = "impulse_release_db_per_second"
+        case stationaryFluxDB = "stationary_flux_db"
+        case spectralFluxLagMs = "spectral_flux_lag_ms"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
         case echoDecayDBPerSecond = "echo_decay_db_per_second"
@@ -143,6 +150,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.impulseAttackDropDB, into: &settings.impulseAttackDropDB)
         try read(.impulseDecayDB, into: &settings.impulseDecayDB)
         try read(.impulseReleaseDBPerSecond, into: &settings.impulseReleaseDBPerSecond)
+        try read(.stationaryFluxDB, into: &settings.stationaryFluxDB)
+        try read(.spectralFluxLagMs, into: &settings.spectralFluxLagMs)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
         try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
@@ -182,6 +191,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.impulseAttackDropDB = impulseAttackDropDB
         parameters.vad.impulseDecayDB = impulseDecayDB
         parameters.vad.impulseReleaseDBPerSecond = impulseReleaseDBPerSecond
+        parameters.vad.stationaryFluxDB = stationaryFluxDB
+        parameters.vad.spectralFluxLagMilliseconds = spectralFluxLagMs
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs
         parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond

@@ -50,6 +50,8 @@ public struct EnergyVAD: Sendable {
     private var runNeedsConfirmation = false
     /// Peak of the last rejected impulse, released over time; onsets must exceed it.
     private var impulseEnvelopeDBFS = -120.0
+    /// Steady-spectrum rejection; nil when `stationaryFluxDB` is 0.
+    private var spectralFlux: SpectralFlux?
 
     public init(sampleRate: Int, parameters: EnergyVADParameters = EnergyVADParameters()) {
         precondition(sampleRate >= 8000 && sampleRate % 100 == 0, "EnergyVAD needs a rate that is a multiple of 100 Hz")
@@ -60,6 +62,12 @@ public struct EnergyVAD: Sendable {
         self.lowPass = .lowPass(cutoff: Self.bandTopHertz, sampleRate: sampleRate)
         self.noiseFloorDBFS = parameters.minimumNoiseFloorDBFS
         self.subWindowMinima = Array(repeating: .infinity, count: Self.subWindowCount)
+        if parameters.stationaryFluxDB > 0 {
+            self.spectralFlux = SpectralFlux(
+                sampleRate: sampleRate,
+                lagFrames: parameters.spectralFluxLagMilliseconds / 10
+            )
+        }
     }
 
     static let subWindowCount = 8
@@ -115,6 +123,8 @@ public struct EnergyVAD: Sendable {
         let firstHalfEnergy = Self.decibels(firstHalf / halfCount)
         let secondHalfEnergy = Self.decibels(secondHalf / Double(max(frame.count - half, 1)))
         framesSeen += 1
+        // A sustained tone (flux below what noise or speech would show) is neither onset nor speech.
+        let steady = (spectralFlux?.analyse(frame: frame) ?? .infinity) < parameters.stationaryFluxDB
 
         let spread = min(spreadDB, parameters.maximumSpreadDB)
         let onset = max(
@@ -133,7 +143,7 @@ public struct EnergyVAD: Sendable {
         if framesSeen <= warmUpFrames {
             speaking = false
         } else if !speaking {
-            if energy > onset && energy > required && energy > impulseEnvelopeDBFS {
+            if energy > onset && energy > required && energy > impulseEnvelopeDBFS && !steady {
                 countTowardOnset(
                     energy: energy,
                     halves: (firstHalfEnergy, secondHalfEnergy),
@@ -147,7 +157,8 @@ public struct EnergyVAD: Sendable {
                 speaking = true
                 hangoverLeft = hangoverFrames
             }
-        } else if energy > offset && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB) {
+        } else if energy > offset && !steady
+            && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB) {
             hangoverLeft = hangoverFrames
         } else {
             hangoverLeft -= 1
