@@ -21,9 +21,10 @@ import VoiceTestSupport
             var flux = SpectralFlux(sampleRate: sampleRate, lagFrames: 10)
             let frameLength = sampleRate / 100
             var values: [Double] = []
-            signal.withUnsafeBufferPointer { samples in
+            let samples = signal.map { Double($0) / 32768 }
+            samples.withUnsafeBufferPointer { samples in
                 for start in stride(from: 0, to: samples.count - frameLength + 1, by: frameLength) {
-                    let value = flux.analyse(frame: UnsafeBufferPointer(rebasing: samples[start..<(start + frameLength)]))
+                    let value = flux.analyse(bandSignal: UnsafeBufferPointer(rebasing: samples[start..<(start + frameLength)]))
                     if value.isFinite { values.append(value) }
                 }
             }

@@ -52,6 +52,8 @@ public struct EnergyVAD: Sendable {
     private var impulseEnvelopeDBFS = -120.0
     /// Steady-spectrum rejection; nil when `stationaryFluxDB` is 0.
     private var spectralFlux: SpectralFlux?
+    /// This frame's band-limited samples, for the spectral flux (empty when it is off).
+    private var bandSignal: [Double] = []
 
     public init(sampleRate: Int, parameters: EnergyVADParameters = EnergyVADParameters()) {
         precondition(sampleRate >= 8000 && sampleRate % 100 == 0, "EnergyVAD needs a rate that is a multiple of 100 Hz")
@@ -67,6 +69,7 @@ public struct EnergyVAD: Sendable {
                 sampleRate: sampleRate,
                 lagFrames: parameters.spectralFluxLagMilliseconds / 10
             )
+            self.bandSignal = Array(repeating: 0, count: frameLength)
         }
     }
 
@@ -102,17 +105,25 @@ public struct EnergyVAD: Sendable {
         var firstHalf = 0.0
         var secondHalf = 0.0
         let half = frame.count / 2
-        for index in 0..<half {
-            let x = Double(frame[index]) / 32768
-            raw += x * x
-            let y = lowPass.process(highPass.process(x))
-            firstHalf += y * y
-        }
-        for index in half..<frame.count {
-            let x = Double(frame[index]) / 32768
-            raw += x * x
-            let y = lowPass.process(highPass.process(x))
-            secondHalf += y * y
+        let keepsBand = spectralFlux != nil && bandSignal.count >= frame.count
+        // Moved out while it is written (no copy, no allocation), so the filters stay accessible.
+        var band = bandSignal
+        bandSignal = []
+        band.withUnsafeMutableBufferPointer { band in
+            for index in 0..<half {
+                let x = Double(frame[index]) / 32768
+                raw += x * x
+                let y = lowPass.process(highPass.process(x))
+                firstHalf += y * y
+                if keepsBand { band[index] = y }
+            }
+            for index in half..<frame.count {
+                let x = Double(frame[index]) / 32768
+                raw += x * x
+                let y = lowPass.process(highPass.process(x))
+                secondHalf += y * y
+                if keepsBand { band[index] = y }
+            }
         }
         highPass.flushTinyState()
         lowPass.flushTinyState()
@@ -124,7 +135,14 @@ public struct EnergyVAD: Sendable {
         let secondHalfEnergy = Self.decibels(secondHalf / Double(max(frame.count - half, 1)))
         framesSeen += 1
         // A sustained tone (flux below what noise or speech would show) is neither onset nor speech.
-        let steady = (spectralFlux?.analyse(frame: frame) ?? .infinity) < parameters.stationaryFluxDB
+        var flux = Double.infinity
+        if keepsBand {
+            flux = band.withUnsafeBufferPointer { samples in
+                spectralFlux?.analyse(bandSignal: UnsafeBufferPointer(rebasing: samples[0..<frame.count])) ?? .infinity
+            }
+        }
+        bandSignal = band
+        let steady = flux < parameters.stationaryFluxDB
 
         let spread = min(spreadDB, parameters.maximumSpreadDB)
         let onset = max(
