@@ -35,22 +35,6 @@ struct Biquad: Sendable {
         return filter
     }
 
-    /// Band-pass from `lowHertz` to `highHertz` (centre at their geometric mean, 0 dB peak gain).
-    static func bandPass(lowHertz: Double, highHertz: Double, sampleRate: Int) -> Biquad {
-        var filter = Biquad()
-        let centre = min((lowHertz * highHertz).squareRoot(), Double(sampleRate) * 0.45)
-        let quality = centre / max(highHertz - lowHertz, 1)
-        let omega = 2 * Double.pi * centre / Double(sampleRate)
-        let alpha = Double.sin(omega) / (2 * quality)
-        let a0 = 1 + alpha
-        filter.b0 = alpha / a0
-        filter.b1 = 0
-        filter.b2 = -alpha / a0
-        filter.a1 = -2 * Double.cos(omega) / a0
-        filter.a2 = (1 - alpha) / a0
-        return filter
-    }
-
     @inline(__always)
     mutating func process(_ x: Double) -> Double {
         let y = b0 * x + z1
