@@ -50,6 +50,14 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// ...and if that frame is this far below the onset's peak, it decays like an impact, not like
     /// speech: it is rejected, dB.
     public var impulseDecayDB: Double = 2
+    /// A possible impulse also waits (`impulseKnockConfirmationFrames`) when it sounds like a knock: the share of its energy
+    /// above 1.5 kHz (the click band) fell this far from the onset's first frame (the click) to the
+    /// frame that would start speech (the body), dB...
+    public var impulseClickDropDB: Double = 5
+    /// ...and that frame's click-band share is below this, dB (−10: 90 % of the energy under 1.5 kHz).
+    public var impulseBodyClickShareDB: Double = -10
+    /// Frames such a knock-like onset waits for the decay test (a plain steep onset waits one).
+    public var impulseKnockConfirmationFrames: Int = 2
     /// After a rejected impulse, frames must exceed its peak, lowered at this rate, to count toward
     /// an onset (its ringing tail and the next knock of a series are ignored), dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
