@@ -58,8 +58,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// After a rejected impulse, onsets must exceed its peak lowered at this rate, dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
     /// A frame whose band levels changed less than this (mean over 7 bands) over
-    /// `spectral_flux_lag_ms` is a sustained tone (organ, held note), not speech; 0: off, dB.
-    public var stationaryFluxDB: Double = 1
+    /// `spectral_flux_lag_ms` is a sustained tone (organ, held note), not speech; 0 (default): off,
+    /// 1: the measured setting, dB.
+    public var stationaryFluxDB: Double = 0
     /// The spectral change is measured against the frame this long ago.
     public var spectralFluxLagMs: Int = 100
 
