@@ -23,7 +23,7 @@ extension Signals {
             let impacts = 1 + series % 4
             for impact in 0..<impacts {
                 // Impacts land anywhere within a frame, not on frame boundaries.
-                let begin = Int(start) + impact * Int(0.18 * Double(sampleRate)) + Int(random.nextUniform() * 160)
+                let begin = Int(start) + impact * Int(0.18 * Double(sampleRate)) + Int(random.nextUniform() * Double(sampleRate) / 100)
                 let gain = amplitudeForRMS(peakDBFS) * (0.7 + 0.3 * random.nextUniform())
                 for offset in 0..<impactLength where begin + offset < count {
                     let time = Double(offset) / Double(sampleRate)
@@ -73,5 +73,30 @@ extension Signals {
         }
         let gain = amplitudeForRMS(levelDBFS) / max((power / Double(max(count, 1))).squareRoot(), 1e-12)
         return signal.map { Int16(max(-32768, min(32767, ($0 * gain * 32767).rounded()))) }
+    }
+
+    /// A plosive then a vowel (a hard "b"): a broadband burst `burstDB` above the vowel's level decaying
+    /// within a few milliseconds, then `abruptVowel` from 8 ms on. Starts with a click like a knock,
+    /// but holds its level.
+    public static func plosiveVowel(
+        levelDBFS: Double,
+        seconds: Double,
+        sampleRate: Int,
+        pitch: Double = 100,
+        burstDB: Double = 6,
+        seed: UInt64
+    ) -> [Int16] {
+        var random = SplitMix64(seed: seed)
+        let count = Int(seconds * Double(sampleRate))
+        let voiceStart = Int(0.008 * Double(sampleRate))
+        let vowel = abruptVowel(levelDBFS: levelDBFS, seconds: seconds, sampleRate: sampleRate, pitch: pitch)
+        let burstAmplitude = amplitudeForRMS(levelDBFS + burstDB)
+        var signal = [Double](repeating: 0, count: count)
+        for index in 0..<count {
+            let time = Double(index) / Double(sampleRate)
+            signal[index] = burstAmplitude * random.nextGaussian() * Double.exp(-time * 1000 / 2)
+            if index >= voiceStart { signal[index] += Double(vowel[index - voiceStart]) / 32768 }
+        }
+        return signal.map { Int16(max(-32768, min(32767, ($0 * 32767).rounded()))) }
     }
 }

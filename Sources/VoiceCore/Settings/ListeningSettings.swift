@@ -48,8 +48,21 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var impulseAttackDropDB: Double = 1
     /// ...and is rejected if that frame is this far below its peak (it decays like a knock), dB.
     public var impulseDecayDB: Double = 2
+    /// A steep onset also waits a frame when it sounds like a knock: its share of energy above 1.5 kHz
+    /// fell this far from its first frame (the click) to the next (the body), dB...
+    public var impulseClickDropDB: Double = 5
+    /// ...and the body's share above 1.5 kHz is below this, dB.
+    public var impulseBodyClickShareDB: Double = -10
+    /// Frames a knock-like onset waits for the decay test.
+    public var impulseKnockFrames: Int = 2
     /// After a rejected impulse, onsets must exceed its peak lowered at this rate, dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
+    /// A frame whose band levels changed less than this (mean over 7 bands) over
+    /// `spectral_flux_lag_ms` is a sustained tone (organ, held note), not speech; 0 (default): off,
+    /// 1: the measured setting, dB.
+    public var stationaryFluxDB: Double = 0
+    /// The spectral change is measured against the frame this long ago.
+    public var spectralFluxLagMs: Int = 100
 
     // MARK: Echo gate
     /// Reference-to-mic delay not already compensated by the audio engine's output delay.
@@ -101,7 +114,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case impulseRiseDB = "impulse_rise_db"
         case impulseAttackDropDB = "impulse_attack_drop_db"
         case impulseDecayDB = "impulse_decay_db"
+        case impulseClickDropDB = "impulse_click_drop_db"
+        case impulseBodyClickShareDB = "impulse_body_click_share_db"
+        case impulseKnockFrames = "impulse_knock_frames"
         case impulseReleaseDBPerSecond = "impulse_release_db_per_second"
+        case stationaryFluxDB = "stationary_flux_db"
+        case spectralFluxLagMs = "spectral_flux_lag_ms"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
         case echoDecayDBPerSecond = "echo_decay_db_per_second"
@@ -142,7 +160,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.impulseRiseDB, into: &settings.impulseRiseDB)
         try read(.impulseAttackDropDB, into: &settings.impulseAttackDropDB)
         try read(.impulseDecayDB, into: &settings.impulseDecayDB)
+        try read(.impulseClickDropDB, into: &settings.impulseClickDropDB)
+        try read(.impulseBodyClickShareDB, into: &settings.impulseBodyClickShareDB)
+        try read(.impulseKnockFrames, into: &settings.impulseKnockFrames)
         try read(.impulseReleaseDBPerSecond, into: &settings.impulseReleaseDBPerSecond)
+        try read(.stationaryFluxDB, into: &settings.stationaryFluxDB)
+        try read(.spectralFluxLagMs, into: &settings.spectralFluxLagMs)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
         try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
@@ -181,7 +204,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.impulseRiseDB = impulseRiseDB
         parameters.vad.impulseAttackDropDB = impulseAttackDropDB
         parameters.vad.impulseDecayDB = impulseDecayDB
+        parameters.vad.impulseClickDropDB = impulseClickDropDB
+        parameters.vad.impulseBodyClickShareDB = impulseBodyClickShareDB
+        parameters.vad.impulseKnockConfirmationFrames = impulseKnockFrames
         parameters.vad.impulseReleaseDBPerSecond = impulseReleaseDBPerSecond
+        parameters.vad.stationaryFluxDB = stationaryFluxDB
+        parameters.vad.spectralFluxLagMilliseconds = spectralFluxLagMs
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs
         parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond

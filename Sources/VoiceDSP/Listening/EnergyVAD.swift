@@ -28,6 +28,8 @@ public struct EnergyVAD: Sendable {
 
     private var highPass: Biquad
     private var lowPass: Biquad
+    /// The speech band's part above `clickBandHertz`: an impact's click is there, a knock's body is not.
+    private var clickBand: Biquad
     private var noiseFloorDBFS: Double
     /// Minimum statistics: the minimum of each completed sub-window, and of the current one.
     private var subWindowMinima: [Double]
@@ -47,9 +49,16 @@ public struct EnergyVAD: Sendable {
     private var runPeakDBFS = -120.0
     private var runHalfPeakDBFS = -120.0
     private var runIsSharp = false
-    private var runNeedsConfirmation = false
+    /// Share of the run's first frame energy above `clickBandHertz`, dB (0: all of it).
+    private var runFirstClickShareDB = 0.0
+    /// Frames a steep onset waits beyond `onsetFrames` for the decay test (0, 1, or more for a knock).
+    private var runConfirmationFrames = 0
     /// Peak of the last rejected impulse, released over time; onsets must exceed it.
     private var impulseEnvelopeDBFS = -120.0
+    /// Steady-spectrum rejection; nil when `stationaryFluxDB` is 0.
+    private var spectralFlux: SpectralFlux?
+    /// This frame's band-limited samples, for the spectral flux (empty when it is off).
+    private var bandSignal: [Double] = []
 
     public init(sampleRate: Int, parameters: EnergyVADParameters = EnergyVADParameters()) {
         precondition(sampleRate >= 8000 && sampleRate % 100 == 0, "EnergyVAD needs a rate that is a multiple of 100 Hz")
@@ -58,14 +67,24 @@ public struct EnergyVAD: Sendable {
         self.parameters = parameters
         self.highPass = .highPass(cutoff: 150, sampleRate: sampleRate)
         self.lowPass = .lowPass(cutoff: Self.bandTopHertz, sampleRate: sampleRate)
+        self.clickBand = .highPass(cutoff: Self.clickBandHertz, sampleRate: sampleRate)
         self.noiseFloorDBFS = parameters.minimumNoiseFloorDBFS
         self.subWindowMinima = Array(repeating: .infinity, count: Self.subWindowCount)
+        if parameters.stationaryFluxDB > 0 {
+            self.spectralFlux = SpectralFlux(
+                sampleRate: sampleRate,
+                lagFrames: parameters.spectralFluxLagMilliseconds / 10
+            )
+            self.bandSignal = Array(repeating: 0, count: frameLength)
+        }
     }
 
     static let subWindowCount = 8
     /// The decision uses 150 Hz…4 kHz, where speech has most of its energy: the same band at every
     /// session rate, and wideband noise above it does not mask speech.
     static let bandTopHertz = 4000.0
+    /// Knock test: the share of the band above this frequency (see `EnergyVADParameters.impulseClickDropDB`).
+    static let clickBandHertz = 1500.0
 
     public var isSpeech: Bool { speaking }
     public var noiseFloor: Double { noiseFloorDBFS }
@@ -93,28 +112,52 @@ public struct EnergyVAD: Sendable {
         var raw = 0.0
         var firstHalf = 0.0
         var secondHalf = 0.0
+        var clickEnergy = 0.0
         let half = frame.count / 2
-        for index in 0..<half {
-            let x = Double(frame[index]) / 32768
-            raw += x * x
-            let y = lowPass.process(highPass.process(x))
-            firstHalf += y * y
-        }
-        for index in half..<frame.count {
-            let x = Double(frame[index]) / 32768
-            raw += x * x
-            let y = lowPass.process(highPass.process(x))
-            secondHalf += y * y
+        let keepsBand = spectralFlux != nil && bandSignal.count >= frame.count
+        // Moved out while it is written (no copy, no allocation), so the filters stay accessible.
+        var band = bandSignal
+        bandSignal = []
+        band.withUnsafeMutableBufferPointer { band in
+            for index in 0..<half {
+                let x = Double(frame[index]) / 32768
+                raw += x * x
+                let y = lowPass.process(highPass.process(x))
+                firstHalf += y * y
+                let click = clickBand.process(y)
+                clickEnergy += click * click
+                if keepsBand { band[index] = y }
+            }
+            for index in half..<frame.count {
+                let x = Double(frame[index]) / 32768
+                raw += x * x
+                let y = lowPass.process(highPass.process(x))
+                secondHalf += y * y
+                let click = clickBand.process(y)
+                clickEnergy += click * click
+                if keepsBand { band[index] = y }
+            }
         }
         highPass.flushTinyState()
         lowPass.flushTinyState()
+        clickBand.flushTinyState()
         let count = Double(max(frame.count, 1))
         let level = Self.decibels(raw / count)
         let energy = Self.decibels((firstHalf + secondHalf) / count)
         let halfCount = Double(max(half, 1))
         let firstHalfEnergy = Self.decibels(firstHalf / halfCount)
         let secondHalfEnergy = Self.decibels(secondHalf / Double(max(frame.count - half, 1)))
+        let clickShare = Self.decibels(clickEnergy / count) - energy
         framesSeen += 1
+        // A sustained tone (flux below what noise or speech would show) is neither onset nor speech.
+        var flux = Double.infinity
+        if keepsBand {
+            flux = band.withUnsafeBufferPointer { samples in
+                spectralFlux?.analyse(bandSignal: UnsafeBufferPointer(rebasing: samples[0..<frame.count])) ?? .infinity
+            }
+        }
+        bandSignal = band
+        let steady = flux < parameters.stationaryFluxDB
 
         let spread = min(spreadDB, parameters.maximumSpreadDB)
         let onset = max(
@@ -133,21 +176,23 @@ public struct EnergyVAD: Sendable {
         if framesSeen <= warmUpFrames {
             speaking = false
         } else if !speaking {
-            if energy > onset && energy > required && energy > impulseEnvelopeDBFS {
+            if energy > onset && energy > required && energy > impulseEnvelopeDBFS && !steady {
                 countTowardOnset(
                     energy: energy,
                     halves: (firstHalfEnergy, secondHalfEnergy),
+                    clickShareDB: clickShare,
                     onsetFrames: max(parameters.onsetFrames, 1)
                 )
             } else {
                 onsetCount = 0
             }
-            let needed = max(parameters.onsetFrames, 1) + (runIsSharp && runNeedsConfirmation ? 1 : 0)
+            let needed = max(parameters.onsetFrames, 1) + (runIsSharp ? runConfirmationFrames : 0)
             if onsetCount >= max(needed, minimumOnsetFrames, 1) {
                 speaking = true
                 hangoverLeft = hangoverFrames
             }
-        } else if energy > offset && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB) {
+        } else if energy > offset && !steady
+            && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB) {
             hangoverLeft = hangoverFrames
         } else {
             hangoverLeft -= 1
@@ -172,14 +217,25 @@ public struct EnergyVAD: Sendable {
     /// One more frame above the onset threshold. Tracks whether the run rose like an impact (far
     /// above the frame before it) and, if so, whether it decays like one: an impact peaks at once and
     /// decays within a frame or two, speech keeps rising or holds. A decaying impact is rejected and
-    /// its released peak must be exceeded before a new onset counts.
-    private mutating func countTowardOnset(energy: Double, halves: (Double, Double), onsetFrames: Int) {
+    /// its released peak must be exceeded before a new onset counts. A steep onset waits for that
+    /// test (one frame) when its energy already falls within the frame that would start speech, or
+    /// when it looks like a knock (`impulseKnockConfirmationFrames`): a broadband click in the first
+    /// frame, then a body whose energy lies almost all below `clickBandHertz` (speech starts with
+    /// its high band, or without a click). A knock's low body can ring for 40 ms and decay only
+    /// 2 dB in one frame; over two frames it has fallen well below its peak.
+    private mutating func countTowardOnset(
+        energy: Double,
+        halves: (Double, Double),
+        clickShareDB: Double,
+        onsetFrames: Int
+    ) {
         if onsetCount == 0 {
             runStartDBFS = previousEnergyDBFS
             runPeakDBFS = energy
             runHalfPeakDBFS = max(halves.0, halves.1)
+            runFirstClickShareDB = clickShareDB
             runIsSharp = false
-            runNeedsConfirmation = false
+            runConfirmationFrames = 0
         }
         onsetCount += 1
         runPeakDBFS = max(runPeakDBFS, energy)
@@ -187,7 +243,11 @@ public struct EnergyVAD: Sendable {
         if energy - runStartDBFS > parameters.impulseRiseDB { runIsSharp = true }
         guard runIsSharp else { return }
         if onsetCount == onsetFrames {
-            runNeedsConfirmation = halves.1 < runHalfPeakDBFS - parameters.impulseAttackDropDB
+            let fallsAlready = halves.1 < runHalfPeakDBFS - parameters.impulseAttackDropDB
+            let knockBody = clickShareDB < parameters.impulseBodyClickShareDB
+                && runFirstClickShareDB - clickShareDB > parameters.impulseClickDropDB
+            runConfirmationFrames = knockBody
+                ? max(parameters.impulseKnockConfirmationFrames, 1) : (fallsAlready ? 1 : 0)
         }
         if onsetCount > onsetFrames && energy < runPeakDBFS - parameters.impulseDecayDB {
             impulseEnvelopeDBFS = runPeakDBFS

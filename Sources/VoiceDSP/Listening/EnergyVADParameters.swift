@@ -50,9 +50,28 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// ...and if that frame is this far below the onset's peak, it decays like an impact, not like
     /// speech: it is rejected, dB.
     public var impulseDecayDB: Double = 2
+    /// A possible impulse also waits (`impulseKnockConfirmationFrames`) when it sounds like a knock: the share of its energy
+    /// above 1.5 kHz (the click band) fell this far from the onset's first frame (the click) to the
+    /// frame that would start speech (the body), dB...
+    public var impulseClickDropDB: Double = 5
+    /// ...and that frame's click-band share is below this, dB (−10: 90 % of the energy under 1.5 kHz).
+    public var impulseBodyClickShareDB: Double = -10
+    /// Frames such a knock-like onset waits for the decay test (a plain steep onset waits one).
+    public var impulseKnockConfirmationFrames: Int = 2
     /// After a rejected impulse, frames must exceed its peak, lowered at this rate, to count toward
     /// an onset (its ringing tail and the next knock of a series are ignored), dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
+
+    /// Steady-spectrum rejection (an organ's or a synth's held notes). A frame whose seven band
+    /// levels (150 Hz…4 kHz) changed by less than this on average over `spectralFluxLagMilliseconds`
+    /// is a sustained tone, not speech: it neither counts toward an onset nor holds speech on. The
+    /// band levels of steady random noise (hiss, a fan) change by 1–1.5 dB from estimation noise
+    /// alone (15 % of its frames fall below 1 dB), speech by 2–15 dB, an organ's held notes by
+    /// 0.05–0.5 dB. 0 (the default) turns it and its filters off; 1 is the measured setting (it
+    /// makes the eval kit's onset median 40 ms together with the knock test: docs/listening.md), dB.
+    public var stationaryFluxDB: Double = 0
+    /// The spectral change is measured against the frame this long ago, milliseconds.
+    public var spectralFluxLagMilliseconds: Int = 100
 
     public init() {}
 }
