@@ -14,6 +14,8 @@
 # 2. The capture path under callgrind (`voiced-bench capture-path`, static-stdlib release build,
 #    debug info stripped): instructions per second of audio, and CPU seconds per audio hour.
 #    BENCH_CALLGRIND=0 skips it.
+# BENCH_IDLE_ONLY=1 measures only listening idle (and skips callgrind): the quick loop for memory work. Each
+# window's resident memory is also split by mapping (bench-out/memory-NAME.txt, from /proc/PID/smaps).
 #
 # Usage: scripts/bench.sh [BIN]   (BIN: the release bin directory; `make bench` passes it)
 # Everything it writes is under bench-out/ (BENCH_OUT); it stops every process it started.
@@ -59,11 +61,14 @@ for _ in $(seq 100); do grep -q "listening on" "$OUT/sim.out" 2>/dev/null && bre
 URL=$(grep -o 'ws://[^ ]*' "$OUT/sim.out" | head -1)
 [ -n "$URL" ] || { echo "the simulator did not start; see $OUT/sim.log" >&2; exit 1; }
 
-python3 - "$BIN" "$OUT" "$URL" "$WINDOW" "$WARMUP" "$BARGE_INS" <<'PY'
+python3 - "$BIN" "$OUT" "$URL" "$WINDOW" "$WARMUP" "$BARGE_INS" "${BENCH_IDLE_ONLY:-0}" <<'PY'
 import array, fcntl, json, os, random, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
 bin_dir, out, url = sys.argv[1], sys.argv[2], sys.argv[3]
 window, warmup, barge_ins = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
+idle_only = sys.argv[7] not in ("", "0")
+sys.path.insert(0, os.path.join(os.getcwd(), "scripts"))
+import smaps_summary  # noqa: E402  (scripts/smaps_summary.py)
 RATE = 24000
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 results = {"window_seconds": window, "warmup_seconds": warmup}
@@ -185,6 +190,7 @@ class Sample:
         with open(f"/proc/{pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         self.cpu_ticks = int(fields[11]) + int(fields[12])  # utime + stime
+        self.minor_faults = int(fields[7])  # minflt: code faulted back in after the trim counts here
         with open(f"/proc/{pid}/status") as f:
             values = dict(line.split(":", 1) for line in f if ":" in line)
         self.rss_kb = int(values["VmRSS"].split()[0])
@@ -225,16 +231,26 @@ def measure(pid, name, counter=None):
     elapsed = last.time - first.time
     # Where the memory is, for BENCHMARKS.md: the mappings, largest resident first.
     with open(f"/proc/{pid}/smaps") as f, open(os.path.join(out, f"smaps-{name}.txt"), "w") as dump:
-        dump.write(f.read())
+        smaps_text = f.read()
+        dump.write(smaps_text)
+    memory = smaps_summary.summarize(smaps_text, os.path.realpath(os.path.join(bin_dir, "voiced")))
+    open(os.path.join(out, f"memory-{name}.txt"), "w").write(smaps_summary.render(memory) + "\n")
+    # Per thread, so a thread that ends in the window (an idle pool worker) does not subtract its whole
+    # life's run time; one born in it counts from zero. An ended thread's last moments are not counted.
+    def window_delta(index):
+        return sum(values[index] - first.tasks.get(tid, (None, 0, 0))[index] for tid, values in last.tasks.items())
     figures = {
         "rss_steady_kb": int(statistics.median(rss)),
         "rss_peak_kb": max(rss),
         "vm_hwm_kb": last.hwm_kb,
         "cpu_percent": 100 * (last.cpu_ticks - first.cpu_ticks) / CLOCK_TICKS / elapsed,
-        "cpu_percent_schedstat": 100 * (last.runtime_ns - first.runtime_ns) / 1e9 / elapsed,
-        "wakeups_per_second": (last.switches - first.switches) / elapsed,
+        "cpu_percent_schedstat": 100 * window_delta(1) / 1e9 / elapsed,
+        "wakeups_per_second": window_delta(2) / elapsed,
+        "minor_faults": last.minor_faults - first.minor_faults,
         "threads": last.threads,
         "seconds": elapsed,
+        "memory_kb": {group: dict(values) for group, values in memory.items()},
+        "rss_samples_kb": rss,
     }
     figures["per_thread"] = {
         f"{name} ({tid})": {
@@ -247,6 +263,10 @@ def measure(pid, name, counter=None):
         figures[counter + "_per_second"] = (status()["counters"][counter] - counted) / elapsed
     results[name] = figures
     return figures
+
+
+class IdleOnly(Exception):
+    """BENCH_IDLE_ONLY: stop after the idle window."""
 
 
 microphone = Microphone()
@@ -282,6 +302,8 @@ try:
     results["start_to_session_ready_ms"] = 1000 * (time.monotonic() - started)
 
     idle = measure(daemon.pid, "listening_idle")
+    if idle_only:
+        raise IdleOnly
 
     # A push-to-talk turn as long as the window: the VAD and gate run on every frame, every 100 ms
     # chunk is encoded and sent, and the time limits do not end it.
@@ -318,6 +340,8 @@ try:
     results["latency_final"] = final.get("latency", {})
     results["counters"] = final.get("counters", {})
     results["vm_hwm_kb_final"] = Sample(daemon.pid).hwm_kb
+except IdleOnly:
+    pass
 finally:
     stop_started = time.monotonic()
     if daemon.poll() is None:
@@ -354,20 +378,32 @@ lines.append(f"  start → control socket accepting   {ms(results['start_to_cont
 lines.append(f"  start → realtime session ready     {ms(results['start_to_session_ready_ms'])}")
 for name, label in (("listening_idle", "listening idle (mic paused, speaker stopped)"),
                     ("streaming_turn", "streaming a turn")):
+    if name not in results:
+        continue
     f = results[name]
     lines.append(f"  {label}:")
     lines.append(f"    resident memory steady {mb(f['rss_steady_kb'])}, peak {mb(f['rss_peak_kb'])}, VmHWM {mb(f['vm_hwm_kb'])}")
     lines.append(f"    CPU {f['cpu_percent']:.3f} % of one core (utime+stime), {f['cpu_percent_schedstat']:.3f} % (schedstat)")
-    lines.append(f"    wake-ups {f['wakeups_per_second']:.1f} /s (context switches of {f['threads']} threads)")
+    lines.append(f"    wake-ups {f['wakeups_per_second']:.1f} /s (context switches of {f['threads']} threads), "
+                 f"{f['minor_faults']} minor page faults")
     for thread, load in f["per_thread"].items():
         lines.append(f"      {thread:<28} {load['cpu_percent']:7.3f} %  {load['wakeups_per_second']:6.1f} wake-ups/s")
     if "audio_chunks_sent_per_second" in f:
         lines.append(f"    audio chunks sent {f['audio_chunks_sent_per_second']:.1f} /s, state {f['state']}")
+    lines.append("    " + smaps_summary.render(f["memory_kb"]).replace("\n", "\n    "))
+report = "\n".join(lines)
+if idle_only:
+    print(report)
+    open(os.path.join(out, "daemon.txt"), "w").write(report + "\n")
+    raise SystemExit(0)
 latency = results["latency_final"]
 turn = results["latency_after_turn"]
 lines.append("  latency probes (voicectl status --json, latency):")
 lines.append(f"    capture_to_send_ms               {ms(turn.get('capture_to_send_ms'))}")
-lines.append(f"    receive_to_playback_ms           {ms(turn.get('receive_to_playback_ms'))}")
+lines.append(f"    receive_to_playback_ms           {ms(turn.get('receive_to_playback_ms'))}   (received → played)")
+lines.append(f"    receive_to_write_ms              {ms(turn.get('receive_to_write_ms'))}   (received → written to ALSA)")
+lines.append(f"      prebuffer_wait_ms              {ms(turn.get('prebuffer_wait_ms'))}   (of which the jitter pre-buffer)")
+lines.append(f"      playable_to_write_ms           {ms(turn.get('playable_to_write_ms'))}   (of which local; target ≤ one period)")
 lines.append(f"    end_of_speech_to_first_audio_ms  {ms(turn.get('end_of_speech_to_first_audio_ms'))}")
 reactions = results["barge_in_reactions_ms"]
 median = statistics.median(reactions) if reactions else None
@@ -381,7 +417,7 @@ PY
 
 kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=""
 
-if [ "${BENCH_CALLGRIND:-1}" != 0 ]; then
+if [ "${BENCH_CALLGRIND:-1}" != 0 ] && [ "${BENCH_IDLE_ONLY:-0}" = 0 ]; then
     if ! command -v valgrind >/dev/null; then
         sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends valgrind >/dev/null 2>&1 || true

@@ -163,9 +163,36 @@ public final class ALSAAudioEngine: AudioEngine {
     }
 
     public func playbackRingWritten() {
+        // The watched reply sample is playable the moment it is queued behind a playing burst, or
+        // once the pre-buffer's worth is queued (the playback thread stamps the other case: the
+        // first audio waited the pre-buffer's length).
+        if shared.playbackBursting.load(ordering: .acquiring) || playbackRing.availableToRead >= prebufferFrames {
+            shared.markWatchPlayable(queuedUpTo: playbackRing.writePosition)
+        }
         // Always signalled (one eventfd write): checking "is it stopped?" first would race with a
         // thread that is just stopping.
         if shared.quiesceWhenIdle { shared.playbackResume.signal() }
+    }
+
+    private var prebufferFrames: Int { settings.sessionRate * settings.playbackPrebufferMilliseconds / 1000 }
+
+    public func watchPlayback(position: Int) {
+        shared.watchPosition.store(-1, ordering: .releasing)
+        shared.watchPlayableAt.store(0, ordering: .relaxed)
+        shared.watchWrittenAt.store(0, ordering: .relaxed)
+        shared.watchStartedAt.store(monotonicNanoseconds(), ordering: .relaxed)
+        shared.watchPosition.store(position, ordering: .releasing)
+    }
+
+    public func playbackWatchReport() -> PlaybackWatchReport? {
+        let written = shared.watchWrittenAt.load(ordering: .acquiring)
+        guard written != 0 else { return nil }
+        let started = shared.watchStartedAt.load(ordering: .relaxed)
+        let playable = shared.watchPlayableAt.load(ordering: .acquiring)
+        return PlaybackWatchReport(
+            playable: .nanoseconds(max(0, min(playable == 0 ? written : playable, written) - started)),
+            written: .nanoseconds(max(0, written - started))
+        )
     }
 
     public func setCaptureNeeded(_ needed: Bool) {

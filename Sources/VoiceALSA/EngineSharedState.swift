@@ -74,6 +74,35 @@ final class EngineSharedState: Sendable {
     /// `AudioEngine.captureOrigin` / `referenceOrigin`; `Int.min` until the stream first runs.
     let captureOrigin = Atomic<Int>(Int.min)
     let referenceOrigin = Atomic<Int>(Int.min)
+    /// True while the playback thread plays a burst (past the jitter pre-buffer): audio queued now
+    /// plays without waiting for more.
+    let playbackBursting = Atomic<Bool>(false)
+    /// The playback latency probe (`AudioEngine.watchPlayback`): the playback-ring position watched
+    /// (-1: none), and when it was watched, let through the pre-buffer and written, in monotonic
+    /// nanoseconds (0: not yet).
+    let watchPosition = Atomic<Int>(-1)
+    let watchStartedAt = Atomic<Int64>(0)
+    let watchPlayableAt = Atomic<Int64>(0)
+    let watchWrittenAt = Atomic<Int64>(0)
+
+    /// Stamps the watched sample playable now, once, if it is queued (`queuedUpTo`: the ring's write position).
+    @inline(__always)
+    func markWatchPlayable(queuedUpTo: Int) {
+        let watched = watchPosition.load(ordering: .acquiring)
+        guard watched >= 0, queuedUpTo > watched else { return }
+        _ = watchPlayableAt.compareExchange(expected: 0, desired: monotonicNanoseconds(), ordering: .acquiringAndReleasing)
+    }
+
+    /// Stamps the watched sample written now, once, if the ring was read past it (`readUpTo`).
+    @inline(__always)
+    func markWatchWritten(readUpTo: Int) {
+        let watched = watchPosition.load(ordering: .acquiring)
+        guard watched >= 0, readUpTo > watched else { return }
+        let now = monotonicNanoseconds()
+        _ = watchPlayableAt.compareExchange(expected: 0, desired: now, ordering: .acquiringAndReleasing)
+        _ = watchWrittenAt.compareExchange(expected: 0, desired: now, ordering: .acquiringAndReleasing)
+        _ = watchPosition.compareExchange(expected: watched, desired: -1, ordering: .acquiringAndReleasing)
+    }
 
     init(quiesceWhenIdle: Bool = false) { self.quiesceWhenIdle = quiesceWhenIdle }
 

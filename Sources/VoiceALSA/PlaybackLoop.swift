@@ -155,6 +155,7 @@ final class PlaybackLoop {
             if written {
                 replyFramesWritten += reply
                 timeline.append(session: sessionPeriodFrames, reply: reply)
+                if reply > 0 { shared.markWatchWritten(readUpTo: ring.readPosition) }
             }
             publishPlayedFrames()
             shared.playbackBusy.store(false, ordering: .releasing)
@@ -169,7 +170,7 @@ final class PlaybackLoop {
         guard generation != seenFlushGeneration else { return }
         seenFlushGeneration = generation
         ring.discardAll()
-        bursting = false
+        setBursting(false)
         waitingPeriods = 0
         ranDry = false
         publishPlayedFrames()
@@ -219,6 +220,12 @@ final class PlaybackLoop {
         shared.playbackStopped.store(false, ordering: .releasing)
     }
 
+    /// Published so the daemon's side can tell that audio queued now plays without a pre-buffer wait.
+    private func setBursting(_ value: Bool) {
+        bursting = value
+        shared.playbackBursting.store(value, ordering: .releasing)
+    }
+
     /// Fills `buffers.session` with the next period: reply audio, then silence.
     /// - Returns: how many frames are reply audio.
     private func takeReplyFrames() -> Int {
@@ -241,7 +248,8 @@ final class PlaybackLoop {
             // Jitter buffer: start a burst once the pre-buffer is queued, or once the first audio
             // has waited that long (a reply or earcon shorter than the pre-buffer).
             if available >= prebufferFrames || waitingPeriods >= prebufferPeriods {
-                bursting = true
+                setBursting(true)
+                shared.markWatchPlayable(queuedUpTo: ring.writePosition)
             } else {
                 waitingPeriods += 1
                 session.update(repeating: 0)
@@ -253,7 +261,7 @@ final class PlaybackLoop {
         let reply = ring.read(into: session)
         if reply < session.count {
             UnsafeMutableBufferPointer(rebasing: session[reply...]).update(repeating: 0)
-            bursting = false
+            setBursting(false)
             waitingPeriods = 0
             ranDry = true
             dryPeriods = 0
@@ -324,7 +332,7 @@ final class PlaybackLoop {
         let slice = link.waitSlice(cap: 100_000_000)
         if slice > 0 { sleepUntil(nanoseconds: monotonicNanoseconds() + slice) }
         ring.discardAll()
-        bursting = false
+        setBursting(false)
         ranDry = false
         referenceRing.writeSilence(count: Int(slice * Int64(sessionRate) / 1_000_000_000))
         guard link.reopenIfDue() else { return }

@@ -50,6 +50,29 @@ public protocol AudioEngine: AnyObject, Sendable {
     /// The same for `referenceRing`: sample `p` sounded at `referenceOrigin + p`. Playback may stop
     /// while nothing plays; the reference then has a gap, which counts as silence.
     var referenceOrigin: Int? { get }
+
+    /// Latency probe of reply audio: report when the sample that will sit at `position` of
+    /// `playbackRing` (see `AudioRingBuffer.writePosition`; it may not be written yet) is let through
+    /// the jitter pre-buffer and written to the device. Replaces an earlier watch. Default: no report.
+    func watchPlayback(position: Int)
+    /// The watched sample's report once it was written to the device, else nil (also nil from an
+    /// engine that cannot tell). Reading it does not clear it; the next `watchPlayback` does.
+    func playbackWatchReport() -> PlaybackWatchReport?
+}
+
+/// When the sample `AudioEngine.watchPlayback(position:)` named got through the engine, measured
+/// from the `watchPlayback` call on the engine's own clock.
+public struct PlaybackWatchReport: Sendable, Equatable {
+    /// Watch → the jitter pre-buffer let it play: enough audio queued, or the first audio waited
+    /// the pre-buffer's length. Zero when audio was already playing when it was queued.
+    public var playable: Duration
+    /// Watch → written to the device (`snd_pcm_writei` returned).
+    public var written: Duration
+
+    public init(playable: Duration, written: Duration) {
+        self.playable = playable
+        self.written = written
+    }
 }
 
 extension AudioEngine {
@@ -57,6 +80,8 @@ extension AudioEngine {
     public func playbackRingWritten() {}
     public var captureOrigin: Int? { nil }
     public var referenceOrigin: Int? { nil }
+    public func watchPlayback(position: Int) {}
+    public func playbackWatchReport() -> PlaybackWatchReport? { nil }
 }
 
 /// Counters and state the engine publishes for status.

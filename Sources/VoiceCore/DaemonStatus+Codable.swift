@@ -128,6 +128,9 @@ extension LatencyStatus {
     enum CodingKeys: String, CodingKey {
         case captureToSendMs = "capture_to_send_ms"
         case receiveToPlaybackMs = "receive_to_playback_ms"
+        case receiveToWriteMs = "receive_to_write_ms"
+        case prebufferWaitMs = "prebuffer_wait_ms"
+        case playableToWriteMs = "playable_to_write_ms"
         case endOfSpeechToFirstAudioMs = "end_of_speech_to_first_audio_ms"
         case bargeInReactionMs = "barge_in_reaction_ms"
     }
@@ -137,6 +140,9 @@ extension LatencyStatus {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         captureToSendMs = try container.decodeIfPresent(Double.self, forKey: .captureToSendMs)
         receiveToPlaybackMs = try container.decodeIfPresent(Double.self, forKey: .receiveToPlaybackMs)
+        receiveToWriteMs = try container.decodeIfPresent(Double.self, forKey: .receiveToWriteMs)
+        prebufferWaitMs = try container.decodeIfPresent(Double.self, forKey: .prebufferWaitMs)
+        playableToWriteMs = try container.decodeIfPresent(Double.self, forKey: .playableToWriteMs)
         endOfSpeechToFirstAudioMs = try container.decodeIfPresent(Double.self, forKey: .endOfSpeechToFirstAudioMs)
         bargeInReactionMs = try container.decodeIfPresent(Double.self, forKey: .bargeInReactionMs)
     }

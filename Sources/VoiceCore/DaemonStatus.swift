@@ -73,8 +73,17 @@ public struct Counters: Sendable, Codable, Equatable {
 public struct LatencyStatus: Sendable, Codable, Equatable {
     /// Mic frame captured → its audio sent on the socket.
     public var captureToSendMs: Double?
-    /// First reply audio received → written to ALSA.
+    /// First reply audio received → the engine reports it played (written, and past the device's
+    /// output delay). Includes the jitter pre-buffer wait.
     public var receiveToPlaybackMs: Double?
+    /// First reply audio received → written to ALSA (`snd_pcm_writei`). Includes the pre-buffer wait.
+    public var receiveToWriteMs: Double?
+    /// First reply audio received → the jitter pre-buffer let it play (`audio.playback_prebuffer_ms`
+    /// of audio queued, or the first audio waited that long; 0 when audio was already playing).
+    public var prebufferWaitMs: Double?
+    /// The local processing latency of playback: the pre-buffer let the first reply audio play →
+    /// written to ALSA (`receiveToWriteMs − prebufferWaitMs`). Target: at most one period.
+    public var playableToWriteMs: Double?
     /// End of the user's speech (or commit) → first reply audio played.
     public var endOfSpeechToFirstAudioMs: Double?
     /// Near-end speech onset → playback stopped and cancel sent.

@@ -32,7 +32,10 @@ struct CoordinatorService: Service {
                     }
                 }
             }
-            group.addTask {
+            // On the session's event loop: a chunk handed to the session then resumes the session's loop on
+            // the thread already running, not on another pool worker (see `EventLoopTaskExecutor`). The
+            // event task (tools may block) stays on the pool.
+            group.addTask(executorPreference: session.taskExecutor) {
                 // The coordinator says when it wants to run again (`nextWake`): per captured chunk
                 // while a turn is spoken, per captured period while a reply can be interrupted, and
                 // once a second when idle. The capture thread wakes this loop the moment the audio

@@ -68,6 +68,9 @@ public actor DaemonCoordinator {
     private var playbackBacklog: [[Int16]] = []
     private var replyStartFrame: Int?
     private var firstReplyAudioReceivedAt: Duration?
+    /// The engine watches the first reply sample through its pre-buffer to the device
+    /// (`AudioEngine.watchPlayback`) until its report is read.
+    private var playbackWatchPending = false
     private var endOfSpeechAt: Duration?
     private var lastLevelPublishedAt: Duration = .zero
 
@@ -224,6 +227,9 @@ public actor DaemonCoordinator {
                 if replyStartFrame == nil {
                     replyStartFrame = engine.playedFrames + engine.playbackRing.availableToRead + backlogLength
                     firstReplyAudioReceivedAt = time
+                    // Watched from now, before it is queued: the engine's report starts at receipt.
+                    engine.watchPlayback(position: engine.playbackRing.writePosition + backlogLength)
+                    playbackWatchPending = true
                 }
                 queuePlayback(samples)
             }
@@ -280,6 +286,7 @@ public actor DaemonCoordinator {
         {
             recordFirstAudioPlayed(at: time)
         }
+        if playbackWatchPending, let report = engine.playbackWatchReport() { recordFirstAudioWritten(report) }
         if isPlaybackDrained, machine.state == .speaking {
             await perform(machine.playbackDrained(now: time))
         }
@@ -448,6 +455,7 @@ public actor DaemonCoordinator {
                 engine.flushPlayback()
                 replyStartFrame = nil
                 firstReplyAudioReceivedAt = nil
+                playbackWatchPending = false
             case .playReplyAudio:
                 break  // handled where the audio is at hand
             case .playEarcon(let earcon):
@@ -463,6 +471,7 @@ public actor DaemonCoordinator {
                 if state == .idle || state == .listening {
                     replyStartFrame = nil
                     firstReplyAudioReceivedAt = nil
+                    playbackWatchPending = false
                 }
             case .turnCompleted:
                 status.update { $0.counters.turns += 1 }
@@ -497,6 +506,17 @@ public actor DaemonCoordinator {
             endOfSpeechAt = nil
         }
         firstReplyAudioReceivedAt = nil
+    }
+
+    /// Splits received → written at the jitter pre-buffer: the deliberate wait, and the local
+    /// processing (the next playback period run, conversion, `snd_pcm_writei`).
+    private func recordFirstAudioWritten(_ report: PlaybackWatchReport) {
+        playbackWatchPending = false
+        status.update {
+            $0.latency.receiveToWriteMs = Self.milliseconds(report.written)
+            $0.latency.prebufferWaitMs = Self.milliseconds(report.playable)
+            $0.latency.playableToWriteMs = Self.milliseconds(report.written - report.playable)
+        }
     }
 
     // MARK: - Playback

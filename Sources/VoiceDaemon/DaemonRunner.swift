@@ -277,7 +277,9 @@ public enum DaemonRunner {
             ),
         ]
         if options.environment["VOICED_TRIM_CODE"] != "0" {
-            services.append(StartupCodeTrimService(logger: logger))
+            let faultChunk = StartupCodeTrimmer.faultChunkBytes(
+                environment: options.environment["VOICED_FAULT_CHUNK_KB"])
+            services.append(StartupCodeTrimService(faultChunkBytes: faultChunk, logger: logger))
         }
         if configuration.button.enabled {
             do {

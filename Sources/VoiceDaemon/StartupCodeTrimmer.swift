@@ -24,29 +24,79 @@ import Darwin
 /// table entries: the pages stay in the page cache (shared, clean), and whatever code runs again
 /// faults back in from there (a minor fault, no disk read). Mappings with any anonymous page
 /// (relocated data, copied on write) are never touched, so nothing the process wrote is lost.
+///
+/// What faults back in is the code listening runs, ~1 MB of distinct pages scattered over 24 MB of text;
+/// with the kernel's 64 KB fault-around that became 6–7 MB again within a minute. The kernel never maps
+/// around a fault beyond the mapping (VMA) that faulted, so the first pass also splits each released
+/// mapping into VMAs of `faultChunkBytes` (8 KB by default) by setting `MADV_DONTDUMP` on every other
+/// chunk — a flag that only keeps those pages out of a core dump, where file-backed code is not written
+/// by default anyway. A fault then maps at most one chunk. The cost is kernel memory for the extra VMAs
+/// (~200 bytes each: ~0.9 MB for 8 KB chunks over ~33 MB of mappings), not counted in VmRSS, and a few
+/// hundred more minor faults when a turn first runs code after idle.
 public enum StartupCodeTrimmer {
     /// What one pass did.
     public struct Outcome: Sendable, Equatable {
-        /// Resident kB of the mappings released.
+        /// Resident kB of the mappings released (0 on a repeat pass, which does not read smaps).
         public var releasedKilobytes: Int
         public var mappings: Int
+        /// Chunks marked to split mappings into VMAs of the fault chunk size (0 once split).
+        public var splitChunks: Int = 0
+        /// The address ranges released: a later pass releases them again without reading
+        /// `/proc/self/smaps`, which, once the mappings are split, is megabytes long and costs ~0.4 s of CPU.
+        public var ranges: [ReleasedRange] = []
+    }
+
+    /// A released address range and the file mapped there, so a later pass can check that the same
+    /// file is still mapped read-only at those addresses before releasing them again.
+    public struct ReleasedRange: Sendable, Equatable {
+        public var addresses: Range<UInt>
+        public var path: String
     }
 
     /// Releases the clean read-only mappings of this process's own executable and of the shared
     /// libraries it loaded (libc, libstdc++, libasound, …: their start-up code too, such as ALSA's
     /// configuration parser). Linux only; elsewhere (or without /proc) it does nothing.
+    /// - Parameters:
+    ///   - faultChunkBytes: when > 0 (a multiple of the page size), first split each of those
+    ///     mappings into VMAs of this size, so a later page fault maps at most this much around it.
+    ///   - again: the ``Outcome/ranges`` of an earlier pass: release those instead of finding them in
+    ///     smaps, each only if `/proc/self/maps` (cheap: no page walk) still shows the same file mapped
+    ///     read-only over the whole range. A library unloaded since (an ALSA plugin closed with its
+    ///     device) may have left its addresses to memory the process writes, which `MADV_DONTNEED`
+    ///     would zero.
     @discardableResult
-    public static func trimExecutable() -> Outcome {
+    public static func trimExecutable(faultChunkBytes: Int = 0, again: [ReleasedRange]? = nil) -> Outcome {
         #if os(Linux)
-        guard let smaps = try? String(contentsOfFile: "/proc/self/smaps", encoding: .utf8),
-            let executable = executablePath()
-        else { return Outcome(releasedKilobytes: 0, mappings: 0) }
+        if let again {
+            var current: [ReleasedRange] = []
+            guard forEachLine(ofFile: "/proc/self/maps", { current += readOnlyFileMappings(maps: $0) }) else {
+                return Outcome(releasedKilobytes: 0, mappings: 0)
+            }
+            var outcome = Outcome(releasedKilobytes: 0, mappings: 0)
+            for range in stillMapped(again, current: current) {
+                if let start = UnsafeMutableRawPointer(bitPattern: range.addresses.lowerBound),
+                    madvise(start, Int(range.addresses.upperBound - range.addresses.lowerBound), MADV_DONTNEED) == 0
+                {
+                    outcome.mappings += 1
+                    outcome.ranges.append(range)
+                }
+            }
+            return outcome
+        }
+        guard let executable = executablePath() else { return Outcome(releasedKilobytes: 0, mappings: 0) }
+        var scanner = SmapsScanner(executable: executable)
+        guard forEachLine(ofFile: "/proc/self/smaps", { scanner.consume($0) }) else {
+            return Outcome(releasedKilobytes: 0, mappings: 0)
+        }
         var outcome = Outcome(releasedKilobytes: 0, mappings: 0)
-        for mapping in cleanReadOnlyMappings(smaps: smaps, executable: executable) {
+        for mapping in scanner.finish() {
             guard let start = UnsafeMutableRawPointer(bitPattern: mapping.start) else { continue }
+            outcome.splitChunks += splitIntoFaultChunks(
+                start: mapping.start, end: mapping.end, chunkBytes: faultChunkBytes)
             if madvise(start, Int(mapping.end - mapping.start), MADV_DONTNEED) == 0 {
                 outcome.releasedKilobytes += mapping.residentKilobytes
                 outcome.mappings += 1
+                outcome.ranges.append(ReleasedRange(addresses: mapping.start..<mapping.end, path: mapping.path))
             }
         }
         return outcome
@@ -55,35 +105,180 @@ public enum StartupCodeTrimmer {
         #endif
     }
 
+    public static var systemPageSize: Int {
+        #if canImport(Glibc) || canImport(Musl) || canImport(Darwin)
+        return max(1, sysconf(Int32(_SC_PAGESIZE)))
+        #else
+        return 4096
+        #endif
+    }
+
+    /// 8 KB: idle's code then stays at ~1.6 MB resident instead of 6–7 MB (BENCHMARKS.md, issue 9).
+    static let defaultFaultChunkBytes = 8 * 1024
+
+    /// The fault chunk from `VOICED_FAULT_CHUNK_KB` (kB; 0 turns splitting off), rounded up to whole pages;
+    /// the default when unset or not a number.
+    public static func faultChunkBytes(environment value: String?, pageSize: Int = systemPageSize) -> Int {
+        guard let value, let kilobytes = Int(value), kilobytes >= 0 else { return defaultFaultChunkBytes }
+        let bytes = kilobytes * 1024
+        let page = max(1, pageSize)
+        return (bytes + page - 1) / page * page
+    }
+
+    /// Splits the executable's writable data mappings (`.data`, `.bss`) into VMAs of `faultChunkBytes`,
+    /// so reading a global faults in at most one chunk of the file instead of 64 KB around it. Run it
+    /// first thing in `main`, before start-up reads its way through `.data` (those pages, unlike code,
+    /// cannot be released later: a page another thread writes between the check and the release
+    /// would be lost). The flag is `MADV_NOHUGEPAGE` (these mappings never get huge pages anyway), or
+    /// `MADV_RANDOM` (only turns off read-ahead of these file pages) where the kernel has no THP.
+    /// Returns the chunks flagged.
+    @discardableResult
+    public static func splitWritableData(faultChunkBytes: Int) -> Int {
+        #if os(Linux)
+        guard faultChunkBytes > 0, let executable = executablePath() else { return 0 }
+        var mappings: [Range<UInt>] = []
+        guard forEachLine(ofFile: "/proc/self/maps", { mappings += writableMappings(maps: $0, executable: executable) })
+        else { return 0 }
+        var flagged = 0
+        for mapping in mappings {
+            let chunks = alternateChunks(
+                start: mapping.lowerBound, end: mapping.upperBound, chunkBytes: UInt(faultChunkBytes))
+            for chunk in chunks {
+                guard let address = UnsafeMutableRawPointer(bitPattern: chunk.lowerBound) else { continue }
+                let length = Int(chunk.upperBound - chunk.lowerBound)
+                if madvise(address, length, MADV_NOHUGEPAGE) == 0 || madvise(address, length, MADV_RANDOM) == 0 {
+                    flagged += 1
+                }
+            }
+        }
+        return flagged
+        #else
+        return 0
+        #endif
+    }
+
+    /// The writable mappings of `executable` in `/proc/self/maps` text.
+    static func writableMappings(maps: some StringProtocol, executable: String) -> [Range<UInt>] {
+        maps.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count == 6, fields[1].hasPrefix("rw"),
+                fields[5].trimmingPrefix(while: { $0 == " " }) == executable[...]
+            else { return nil }
+            let bounds = fields[0].split(separator: "-").compactMap { UInt($0, radix: 16) }
+            guard bounds.count == 2, bounds[0] < bounds[1] else { return nil }
+            return bounds[0]..<bounds[1]
+        }
+    }
+
+    /// The read-only (not writable) file mappings in `/proc/self/maps` text, with their paths.
+    static func readOnlyFileMappings(maps: some StringProtocol) -> [ReleasedRange] {
+        maps.split(separator: "\n").compactMap { line in
+            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+            guard fields.count == 6, fields[1].hasPrefix("r"), !fields[1].contains("w") else { return nil }
+            let bounds = fields[0].split(separator: "-").compactMap { UInt($0, radix: 16) }
+            guard bounds.count == 2, bounds[0] < bounds[1] else { return nil }
+            return ReleasedRange(
+                addresses: bounds[0]..<bounds[1], path: String(fields[5].trimmingPrefix(while: { $0 == " " })))
+        }
+    }
+
+    /// The ranges of `released` that `current` (address order, as /proc lists them) still covers
+    /// end to end with read-only mappings of the same file; the split VMAs of one range all qualify.
+    static func stillMapped(_ released: [ReleasedRange], current: [ReleasedRange]) -> [ReleasedRange] {
+        released.filter { range in
+            var low = 0
+            var high = current.count
+            while low < high {
+                let middle = (low + high) / 2
+                if current[middle].addresses.upperBound <= range.addresses.lowerBound {
+                    low = middle + 1
+                } else {
+                    high = middle
+                }
+            }
+            var covered = range.addresses.lowerBound
+            var index = low
+            while covered < range.addresses.upperBound, index < current.count {
+                let mapping = current[index]
+                guard mapping.path == range.path, mapping.addresses.lowerBound <= covered else { return false }
+                covered = mapping.addresses.upperBound
+                index += 1
+            }
+            return covered >= range.addresses.upperBound
+        }
+    }
+
+    /// Every other `chunkBytes` chunk of `start..<end`, starting with the second (the first page of a
+    /// mapping, e.g. an ELF header a core dump keeps, stays unflagged); the last one may be shorter.
+    /// Flagging these splits the mapping into VMAs of at most `chunkBytes`. A mapping no larger than
+    /// one chunk (as every mapping is after a first split) gives none, so passes after the first add
+    /// no VMA.
+    static func alternateChunks(start: UInt, end: UInt, chunkBytes: UInt) -> [Range<UInt>] {
+        guard chunkBytes > 0, end > start else { return [] }
+        return stride(from: start + chunkBytes, to: end, by: Int(2 * chunkBytes)).map { $0..<min($0 + chunkBytes, end) }
+    }
+
+    /// Splits `start..<end` (page-aligned) into VMAs of at most `chunkBytes` (see ``alternateChunks``);
+    /// returns the chunks flagged. Only a VMA flag changes: the pages, their protection and contents stay.
+    static func splitIntoFaultChunks(start: UInt, end: UInt, chunkBytes: Int) -> Int {
+        #if os(Linux)
+        var flagged = 0
+        for chunk in alternateChunks(start: start, end: end, chunkBytes: UInt(max(0, chunkBytes))) {
+            if let address = UnsafeMutableRawPointer(bitPattern: chunk.lowerBound),
+                madvise(address, Int(chunk.upperBound - chunk.lowerBound), MADV_DONTDUMP) == 0
+            {
+                flagged += 1
+            }
+        }
+        return flagged
+        #else
+        return 0
+        #endif
+    }
+
     struct Mapping: Equatable {
         var start: UInt
         var end: UInt
         var residentKilobytes: Int
+        var path: String = ""
     }
 
     /// The mappings of `executable` in `/proc/self/smaps` text that are readable, not writable, and
     /// hold no anonymous (copied-on-write) page: pure file contents, safe to drop and fault back in.
     static func cleanReadOnlyMappings(smaps: String, executable: String, includeLibraries: Bool = true) -> [Mapping] {
-        var result: [Mapping] = []
-        var current: Mapping?
-        var clean = false
-        func finish() {
-            if let current, clean { result.append(current) }
-            current = nil
+        var scanner = SmapsScanner(executable: executable, includeLibraries: includeLibraries)
+        for line in smaps.split(separator: "\n") { scanner.consume(line) }
+        return scanner.finish()
+    }
+
+    /// ``cleanReadOnlyMappings(smaps:executable:includeLibraries:)`` a line at a time, so the daemon
+    /// never holds the whole text: once split, the process has thousands of mappings and its smaps is
+    /// megabytes long (and malloc would keep the memory it was read into).
+    struct SmapsScanner {
+        let executable: String
+        let includeLibraries: Bool
+        private var result: [Mapping] = []
+        private var current: Mapping?
+        private var clean = false
+
+        init(executable: String, includeLibraries: Bool = true) {
+            self.executable = executable
+            self.includeLibraries = includeLibraries
         }
-        for line in smaps.split(separator: "\n") {
+
+        mutating func consume(_ line: Substring) {
             let fields = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard let first = fields.first else { continue }
+            guard let first = fields.first else { return }
             if first.contains("-"), fields.count >= 5, !first.hasSuffix(":") {
-                finish()
+                endMapping()
                 let bounds = first.split(separator: "-")
                 let permissions = fields[1]
                 let path = fields.count >= 6 ? fields[5...].joined(separator: " ") : ""
                 guard bounds.count == 2, let start = UInt(bounds[0], radix: 16), let end = UInt(bounds[1], radix: 16),
                     path == executable || (includeLibraries && isSharedLibrary(path)),
                     permissions.hasPrefix("r"), !permissions.contains("w")
-                else { continue }
-                current = Mapping(start: start, end: end, residentKilobytes: 0)
+                else { return }
+                current = Mapping(start: start, end: end, residentKilobytes: 0, path: path)
                 clean = true
             } else if current != nil, fields.count >= 2, let value = Int(fields[1]) {
                 switch first {
@@ -95,14 +290,53 @@ public enum StartupCodeTrimmer {
                 }
             }
         }
-        finish()
-        return result
+
+        mutating func finish() -> [Mapping] {
+            endMapping()
+            return result
+        }
+
+        private mutating func endMapping() {
+            if let current, clean { result.append(current) }
+            current = nil
+        }
     }
 
     /// A shared object from a file system (not a device or a memory file): `/usr/lib/…/libc.so.6`.
     static func isSharedLibrary(_ path: String) -> Bool {
         path.hasPrefix("/") && !path.hasPrefix("/dev/") && !path.hasSuffix(" (deleted)")
             && (path.hasSuffix(".so") || path.contains(".so."))
+    }
+
+    /// Calls `body` with each line of a file, read to its end 64 KB at a time (`String(contentsOfFile:)`
+    /// stops after the first `read` of a /proc file: its size is 0 and /proc returns a page or so per
+    /// read, so the shared libraries' mappings, after the executable's, were never seen). False if the
+    /// file cannot be read.
+    static func forEachLine(ofFile path: String, _ body: (Substring) -> Void) -> Bool {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var pending: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = block.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            if count == 0 {
+                if !pending.isEmpty { body(Substring(String(decoding: pending, as: UTF8.self))) }
+                return true
+            }
+            var lineStart = 0
+            for index in 0..<count where block[index] == UInt8(ascii: "\n") {
+                pending.append(contentsOf: block[lineStart..<index])
+                body(Substring(String(decoding: pending, as: UTF8.self)))
+                pending.removeAll(keepingCapacity: true)
+                lineStart = index + 1
+            }
+            pending.append(contentsOf: block[lineStart..<count])
+        }
     }
 
     private static func executablePath() -> String? {
@@ -115,20 +349,28 @@ public enum StartupCodeTrimmer {
 
 /// Runs ``StartupCodeTrimmer`` a few seconds after start (start-up and the first connection are
 /// done by then) and once more later (a slow first connection, a TLS handshake); sleeps otherwise,
-/// so it costs no wake-ups. `VOICED_TRIM_CODE=0` turns it off (e.g. under a debugger).
+/// so it costs no wake-ups. `VOICED_TRIM_CODE=0` turns it off (e.g. under a debugger);
+/// `VOICED_FAULT_CHUNK_KB` sets the fault chunk (``StartupCodeTrimmer``; 0 keeps the kernel's fault-around).
 struct StartupCodeTrimService: Service {
     var delays: [Duration] = [.seconds(2), .seconds(30)]
+    /// See ``StartupCodeTrimmer/trimExecutable(faultChunkBytes:)``.
+    var faultChunkBytes = StartupCodeTrimmer.defaultFaultChunkBytes
     let logger: Logger
     /// Told after each pass (tests).
     var onTrim: (@Sendable (StartupCodeTrimmer.Outcome) -> Void)? = nil
 
     func run() async throws {
+        var released: [StartupCodeTrimmer.ReleasedRange]?
         for delay in delays {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             if Task.isCancelled || Task.isShuttingDownGracefully { return }
-            let outcome = StartupCodeTrimmer.trimExecutable()
+            let outcome = StartupCodeTrimmer.trimExecutable(faultChunkBytes: faultChunkBytes, again: released)
+            if released == nil, !outcome.ranges.isEmpty { released = outcome.ranges }
             logger.debug(
-                "released \(outcome.releasedKilobytes) kB of start-up code pages (\(outcome.mappings) mappings)")
+                """
+                released \(outcome.releasedKilobytes) kB of start-up code pages (\(outcome.mappings) mappings, \
+                \(outcome.splitChunks) chunks split off)
+                """)
             onTrim?(outcome)
         }
         // A service that returns early stops the whole ServiceGroup: stay until shutdown.

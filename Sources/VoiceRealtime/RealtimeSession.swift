@@ -40,6 +40,10 @@ public final class RealtimeSession: Service, Sendable {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let tokenProvider: EphemeralTokenProvider?
+    /// The event loop the session's loop and its connections run on (see `EventLoopTaskExecutor`). A caller that
+    /// hands the session audio often (the daemon's audio loop) saves a thread hand-off per call by running its
+    /// task there too (`withTaskExecutorPreference`).
+    public let taskExecutor: EventLoopTaskExecutor
 
     /// - Parameters:
     ///   - settings: the `realtime:` settings.
@@ -66,6 +70,7 @@ public final class RealtimeSession: Service, Sendable {
         self.random = random
         self.tlsConfiguration = tlsConfiguration
         self.eventLoopGroup = eventLoopGroup
+        taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoopGroup.next())
         self.logger = logger
         (events, eventsContinuation) = AsyncStream.makeStream(of: RealtimeSessionEvent.self)
         (inputs, inputsContinuation) = AsyncStream.makeStream(of: LoopInput.self)
@@ -138,6 +143,10 @@ public final class RealtimeSession: Service, Sendable {
     // MARK: - Service
 
     public func run() async throws {
+        await withTaskExecutorPreference(taskExecutor) { await runLoop() }
+    }
+
+    private func runLoop() async {
         var loop = Loop(machine: RealtimeSessionStateMachine(settings: settings, tools: tools, random: random))
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -331,7 +340,7 @@ public final class RealtimeSession: Service, Sendable {
         // writer task and no WebSocketHandler actor hop per audio chunk.
         configuredWebSocket.upgraded = { channel in handle.attach(channel) }
         let webSocket = configuredWebSocket
-        let eventLoopGroup = self.eventLoopGroup
+        let eventLoop = taskExecutor.eventLoop
         let logger = self.logger
         let connectTimeout = TimeAmount.milliseconds(Int64(settings.timeouts.connectSeconds * 1000))
         return try await withThrowingTaskGroup(of: ConnectionEnd.self) { group in
@@ -339,7 +348,8 @@ public final class RealtimeSession: Service, Sendable {
                 // Our own bootstrap rather than WSClient's ClientConnection: that one allows remote half-closure,
                 // and a server that closes right after its 101 then leaves the connection hanging (the input-closed
                 // event can pass before the WebSocket handler is in the pipeline).
-                let upgrade = try await ClientBootstrap(group: eventLoopGroup)
+                // On the session's own event loop: the loop's frame writes then need no hop.
+                let upgrade = try await ClientBootstrap(group: eventLoop)
                     .connectTimeout(connectTimeout)
                     .channelOption(.socketOption(.tcp_nodelay), value: 1)
                     .connect(host: endpoint.host, port: endpoint.port) { channel in

@@ -26,16 +26,32 @@ public final class MemoryAudioEngine: AudioEngine, @unchecked Sendable {
         var clock = 0
         var captureOrigin: Int?
         var referenceOrigin: Int?
+        /// The playback probe (`watchPlayback`): position, and times on `watchClock`.
+        var watchedPosition: Int?
+        var watchStartedAt: Duration = .zero
+        var watchPlayableAt: Duration?
+        var watchWrittenAt: Duration?
     }
+
+    /// Reply audio counts as playable (the probe's pre-buffer) once this many frames are queued;
+    /// `playOut` itself does not hold audio back.
+    public let prebufferFrames: Int
+    /// The clock the playback probe stamps with (the test's); nil: the engine reports no probe.
+    private let watchClock: (@Sendable () -> Duration)?
 
     /// With `reportsTiming`, the engine stamps its rings on a virtual clock that `hear` advances
     /// (`captureOrigin`/`referenceOrigin`), as the ALSA engine does on the monotonic clock; without,
     /// it reports no timing and the daemon aligns the rings by count.
     public let reportsTiming: Bool
 
-    public init(sessionRate: Int = 24_000, ringSeconds: Int = 4, reportsTiming: Bool = false) {
+    public init(
+        sessionRate: Int = 24_000, ringSeconds: Int = 4, reportsTiming: Bool = false, prebufferFrames: Int = 0,
+        watchClock: (@Sendable () -> Duration)? = nil
+    ) {
         self.sessionRate = sessionRate
         self.reportsTiming = reportsTiming
+        self.prebufferFrames = prebufferFrames
+        self.watchClock = watchClock
         captureRing = AudioRingBuffer(minimumCapacity: sessionRate * ringSeconds)
         playbackRing = AudioRingBuffer(minimumCapacity: sessionRate * ringSeconds)
         referenceRing = AudioRingBuffer(minimumCapacity: sessionRate * ringSeconds)
@@ -106,7 +122,39 @@ public final class MemoryAudioEngine: AudioEngine, @unchecked Sendable {
     public var captureNeeded: Bool { state.withLock { $0.captureNeeded } }
     public var captureNeededChanges: [Bool] { state.withLock { $0.captureNeededChanges } }
 
-    public func playbackRingWritten() { state.withLock { $0.playbackKicks += 1 } }
+    public func playbackRingWritten() {
+        let queuedUpTo = playbackRing.writePosition
+        let playable = playbackRing.availableToRead >= prebufferFrames
+        let time = watchClock?()
+        state.withLock {
+            $0.playbackKicks += 1
+            if playable, let time, let watched = $0.watchedPosition, queuedUpTo > watched, $0.watchPlayableAt == nil {
+                $0.watchPlayableAt = time
+            }
+        }
+    }
+
+    public func watchPlayback(position: Int) {
+        guard let time = watchClock?() else { return }
+        state.withLock {
+            $0.watchedPosition = position
+            $0.watchStartedAt = time
+            $0.watchPlayableAt = nil
+            $0.watchWrittenAt = nil
+        }
+    }
+
+    public func playbackWatchReport() -> PlaybackWatchReport? {
+        state.withLock { state in
+            state.watchWrittenAt.map { written in
+                PlaybackWatchReport(
+                    playable: (state.watchPlayableAt ?? written) - state.watchStartedAt,
+                    written: written - state.watchStartedAt
+                )
+            }
+        }
+    }
+
     /// How often the daemon said it queued playback audio.
     public var playbackKicks: Int { state.withLock { $0.playbackKicks } }
 
@@ -118,9 +166,16 @@ public final class MemoryAudioEngine: AudioEngine, @unchecked Sendable {
         var buffer = [Int16](repeating: 0, count: frames)
         let got = buffer.withUnsafeMutableBufferPointer { playbackRing.read(into: $0) }
         _ = buffer.withUnsafeBufferPointer { referenceRing.write($0) }
+        let readUpTo = playbackRing.readPosition
+        let time = watchClock?()
         state.withLock {
             $0.played.append(contentsOf: buffer[0..<got])
             $0.playedFrames += got
+            if got > 0, let time, let watched = $0.watchedPosition, readUpTo > watched {
+                if $0.watchPlayableAt == nil { $0.watchPlayableAt = time }
+                $0.watchWrittenAt = time
+                $0.watchedPosition = nil
+            }
         }
     }
 }

@@ -24,6 +24,17 @@ struct Voiced: AsyncParsableCommand {
         subcommands: [Run.self, Once.self, VAD.self, CheckConfig.self],
         defaultSubcommand: Run.self
     )
+
+    /// Before start-up reads its way through the executable's data, split that data into small VMAs so
+    /// the pages it reads once are not resident for the daemon's life (issue 9; ``StartupCodeTrimmer``).
+    static func main() async {
+        if getenv("VOICED_TRIM_CODE").map({ String(cString: $0) }) != "0" {
+            let chunk = getenv("VOICED_FAULT_CHUNK_KB").map { String(cString: $0) }
+            let chunkBytes = StartupCodeTrimmer.faultChunkBytes(environment: chunk)
+            StartupCodeTrimmer.splitWritableData(faultChunkBytes: chunkBytes)
+        }
+        await main(nil)
+    }
 }
 
 /// Prints one line for a person and exits non-zero: no stack traces for expected failures.

@@ -38,7 +38,10 @@ import VoiceTestSupport
         let card = try ALSATestCard.make(inputSamples: [], rate: 48_000, channels: 2, format: .s32LE)
         defer { card.remove() }
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.3)
-        let interleaved = try await play(tone, on: card, settings: cardSettings(card))
+        // The 2:1 interpolator delays its output by 19 device frames, which leave with the next period
+        // the loop writes; a period of trailing silence (as a reply's end has) carries them before
+        // `play` sees everything played and stops the engine.
+        let interleaved = try await play(tone + [Int16](repeating: 0, count: 480), on: card, settings: cardSettings(card))
         let left = stride(from: 0, to: interleaved.count - 1, by: 2).map { interleaved[$0] }
         let right = stride(from: 1, to: interleaved.count, by: 2).map { interleaved[$0] }
         #expect(left == right)
@@ -144,6 +147,32 @@ import VoiceTestSupport
         #expect(firstReplyPeriod <= periodsAfterQueueing + 11)
         #expect(abs(active.count - tone.count) <= 1)
         #expect(engine.statistics().playbackUnderruns == 0)
+    }
+
+    @Test func theWatchedSampleReportsThePrebufferWaitAndTheWrite() async throws {
+        let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
+        defer { card.remove() }
+        var settings = cardSettings(card, pace: .on)
+        settings.playbackPrebufferMilliseconds = 200
+        let engine = ALSAAudioEngine(settings: settings)
+        try engine.start()
+        #expect(await waitUntil(timeout: 5) { engine.counters().playback.transfers >= 3 })
+        #expect(engine.playbackWatchReport() == nil)
+        // A 100 ms reply, shorter than the 200 ms pre-buffer: playable only once it has waited ten
+        // periods (paced at 20 ms each, unless the thread runs late: no lower bound is asserted).
+        engine.watchPlayback(position: engine.playbackRing.writePosition)
+        let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
+        tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
+        engine.playbackRingWritten()
+        #expect(await waitUntil(timeout: 10) { engine.playbackWatchReport() != nil })
+        let report = try #require(engine.playbackWatchReport())
+        #expect(report.playable > .zero, "waited \(report.playable)")
+        #expect(report.written >= report.playable)
+        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+        engine.stop()
+        // A new watch forgets the old report.
+        engine.watchPlayback(position: engine.playbackRing.writePosition)
+        #expect(engine.playbackWatchReport() == nil)
     }
 
     @Test func aReplyThatRunsDryAndContinuesIsAnUnderrun() async throws {

@@ -137,6 +137,15 @@ final class TemporaryDirectory {
         #expect(some.onsetFrames == ListeningSettings().onsetFrames)
     }
 
+    @Test func steadySpectrumKeysReachTheVAD() throws {
+        let settings = try JSONDecoder().decode(
+            ListeningSettings.self,
+            from: Data(#"{"stationary_flux_db": 1, "spectral_flux_lag_ms": 50}"#.utf8))
+        #expect(settings.detectorParameters.vad.stationaryFluxDB == 1)
+        #expect(settings.detectorParameters.vad.spectralFluxLagMilliseconds == 50)
+        #expect(ListeningSettings().detectorParameters.vad.stationaryFluxDB == 0)
+    }
+
     @Test func encodingRoundTripsWithSnakeCaseKeys() throws {
         var settings = ListeningSettings()
         settings.echoTailMs = 450

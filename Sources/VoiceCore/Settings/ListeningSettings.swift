@@ -62,6 +62,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var highTonePredictionGainDB: Double = 11
     /// After a rejected impulse, onsets must exceed its peak lowered at this rate, dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
+    /// A frame whose band levels changed less than this (mean over 7 bands) over
+    /// `spectral_flux_lag_ms` is a sustained tone (organ, held note), not speech; 0 (default): off,
+    /// 1: the measured setting, dB.
+    public var stationaryFluxDB: Double = 0
+    /// The spectral change is measured against the frame this long ago.
+    public var spectralFluxLagMs: Int = 100
 
     // MARK: Echo gate
     /// Reference-to-mic delay not already compensated by the audio engine's output delay.
@@ -119,6 +125,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case highToneBandShareDB = "high_tone_band_share_db"
         case highTonePredictionGainDB = "high_tone_prediction_gain_db"
         case impulseReleaseDBPerSecond = "impulse_release_db_per_second"
+        case stationaryFluxDB = "stationary_flux_db"
+        case spectralFluxLagMs = "spectral_flux_lag_ms"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
         case echoDecayDBPerSecond = "echo_decay_db_per_second"
@@ -165,6 +173,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.highToneBandShareDB, into: &settings.highToneBandShareDB)
         try read(.highTonePredictionGainDB, into: &settings.highTonePredictionGainDB)
         try read(.impulseReleaseDBPerSecond, into: &settings.impulseReleaseDBPerSecond)
+        try read(.stationaryFluxDB, into: &settings.stationaryFluxDB)
+        try read(.spectralFluxLagMs, into: &settings.spectralFluxLagMs)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
         try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
@@ -209,6 +219,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.highToneClickShareDB = highToneBandShareDB
         parameters.vad.highTonePredictionGainDB = highTonePredictionGainDB
         parameters.vad.impulseReleaseDBPerSecond = impulseReleaseDBPerSecond
+        parameters.vad.stationaryFluxDB = stationaryFluxDB
+        parameters.vad.spectralFluxLagMilliseconds = spectralFluxLagMs
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs
         parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond

@@ -30,8 +30,6 @@ public struct EnergyVAD: Sendable {
     private var lowPass: Biquad
     /// The speech band's part above `clickBandHertz`: an impact's click is there, a knock's body is not.
     private var clickBand: Biquad
-    /// The band-filtered samples of the current frame (for the high-tone test; allocated once).
-    private var bandFrame: [Double]
     /// Lag of the high-tone predictor, samples: about 62 µs at every rate (1 at 16 kHz, 2 at 24 kHz),
     /// so a band-limited fricative is as unpredictable at 24 kHz as at 16 kHz.
     private let toneLag: Int
@@ -60,6 +58,10 @@ public struct EnergyVAD: Sendable {
     private var runConfirmationFrames = 0
     /// Peak of the last rejected impulse, released over time; onsets must exceed it.
     private var impulseEnvelopeDBFS = -120.0
+    /// Steady-spectrum rejection; nil when `stationaryFluxDB` is 0.
+    private var spectralFlux: SpectralFlux?
+    /// This frame's band-limited samples, for the high-tone test and the spectral flux (allocated once).
+    private var bandSignal: [Double] = []
 
     public init(sampleRate: Int, parameters: EnergyVADParameters = EnergyVADParameters()) {
         precondition(sampleRate >= 8000 && sampleRate % 100 == 0, "EnergyVAD needs a rate that is a multiple of 100 Hz")
@@ -69,10 +71,16 @@ public struct EnergyVAD: Sendable {
         self.highPass = .highPass(cutoff: 150, sampleRate: sampleRate)
         self.lowPass = .lowPass(cutoff: Self.bandTopHertz, sampleRate: sampleRate)
         self.clickBand = .highPass(cutoff: Self.clickBandHertz, sampleRate: sampleRate)
-        self.bandFrame = Array(repeating: 0, count: sampleRate / 100)
+        self.bandSignal = Array(repeating: 0, count: frameLength)
         self.toneLag = max(1, (sampleRate + 8000) / 16000)
         self.noiseFloorDBFS = parameters.minimumNoiseFloorDBFS
         self.subWindowMinima = Array(repeating: .infinity, count: Self.subWindowCount)
+        if parameters.stationaryFluxDB > 0 {
+            self.spectralFlux = SpectralFlux(
+                sampleRate: sampleRate,
+                lagFrames: parameters.spectralFluxLagMilliseconds / 10
+            )
+        }
     }
 
     static let subWindowCount = 8
@@ -110,23 +118,29 @@ public struct EnergyVAD: Sendable {
         var secondHalf = 0.0
         var clickEnergy = 0.0
         let half = frame.count / 2
-        for index in 0..<half {
-            let x = Double(frame[index]) / 32768
-            raw += x * x
-            let y = lowPass.process(highPass.process(x))
-            firstHalf += y * y
-            let click = clickBand.process(y)
-            clickEnergy += click * click
-            if index < bandFrame.count { bandFrame[index] = y }
-        }
-        for index in half..<frame.count {
-            let x = Double(frame[index]) / 32768
-            raw += x * x
-            let y = lowPass.process(highPass.process(x))
-            secondHalf += y * y
-            let click = clickBand.process(y)
-            clickEnergy += click * click
-            if index < bandFrame.count { bandFrame[index] = y }
+        let keepsBand = bandSignal.count >= frame.count
+        // Moved out while it is written (no copy, no allocation), so the filters stay accessible.
+        var band = bandSignal
+        bandSignal = []
+        band.withUnsafeMutableBufferPointer { band in
+            for index in 0..<half {
+                let x = Double(frame[index]) / 32768
+                raw += x * x
+                let y = lowPass.process(highPass.process(x))
+                firstHalf += y * y
+                let click = clickBand.process(y)
+                clickEnergy += click * click
+                if keepsBand { band[index] = y }
+            }
+            for index in half..<frame.count {
+                let x = Double(frame[index]) / 32768
+                raw += x * x
+                let y = lowPass.process(highPass.process(x))
+                secondHalf += y * y
+                let click = clickBand.process(y)
+                clickEnergy += click * click
+                if keepsBand { band[index] = y }
+            }
         }
         highPass.flushTinyState()
         lowPass.flushTinyState()
@@ -139,6 +153,15 @@ public struct EnergyVAD: Sendable {
         let secondHalfEnergy = Self.decibels(secondHalf / Double(max(frame.count - half, 1)))
         let clickShare = Self.decibels(clickEnergy / count) - energy
         framesSeen += 1
+        // A sustained tone (flux below what noise or speech would show) is neither onset nor speech.
+        var flux = Double.infinity
+        if keepsBand && spectralFlux != nil {
+            flux = band.withUnsafeBufferPointer { samples in
+                spectralFlux?.analyse(bandSignal: UnsafeBufferPointer(rebasing: samples[0..<frame.count])) ?? .infinity
+            }
+        }
+        bandSignal = band
+        let steady = flux < parameters.stationaryFluxDB
 
         let spread = min(spreadDB, parameters.maximumSpreadDB)
         let onset = max(
@@ -157,7 +180,7 @@ public struct EnergyVAD: Sendable {
         if framesSeen <= warmUpFrames {
             speaking = false
         } else if !speaking {
-            if energy > onset && energy > required && energy > impulseEnvelopeDBFS {
+            if energy > onset && energy > required && energy > impulseEnvelopeDBFS && !steady {
                 countTowardOnset(
                     energy: energy,
                     halves: (firstHalfEnergy, secondHalfEnergy),
@@ -170,7 +193,7 @@ public struct EnergyVAD: Sendable {
             let needed = max(parameters.onsetFrames, 1) + (runIsSharp ? runConfirmationFrames : 0)
             if onsetCount >= max(needed, minimumOnsetFrames, 1) {
                 let highTone = clickShare > parameters.highToneClickShareDB
-                    && bandPredictionGainDB(sampleCount: min(frame.count, bandFrame.count))
+                    && bandPredictionGainDB(sampleCount: keepsBand ? frame.count : 0)
                         > parameters.highTonePredictionGainDB
                 if highTone {
                     // A dish clink or a beep: rejected like an impact, its ringing must be exceeded.
@@ -181,7 +204,8 @@ public struct EnergyVAD: Sendable {
                     hangoverLeft = hangoverFrames
                 }
             }
-        } else if energy > offset && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB) {
+        } else if energy > offset && !steady
+            && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB) {
             hangoverLeft = hangoverFrames
         } else {
             hangoverLeft -= 1
@@ -250,10 +274,10 @@ public struct EnergyVAD: Sendable {
         var lag1 = 0.0
         var lag2 = 0.0
         for index in 0..<sampleCount {
-            let y = bandFrame[index]
+            let y = bandSignal[index]
             energy += y * y
-            if index >= toneLag { lag1 += y * bandFrame[index - toneLag] }
-            if index >= 2 * toneLag { lag2 += y * bandFrame[index - 2 * toneLag] }
+            if index >= toneLag { lag1 += y * bandSignal[index - toneLag] }
+            if index >= 2 * toneLag { lag2 += y * bandSignal[index - 2 * toneLag] }
         }
         return Self.predictionGainDB(energy: energy, lag1: lag1, lag2: lag2)
     }

@@ -68,5 +68,16 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// an onset (its ringing tail and the next knock of a series are ignored), dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
 
+    /// Steady-spectrum rejection (an organ's or a synth's held notes). A frame whose seven band
+    /// levels (150 Hz…4 kHz) changed by less than this on average over `spectralFluxLagMilliseconds`
+    /// is a sustained tone, not speech: it neither counts toward an onset nor holds speech on. The
+    /// band levels of steady random noise (hiss, a fan) change by 1–1.5 dB from estimation noise
+    /// alone (15 % of its frames fall below 1 dB), speech by 2–15 dB, an organ's held notes by
+    /// 0.05–0.5 dB. 0 (the default) turns it and its filters off; 1 is the measured setting (it
+    /// makes the eval kit's onset median 40 ms together with the knock test: docs/listening.md), dB.
+    public var stationaryFluxDB: Double = 0
+    /// The spectral change is measured against the frame this long ago, milliseconds.
+    public var spectralFluxLagMilliseconds: Int = 100
+
     public init() {}
 }

@@ -1,0 +1,38 @@
+import RealModule
+
+extension Signals {
+    /// Organ-like music (like the eval kit's): held notes and some chords (eight harmonics, 1/k amplitudes) of a pentatonic
+    /// scale, 0.4–1.2 s each, 15 ms attack and release, note levels varying by ±2 dB, scaled to
+    /// `levelDBFS` RMS. Between note changes the spectrum does not change at all.
+    public static func organ(levelDBFS: Double, seconds: Double, sampleRate: Int, seed: UInt64) -> [Int16] {
+        var random = SplitMix64(seed: seed)
+        let count = Int(seconds * Double(sampleRate))
+        var signal = [Double](repeating: 0, count: count)
+        let scale = [0, 2, 4, 7, 9, 12, 14, 16, 19, 21]
+        let rate = Double(sampleRate)
+        var start = 0
+        while start < count {
+            let length = Int((0.4 + 0.8 * random.nextUniform()) * rate)
+            // A single note two times in three, else a chord of two or three (chords beat, and change more).
+            let voices = random.nextUniform() < 0.65 ? 1 : 2 + Int(random.nextUniform() * 1.99)
+            let gain = Double.pow(10, (4 * random.nextUniform() - 2) / 20)
+            for _ in 0..<voices {
+                let note = scale[Int(random.nextUniform() * Double(scale.count - 1))]
+                let frequency = 220 * Double.pow(2, Double(note) / 12)
+                for offset in 0..<length where start + offset < count {
+                    let time = Double(offset) / rate
+                    let envelope = min(1, time / 0.015, Double(length - offset) / rate / 0.015)
+                    var value = 0.0
+                    for harmonic in 1...8 where Double(harmonic) * frequency < rate / 2.2 {
+                        value += Double.sin(2 * Double.pi * Double(harmonic) * frequency * time) / Double(harmonic)
+                    }
+                    signal[start + offset] += gain * envelope * value
+                }
+            }
+            start += length
+        }
+        let rms = (signal.reduce(0) { $0 + $1 * $1 } / Double(max(count, 1))).squareRoot()
+        let scaleGain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
+        return signal.map { Int16(max(-32768, min(32767, ($0 * scaleGain * 32767).rounded()))) }
+    }
+}
