@@ -56,6 +56,9 @@ public final class FakeControlHandler: ControlCommandHandler {
         status.latency.bargeInReactionMs = 35
         status.latency.captureToSendMs = 12
         status.latency.receiveToPlaybackMs = 30
+        status.latency.receiveToWriteMs = 62
+        status.latency.prebufferWaitMs = 60
+        status.latency.playableToWriteMs = 2
         status.lastUserTranscript = "what time is it"
         status.lastReplyTranscript = "It is noon."
         status.uptimeSeconds = 12.5
