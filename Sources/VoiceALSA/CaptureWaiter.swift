@@ -6,7 +6,8 @@ import VoiceDSP
 /// A wake-up one thread sends another without allocating or taking a lock: an eventfd. The
 /// real-time threads may signal it; only ordinary threads wait on it.
 final class EventSignal: Sendable {
-    private let descriptor: Int32
+    /// The eventfd; a `CaptureWakeDriver` watches a duplicate of it.
+    let descriptor: Int32
     /// Signals sent so far (tests count the wake-ups a waiter costs).
     let signalsSent = Atomic<Int>(0)
 
@@ -46,6 +47,10 @@ final class EventSignal: Sendable {
 /// audio work runs once per chunk of audio, right when the chunk is complete. Arming the next wait
 /// costs no signal when the thread already sleeps no later than its deadline (the usual case: the
 /// thread keeps sleeping for the last wait's timeout), so a chunk costs the thread one wake-up.
+///
+/// With a `CaptureWakeDriver` (`drive(by:)`), an event loop watches the eventfd and keeps the deadline
+/// instead of that thread: the daemon's audio loop runs on the same event loop, so its wait ends on the
+/// thread that will run it, with no hand-off between threads (issue 9).
 final class CaptureWaiter: Sendable {
     private let ring: AudioRingBuffer
     let signal = EventSignal()
@@ -67,10 +72,14 @@ final class CaptureWaiter: Sendable {
         /// wait arrives: the next one (the audio loop asks again at once) usually has the same timeout.
         var expectedNextDeadline: Int64 = .min
         var lastTimeout: Int64 = 0
+        /// Counts the waits, so a driver's timeout that fires late ends only the wait it was set for.
+        var generation = 0
     }
 
     private let state = Mutex(State())
     private let thread = Mutex<AudioThread?>(nil)
+    /// Set while an event loop, not the waiter thread, serves the waits.
+    private let driver = Mutex<(any CaptureWakeDriver)?>(nil)
 
     init(ring: AudioRingBuffer) { self.ring = ring }
 
@@ -118,11 +127,19 @@ final class CaptureWaiter: Sendable {
                 state.deadline = deadline
                 state.minimum = minimum
                 state.lastTimeout = timeoutNanoseconds
+                state.generation &+= 1
+                if let driver = activeDriver { return .driven(driver, state.generation) }
                 return deadline < state.threadSleepsUntil ? .wakeThread : .armOnly
             }
             switch arming {
             case .resumeNow:
                 continuation.resume()
+            case .driven(let driver, let generation):
+                driver.scheduleTimeout(afterNanoseconds: timeoutNanoseconds) { [weak self] in
+                    self?.serve(timeoutOf: generation)
+                }
+                threshold.store(minimum, ordering: .relaxed)
+                captureDelivered()
             case .wakeThread:
                 threshold.store(minimum, ordering: .relaxed)
                 // The waiter thread re-reads the deadline (and sees audio that arrived before the arming).
@@ -140,7 +157,11 @@ final class CaptureWaiter: Sendable {
         case resumeNow
         case wakeThread
         case armOnly
+        case driven(any CaptureWakeDriver, Int)
     }
+
+    /// The driver serving the waits while the waiter runs (read under `state`'s lock by `wait`).
+    private var activeDriver: (any CaptureWakeDriver)? { driver.withLock { $0 } }
 
     /// Ends the current wait now, or the next one at once (the daemon's state changed).
     func nudge() {
@@ -150,9 +171,28 @@ final class CaptureWaiter: Sendable {
 
     // MARK: - Lifecycle
 
+    /// Serves the waits from now on by `driver` (an event loop) instead of a thread of its own; restarts the
+    /// waiter if it runs. When the driver cannot watch the eventfd, the waiter keeps its thread.
+    func drive(by driver: any CaptureWakeDriver) {
+        let wasRunning = state.withLock { $0.running }
+        stop()
+        self.driver.withLock { $0 = driver }
+        if wasRunning { start() }
+    }
+
     func start() {
         thread.withLock { thread in
-            guard thread == nil else { return }
+            guard thread == nil, !state.withLock({ $0.running }) else { return }
+            if let driver = driver.withLock({ $0 }) {
+                do {
+                    try driver.watch(descriptor: signal.descriptor) { [weak self] in self?.serve(timeoutOf: nil) }
+                    state.withLock { $0.running = true }
+                    return
+                } catch {
+                    // Keep waking through a thread of our own.
+                    self.driver.withLock { $0 = nil }
+                }
+            }
             state.withLock { $0.running = true }
             thread = AudioThread.start(name: "voiced-wake", body: run)
             if thread == nil { state.withLock { $0.running = false } }
@@ -161,16 +201,40 @@ final class CaptureWaiter: Sendable {
 
     func stop() {
         thread.withLock { thread in
-            guard let current = thread.take() else { return }
-            state.withLock { $0.running = false }
-            signal.signal()
-            current.join()
+            if let current = thread.take() {
+                state.withLock { $0.running = false }
+                signal.signal()
+                current.join()
+            } else if let driver = driver.withLock({ $0 }), state.withLock({ $0.running }) {
+                state.withLock { $0.running = false }
+                driver.cancelTimeout()
+                driver.stopWatching()
+            }
         }
         let pending = state.withLock { state in
             defer { state.continuation = nil }
             return state.continuation
         }
         pending?.resume()
+    }
+
+    /// The driver's side: the eventfd became readable (`timeoutOf` nil; the driver has read it) or the timeout
+    /// of wait `timeoutOf` fired. Ends the current wait if its audio is there, it is due, or it was nudged.
+    private func serve(timeoutOf generation: Int?) {
+        let ready = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let continuation = state.continuation else { return nil }
+            let timedOut = generation == state.generation
+            let due = timedOut || monotonicNanoseconds() >= state.deadline
+            let enough = state.minimum > 0 && ring.availableToRead >= state.minimum
+            guard due || enough || state.nudged || !state.running else { return nil }
+            state.continuation = nil
+            state.nudged = false
+            threshold.store(0, ordering: .relaxed)
+            return continuation
+        }
+        guard let ready else { return }
+        if generation == nil { activeDriver?.cancelTimeout() }
+        ready.resume()
     }
 
     private func run() {
@@ -211,4 +275,19 @@ final class CaptureWaiter: Sendable {
             ready?.resume()
         }
     }
+}
+
+/// Serves a `CaptureWaiter`'s waits on an event loop, in place of the waiter's own thread.
+public protocol CaptureWakeDriver: Sendable {
+    /// Calls `handler` on the loop each time `descriptor` (a non-blocking eventfd) becomes readable, after
+    /// reading it, until `stopWatching()`. The caller keeps `descriptor` open and closes it: a driver that
+    /// needs a descriptor of its own watches a duplicate.
+    func watch(descriptor: Int32, handler: @escaping @Sendable () -> Void) throws
+    /// Calls `handler` on the loop once, `afterNanoseconds` from now, unless cancelled or replaced by
+    /// the next call.
+    func scheduleTimeout(afterNanoseconds: Int64, handler: @escaping @Sendable () -> Void)
+    /// Cancels the pending timeout, if any.
+    func cancelTimeout()
+    /// Stops watching the descriptor (and releases what `watch` opened).
+    func stopWatching()
 }
