@@ -72,8 +72,10 @@ final class CaptureWaiter: Sendable {
         /// wait arrives: the next one (the audio loop asks again at once) usually has the same timeout.
         var expectedNextDeadline: Int64 = .min
         var lastTimeout: Int64 = 0
-        /// Counts the waits, so a driver's timeout that fires late ends only the wait it was set for.
-        var generation = 0
+        /// When the driver's pending timer fires (`Int64.max`: none). A wait whose deadline is no earlier
+        /// schedules none: that timer re-arms for it when it fires. So a chunk's wait costs the event loop no
+        /// timer set-up and cancellation, only the eventfd's wake-up.
+        var timerDueAt: Int64 = .max
     }
 
     private let state = Mutex(State())
@@ -127,17 +129,18 @@ final class CaptureWaiter: Sendable {
                 state.deadline = deadline
                 state.minimum = minimum
                 state.lastTimeout = timeoutNanoseconds
-                state.generation &+= 1
-                if let driver = activeDriver { return .driven(driver, state.generation) }
+                if let driver = activeDriver {
+                    guard deadline < state.timerDueAt else { return .driven(driver, timerAfter: nil) }
+                    state.timerDueAt = deadline
+                    return .driven(driver, timerAfter: timeoutNanoseconds)
+                }
                 return deadline < state.threadSleepsUntil ? .wakeThread : .armOnly
             }
             switch arming {
             case .resumeNow:
                 continuation.resume()
-            case .driven(let driver, let generation):
-                driver.scheduleTimeout(afterNanoseconds: timeoutNanoseconds) { [weak self] in
-                    self?.serve(timeoutOf: generation)
-                }
+            case .driven(let driver, let timerAfter):
+                if let timerAfter { driver.scheduleTimeout(afterNanoseconds: timerAfter) { [weak self] in self?.timerFired() } }
                 threshold.store(minimum, ordering: .relaxed)
                 captureDelivered()
             case .wakeThread:
@@ -157,7 +160,7 @@ final class CaptureWaiter: Sendable {
         case resumeNow
         case wakeThread
         case armOnly
-        case driven(any CaptureWakeDriver, Int)
+        case driven(any CaptureWakeDriver, timerAfter: Int64?)
     }
 
     /// The driver serving the waits while the waiter runs (read under `state`'s lock by `wait`).
@@ -185,8 +188,11 @@ final class CaptureWaiter: Sendable {
             guard thread == nil, !state.withLock({ $0.running }) else { return }
             if let driver = driver.withLock({ $0 }) {
                 do {
-                    try driver.watch(descriptor: signal.descriptor) { [weak self] in self?.serve(timeoutOf: nil) }
-                    state.withLock { $0.running = true }
+                    try driver.watch(descriptor: signal.descriptor) { [weak self] in self?.eventfdReadable() }
+                    state.withLock {
+                        $0.running = true
+                        $0.timerDueAt = .max
+                    }
                     return
                 } catch {
                     // Keep waking through a thread of our own.
@@ -218,23 +224,38 @@ final class CaptureWaiter: Sendable {
         pending?.resume()
     }
 
-    /// The driver's side: the eventfd became readable (`timeoutOf` nil; the driver has read it) or the timeout
-    /// of wait `timeoutOf` fired. Ends the current wait if its audio is there, it is due, or it was nudged.
-    private func serve(timeoutOf generation: Int?) {
-        let ready = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            guard let continuation = state.continuation else { return nil }
-            let timedOut = generation == state.generation
-            let due = timedOut || monotonicNanoseconds() >= state.deadline
-            let enough = state.minimum > 0 && ring.availableToRead >= state.minimum
-            guard due || enough || state.nudged || !state.running else { return nil }
-            state.continuation = nil
-            state.nudged = false
-            threshold.store(0, ordering: .relaxed)
-            return continuation
+    /// The driver's side: the eventfd became readable (the driver has read it). Ends the current wait if its
+    /// audio is there, it is due, or it was nudged.
+    private func eventfdReadable() {
+        let ready = state.withLock { state in takeIfReady(&state, now: monotonicNanoseconds()) }
+        ready?.resume()
+    }
+
+    /// The driver's timer fired: ends the current wait if due, else re-arms for its deadline.
+    private func timerFired() {
+        let (ready, rearmAfter) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Int64?) in
+            state.timerDueAt = .max
+            let now = monotonicNanoseconds()
+            if let ready = takeIfReady(&state, now: now) { return (ready, nil) }
+            guard state.continuation != nil, state.running else { return (nil, nil) }
+            state.timerDueAt = state.deadline
+            return (nil, state.deadline - now)
         }
-        guard let ready else { return }
-        if generation == nil { activeDriver?.cancelTimeout() }
-        ready.resume()
+        if let rearmAfter {
+            activeDriver?.scheduleTimeout(afterNanoseconds: rearmAfter) { [weak self] in self?.timerFired() }
+        }
+        ready?.resume()
+    }
+
+    private func takeIfReady(_ state: inout State, now: Int64) -> CheckedContinuation<Void, Never>? {
+        guard let continuation = state.continuation else { return nil }
+        let due = now >= state.deadline
+        let enough = state.minimum > 0 && ring.availableToRead >= state.minimum
+        guard due || enough || state.nudged || !state.running else { return nil }
+        state.continuation = nil
+        state.nudged = false
+        threshold.store(0, ordering: .relaxed)
+        return continuation
     }
 
     private func run() {

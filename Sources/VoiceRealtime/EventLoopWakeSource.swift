@@ -26,6 +26,8 @@ public final class EventLoopWakeSource: Sendable {
             throw WakeSourceError("dup of descriptor \(descriptor) failed (errno \(errno))")
         }
         let watched = try bootstrap
+            // An eventfd read is 8 bytes: no larger buffer per wake-up.
+            .channelOption(.recvAllocator, value: FixedSizeRecvByteBufferAllocator(capacity: 8))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ReadableHandler(handler: handler))

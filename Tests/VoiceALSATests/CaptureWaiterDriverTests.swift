@@ -97,20 +97,42 @@ import VoiceDSP
         #expect(await waitUntil(timeout: 30) { wait.isFinished })
     }
 
-    @Test func onlyTheCurrentWaitsTimeoutEndsIt() async throws {
+    @Test func aTimerThatFiresBeforeTheDeadlineRearmsForIt() async throws {
         let (_, waiter, driver) = drivenWaiter()
         defer { waiter.stop() }
-        let first = PendingWait(waiter, minimum: 2_400, timeout: .milliseconds(500))
+        let wait = PendingWait(waiter, minimum: 2_400, timeout: .seconds(600))
         #expect(await waitUntil(timeout: 30) { driver.timeoutCount == 1 })
         driver.fireTimeout(0)
-        #expect(await waitUntil(timeout: 30) { first.isFinished })
-        let second = PendingWait(waiter, minimum: 2_400, timeout: .seconds(600))
-        #expect(await waitUntil(timeout: 30) { driver.timeoutCount == 2 })
-        // The first wait's timer, firing late, must not end the second wait.
+        #expect(!wait.isFinished)
+        #expect(driver.timeoutCount == 2)
+        waiter.nudge()
+        driver.fireReadable()
+        #expect(await waitUntil(timeout: 30) { wait.isFinished })
+    }
+
+    @Test func aDueWaitEndsOnTheTimer() async throws {
+        let (_, waiter, driver) = drivenWaiter()
+        defer { waiter.stop() }
+        let start = ContinuousClock.now
+        let wait = PendingWait(waiter, minimum: 2_400, timeout: .milliseconds(20))
+        #expect(await waitUntil(timeout: 30) { driver.timeoutCount == 1 && start.duration(to: .now) > .milliseconds(25) })
         driver.fireTimeout(0)
-        #expect(!second.isFinished)
-        driver.fireTimeout(1)
-        #expect(await waitUntil(timeout: 30) { second.isFinished })
+        #expect(await waitUntil(timeout: 30) { wait.isFinished })
+    }
+
+    @Test func aLaterDeadlineReusesThePendingTimer() async throws {
+        let (ring, waiter, driver) = drivenWaiter()
+        defer { waiter.stop() }
+        for chunk in 0..<3 {
+            ring.discardAll()
+            let wait = PendingWait(waiter, minimum: 2_400, timeout: .seconds(600))
+            #expect(await waitUntil(timeout: 30) { driver.timeoutCount == 1 && !wait.isFinished })
+            deliver(2_400, to: ring, waiter: waiter)
+            driver.fireReadable()
+            #expect(await waitUntil(timeout: 30) { wait.isFinished }, "chunk \(chunk) never ended")
+        }
+        // Only the first wait set a timer: the later ones' deadlines are no earlier than it.
+        #expect(driver.timeoutCount == 1)
     }
 
     @Test func aNudgeEndsTheWaitThroughTheDriver() async throws {
