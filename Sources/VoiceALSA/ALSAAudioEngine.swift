@@ -230,13 +230,6 @@ public final class ALSAAudioEngine: AudioEngine {
         }
     }
 
-    /// Lets `driver` (the event loop the caller's `waitForCapture` loop runs on) watch the capture wake-up
-    /// instead of a thread of the engine's own: a wait then ends on the loop that runs the waiting task,
-    /// without a hand-off between threads. Call it before the first `waitForCapture`.
-    public func driveCaptureWakes(by driver: any CaptureWakeDriver) {
-        waiter.drive(by: driver)
-    }
-
     public var playedFrames: Int { shared.playedFrames.load(ordering: .acquiring) }
 
     public var isPlaybackIdle: Bool {

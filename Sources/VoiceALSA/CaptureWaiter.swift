@@ -6,8 +6,7 @@ import VoiceDSP
 /// A wake-up one thread sends another without allocating or taking a lock: an eventfd. The
 /// real-time threads may signal it; only ordinary threads wait on it.
 final class EventSignal: Sendable {
-    /// The eventfd; a `CaptureWakeDriver` watches a duplicate of it.
-    let descriptor: Int32
+    private let descriptor: Int32
     /// Signals sent so far (tests count the wake-ups a waiter costs).
     let signalsSent = Atomic<Int>(0)
 
@@ -47,10 +46,6 @@ final class EventSignal: Sendable {
 /// audio work runs once per chunk of audio, right when the chunk is complete. Arming the next wait
 /// costs no signal when the thread already sleeps no later than its deadline (the usual case: the
 /// thread keeps sleeping for the last wait's timeout), so a chunk costs the thread one wake-up.
-///
-/// With a `CaptureWakeDriver` (`drive(by:)`), an event loop watches the eventfd and keeps the deadline
-/// instead of that thread: the daemon's audio loop runs on the same event loop, so its wait ends on the
-/// thread that will run it, with no hand-off between threads (issue 9).
 final class CaptureWaiter: Sendable {
     private let ring: AudioRingBuffer
     let signal = EventSignal()
@@ -72,16 +67,10 @@ final class CaptureWaiter: Sendable {
         /// wait arrives: the next one (the audio loop asks again at once) usually has the same timeout.
         var expectedNextDeadline: Int64 = .min
         var lastTimeout: Int64 = 0
-        /// When the driver's pending timer fires (`Int64.max`: none). A wait whose deadline is no earlier
-        /// schedules none: that timer re-arms for it when it fires. So a chunk's wait costs the event loop no
-        /// timer set-up and cancellation, only the eventfd's wake-up.
-        var timerDueAt: Int64 = .max
     }
 
     private let state = Mutex(State())
     private let thread = Mutex<AudioThread?>(nil)
-    /// Set while an event loop, not the waiter thread, serves the waits.
-    private let driver = Mutex<(any CaptureWakeDriver)?>(nil)
 
     init(ring: AudioRingBuffer) { self.ring = ring }
 
@@ -129,20 +118,11 @@ final class CaptureWaiter: Sendable {
                 state.deadline = deadline
                 state.minimum = minimum
                 state.lastTimeout = timeoutNanoseconds
-                if let driver = activeDriver {
-                    guard deadline < state.timerDueAt else { return .driven(driver, timerAfter: nil) }
-                    state.timerDueAt = deadline
-                    return .driven(driver, timerAfter: timeoutNanoseconds)
-                }
                 return deadline < state.threadSleepsUntil ? .wakeThread : .armOnly
             }
             switch arming {
             case .resumeNow:
                 continuation.resume()
-            case .driven(let driver, let timerAfter):
-                if let timerAfter { driver.scheduleTimeout(afterNanoseconds: timerAfter) { [weak self] in self?.timerFired() } }
-                threshold.store(minimum, ordering: .relaxed)
-                captureDelivered()
             case .wakeThread:
                 threshold.store(minimum, ordering: .relaxed)
                 // The waiter thread re-reads the deadline (and sees audio that arrived before the arming).
@@ -160,11 +140,7 @@ final class CaptureWaiter: Sendable {
         case resumeNow
         case wakeThread
         case armOnly
-        case driven(any CaptureWakeDriver, timerAfter: Int64?)
     }
-
-    /// The driver serving the waits while the waiter runs (read under `state`'s lock by `wait`).
-    private var activeDriver: (any CaptureWakeDriver)? { driver.withLock { $0 } }
 
     /// Ends the current wait now, or the next one at once (the daemon's state changed).
     func nudge() {
@@ -174,31 +150,9 @@ final class CaptureWaiter: Sendable {
 
     // MARK: - Lifecycle
 
-    /// Serves the waits from now on by `driver` (an event loop) instead of a thread of its own; restarts the
-    /// waiter if it runs. When the driver cannot watch the eventfd, the waiter keeps its thread.
-    func drive(by driver: any CaptureWakeDriver) {
-        let wasRunning = state.withLock { $0.running }
-        stop()
-        self.driver.withLock { $0 = driver }
-        if wasRunning { start() }
-    }
-
     func start() {
         thread.withLock { thread in
-            guard thread == nil, !state.withLock({ $0.running }) else { return }
-            if let driver = driver.withLock({ $0 }) {
-                do {
-                    try driver.watch(descriptor: signal.descriptor) { [weak self] in self?.eventfdReadable() }
-                    state.withLock {
-                        $0.running = true
-                        $0.timerDueAt = .max
-                    }
-                    return
-                } catch {
-                    // Keep waking through a thread of our own.
-                    self.driver.withLock { $0 = nil }
-                }
-            }
+            guard thread == nil else { return }
             state.withLock { $0.running = true }
             thread = AudioThread.start(name: "voiced-wake", body: run)
             if thread == nil { state.withLock { $0.running = false } }
@@ -207,55 +161,16 @@ final class CaptureWaiter: Sendable {
 
     func stop() {
         thread.withLock { thread in
-            if let current = thread.take() {
-                state.withLock { $0.running = false }
-                signal.signal()
-                current.join()
-            } else if let driver = driver.withLock({ $0 }), state.withLock({ $0.running }) {
-                state.withLock { $0.running = false }
-                driver.cancelTimeout()
-                driver.stopWatching()
-            }
+            guard let current = thread.take() else { return }
+            state.withLock { $0.running = false }
+            signal.signal()
+            current.join()
         }
         let pending = state.withLock { state in
             defer { state.continuation = nil }
             return state.continuation
         }
         pending?.resume()
-    }
-
-    /// The driver's side: the eventfd became readable (the driver has read it). Ends the current wait if its
-    /// audio is there, it is due, or it was nudged.
-    private func eventfdReadable() {
-        let ready = state.withLock { state in takeIfReady(&state, now: monotonicNanoseconds()) }
-        ready?.resume()
-    }
-
-    /// The driver's timer fired: ends the current wait if due, else re-arms for its deadline.
-    private func timerFired() {
-        let (ready, rearmAfter) = state.withLock { state -> (CheckedContinuation<Void, Never>?, Int64?) in
-            state.timerDueAt = .max
-            let now = monotonicNanoseconds()
-            if let ready = takeIfReady(&state, now: now) { return (ready, nil) }
-            guard state.continuation != nil, state.running else { return (nil, nil) }
-            state.timerDueAt = state.deadline
-            return (nil, state.deadline - now)
-        }
-        if let rearmAfter {
-            activeDriver?.scheduleTimeout(afterNanoseconds: rearmAfter) { [weak self] in self?.timerFired() }
-        }
-        ready?.resume()
-    }
-
-    private func takeIfReady(_ state: inout State, now: Int64) -> CheckedContinuation<Void, Never>? {
-        guard let continuation = state.continuation else { return nil }
-        let due = now >= state.deadline
-        let enough = state.minimum > 0 && ring.availableToRead >= state.minimum
-        guard due || enough || state.nudged || !state.running else { return nil }
-        state.continuation = nil
-        state.nudged = false
-        threshold.store(0, ordering: .relaxed)
-        return continuation
     }
 
     private func run() {
@@ -296,19 +211,4 @@ final class CaptureWaiter: Sendable {
             ready?.resume()
         }
     }
-}
-
-/// Serves a `CaptureWaiter`'s waits on an event loop, in place of the waiter's own thread.
-public protocol CaptureWakeDriver: Sendable {
-    /// Calls `handler` on the loop each time `descriptor` (a non-blocking eventfd) becomes readable, after
-    /// reading it, until `stopWatching()`. The caller keeps `descriptor` open and closes it: a driver that
-    /// needs a descriptor of its own watches a duplicate.
-    func watch(descriptor: Int32, handler: @escaping @Sendable () -> Void) throws
-    /// Calls `handler` on the loop once, `afterNanoseconds` from now, unless cancelled or replaced by
-    /// the next call.
-    func scheduleTimeout(afterNanoseconds: Int64, handler: @escaping @Sendable () -> Void)
-    /// Cancels the pending timeout, if any.
-    func cancelTimeout()
-    /// Stops watching the descriptor (and releases what `watch` opened).
-    func stopWatching()
 }

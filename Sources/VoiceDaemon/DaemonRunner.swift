@@ -184,9 +184,6 @@ public enum DaemonRunner {
             tools: ToolRegistry.sessionTools(for: configuration.tools),
             logger: Logger(label: "voiced.realtime")
         )
-        // The audio loop runs on the session's event loop (`CoordinatorService`): that loop also watches the
-        // capture wake-up, so a chunk's wake-up costs no thread of its own nor a hand-off (issue 9).
-        engine.driveCaptureWakes(by: EventLoopWakeSource(eventLoop: session.taskExecutor.eventLoop))
         let hub = EventHub<ControlEvent>()
         let start = ContinuousClock.now
         let coordinator = DaemonCoordinator(
@@ -322,6 +319,3 @@ public enum DaemonRunner {
         logger.info("stopped")
     }
 }
-
-/// The session's event loop serves the engine's capture waits (`ALSAAudioEngine.driveCaptureWakes(by:)`).
-extension EventLoopWakeSource: CaptureWakeDriver {}
