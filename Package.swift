@@ -139,7 +139,9 @@ var targets: [Target] = [
         // --static-swift-stdlib links with -export-dynamic: every symbol of our modules and NIO went into
         // the dynamic symbol table (27k symbols, 2.5 MB the loader reads at start) and stayed a root for
         // --gc-sections. Nothing looks them up at run time. Saves 2.3 MB resident (BENCHMARKS.md).
-        linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))]
+        linkerSettings: [
+            .unsafeFlags(["-Xlinker", "--no-export-dynamic"], .when(platforms: [.linux], configuration: .release))
+        ]
     ),
     .executableTarget(
         name: "voicectl",
@@ -173,7 +175,8 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .testTarget(name: "VoiceCoreTests", dependencies: ["VoiceCore", "VoiceTestSupport"], swiftSettings: swiftSettings),
-    .testTarget(name: "VoiceProtocolTests", dependencies: ["VoiceProtocol", "VoiceCore"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceProtocolTests", dependencies: ["VoiceProtocol", "VoiceCore"], swiftSettings: swiftSettings),
     .testTarget(name: "VoiceConfigTests", dependencies: ["VoiceConfig"], swiftSettings: swiftSettings),
     .testTarget(
         name: "VoiceListeningTests",

@@ -108,16 +108,20 @@ public final class ALSAAudioEngine: AudioEngine {
             ring: playbackRing, referenceRing: referenceRing, shared: shared, settings: settings,
             underrunWindowMilliseconds: tuning.underrunWindowMilliseconds
         )
-        guard let captureThread = AudioThread.start(
-            name: "voiced-capture", realtimePriority: settings.realtimePriority, body: captureLoop.run
-        ) else {
+        guard
+            let captureThread = AudioThread.start(
+                name: "voiced-capture", realtimePriority: settings.realtimePriority, body: captureLoop.run
+            )
+        else {
             captureBackend.close()
             playbackBackend.close()
             throw AudioSettingsError(problems: ["cannot start the audio capture thread (pthread_create failed)"])
         }
-        guard let playbackThread = AudioThread.start(
-            name: "voiced-playback", realtimePriority: settings.realtimePriority, body: playbackLoop.run
-        ) else {
+        guard
+            let playbackThread = AudioThread.start(
+                name: "voiced-playback", realtimePriority: settings.realtimePriority, body: playbackLoop.run
+            )
+        else {
             shared.stopRequested.store(true, ordering: .relaxed)
             captureThread.join()
             captureBackend.close()
@@ -260,9 +264,11 @@ public final class ALSAAudioEngine: AudioEngine {
         statistics.playbackDevice = settings.playbackDevice
         statistics.captureRate = shared.capture.rate.load(ordering: .relaxed)
         statistics.playbackRate = shared.playback.rate.load(ordering: .relaxed)
-        statistics.captureXruns = shared.capture.xruns.load(ordering: .relaxed)
+        statistics.captureXruns =
+            shared.capture.xruns.load(ordering: .relaxed)
             + shared.capture.suspends.load(ordering: .relaxed)
-        statistics.playbackXruns = shared.playback.xruns.load(ordering: .relaxed)
+        statistics.playbackXruns =
+            shared.playback.xruns.load(ordering: .relaxed)
             + shared.playback.suspends.load(ordering: .relaxed)
         statistics.playbackUnderruns = shared.playbackUnderruns.load(ordering: .relaxed)
         statistics.captureDroppedSamples = captureRing.droppedSamples
@@ -288,8 +294,10 @@ public final class ALSAAudioEngine: AudioEngine {
 
     private func lastError(captureLost: Bool, playbackLost: Bool) -> String? {
         var lines: [String] = []
-        for (stream, state, lost) in [(PCMStream.capture, shared.capture, captureLost),
-                                      (.playback, shared.playback, playbackLost)] {
+        for (stream, state, lost) in [
+            (PCMStream.capture, shared.capture, captureLost),
+            (.playback, shared.playback, playbackLost),
+        ] {
             let call = ALSACall(rawValue: state.lastErrorCall.load(ordering: .relaxed)) ?? .none
             guard call != .none else { continue }
             let device = stream == .capture ? settings.captureDevice : settings.playbackDevice

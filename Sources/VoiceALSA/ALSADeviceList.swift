@@ -58,7 +58,8 @@ public struct ALSADeviceList: Sendable, Equatable, Codable {
         while let hint = cursor.pointee {
             defer { cursor += 1 }
             guard let name = hintValue(hint, "NAME") else { continue }
-            let description = hintValue(hint, "DESC")?
+            let description =
+                hintValue(hint, "DESC")?
                 .split(separator: "\n").map { $0.trimmingSpaces() }.joined(separator: " — ") ?? ""
             let direction: String
             switch hintValue(hint, "IOID") {
@@ -135,7 +136,9 @@ extension ALSADeviceList: CustomStringConvertible {
     public var description: String {
         var lines: [String] = []
         lines.append("Sound cards:")
-        if cards.isEmpty { lines.append("  (none found: no sound card driver, or no permission — is your user in group audio?)") }
+        if cards.isEmpty {
+            lines.append("  (none found: no sound card driver, or no permission — is your user in group audio?)")
+        }
         for card in cards {
             lines.append("  \(card.index): \(card.id) — \(card.longName)")
             for device in card.devices {

@@ -29,7 +29,8 @@ final class EventSignal: Sendable {
     @discardableResult
     func wait(timeoutNanoseconds: Int64) -> Bool {
         var watched = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
-        let milliseconds = timeoutNanoseconds < 0
+        let milliseconds =
+            timeoutNanoseconds < 0
             ? -1 : Int32(min((timeoutNanoseconds + 999_999) / 1_000_000, Int64(Int32.max)))
         guard poll(&watched, 1, milliseconds) > 0 else { return false }
         var value: UInt64 = 0

@@ -18,8 +18,10 @@ final class DeviceLink {
     private let reopenIntervalNanoseconds: Int64
     private var nextReopenAttempt: Int64 = 0
 
-    init(backend: any PCMBackend, request: PCMOpenRequest, parameters: PCMParameters, state: DirectionState,
-         reopenIntervalNanoseconds: Int64) {
+    init(
+        backend: any PCMBackend, request: PCMOpenRequest, parameters: PCMParameters, state: DirectionState,
+        reopenIntervalNanoseconds: Int64
+    ) {
         self.backend = backend
         self.request = request
         self.parameters = parameters

@@ -90,7 +90,8 @@ final class EngineSharedState: Sendable {
     func markWatchPlayable(queuedUpTo: Int) {
         let watched = watchPosition.load(ordering: .acquiring)
         guard watched >= 0, queuedUpTo > watched else { return }
-        _ = watchPlayableAt.compareExchange(expected: 0, desired: monotonicNanoseconds(), ordering: .acquiringAndReleasing)
+        _ = watchPlayableAt.compareExchange(
+            expected: 0, desired: monotonicNanoseconds(), ordering: .acquiringAndReleasing)
     }
 
     /// Stamps the watched sample written now, once, if the ring was read past it (`readUpTo`).

@@ -55,7 +55,8 @@ public enum ConfigurationLoader {
         var text = ""
         if let path {
             guard fileExists(path) else {
-                throw ConfigurationError("config file not found: \(path) (check the path, or run without --config to use the defaults)")
+                throw ConfigurationError(
+                    "config file not found: \(path) (check the path, or run without --config to use the defaults)")
             }
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
@@ -137,7 +138,9 @@ public enum ConfigurationLoader {
 
     // MARK: - Environment
 
-    static func applyEnvironmentOverrides(to root: inout YAMLNode, environment: [String: String], known: KeyRecorder) -> [String] {
+    static func applyEnvironmentOverrides(to root: inout YAMLNode, environment: [String: String], known: KeyRecorder)
+        -> [String]
+    {
         var warnings: [String] = []
         let sections = known.children(of: "").sorted { $0.count > $1.count }
         for (variable, value) in environment.sorted(by: { $0.key < $1.key }) {
@@ -182,7 +185,8 @@ public enum ConfigurationLoader {
             let at = place(context.codingPath, context.debugDescription)
             return "\(path(context.codingPath)): expected \(typeName(type)) (\(context.debugDescription))\(at)"
         case .valueNotFound(let type, let context):
-            return "\(path(context.codingPath)): a value is required (\(typeName(type)))\(place(context.codingPath, ""))"
+            return
+                "\(path(context.codingPath)): a value is required (\(typeName(type)))\(place(context.codingPath, ""))"
         case .keyNotFound(let key, let context):
             return "\(path(context.codingPath + [key])): missing\(place(context.codingPath, ""))"
         case .dataCorrupted(let context):

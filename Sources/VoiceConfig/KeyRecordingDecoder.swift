@@ -37,11 +37,13 @@ struct KeyRecordingDecoder: Decoder {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
-        throw DecodingError.typeMismatch([Any].self, .init(codingPath: codingPath, debugDescription: "recording keys only"))
+        throw DecodingError.typeMismatch(
+            [Any].self, .init(codingPath: codingPath, debugDescription: "recording keys only"))
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
-        throw DecodingError.typeMismatch(Any.self, .init(codingPath: codingPath, debugDescription: "recording keys only"))
+        throw DecodingError.typeMismatch(
+            Any.self, .init(codingPath: codingPath, debugDescription: "recording keys only"))
     }
 }
 
@@ -81,7 +83,8 @@ struct KeyRecordingContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         -> KeyedDecodingContainer<NestedKey>
     {
         recorder.record(codingPath + [key])
-        return KeyedDecodingContainer(KeyRecordingContainer<NestedKey>(recorder: recorder, codingPath: codingPath + [key]))
+        return KeyedDecodingContainer(
+            KeyRecordingContainer<NestedKey>(recorder: recorder, codingPath: codingPath + [key]))
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {

@@ -81,18 +81,24 @@ public enum ControlRequestDecoder {
             value = try ControlWire.decoder().decode(JSONValue.self, from: bytes)
         } catch {
             let reason = bytes.isEmpty ? "the line is empty" : "the line is not valid JSON"
-            return .failure(.init(id: nil, error: .init(
-                .badRequest, "\(reason); send one JSON object per line, e.g. {\"id\":1,\"command\":\"status\"}"
-            )))
+            return .failure(
+                .init(
+                    id: nil,
+                    error: .init(
+                        .badRequest, "\(reason); send one JSON object per line, e.g. {\"id\":1,\"command\":\"status\"}"
+                    )))
         }
         return decode(value)
     }
 
     public static func decode(_ value: JSONValue) -> Result<ControlRequest, ControlRequestFailure> {
         guard case .object(let members) = value else {
-            return .failure(.init(id: nil, error: .init(
-                .badRequest, "a request must be a JSON object, not \(value.kindDescription)"
-            )))
+            return .failure(
+                .init(
+                    id: nil,
+                    error: .init(
+                        .badRequest, "a request must be a JSON object, not \(value.kindDescription)"
+                    )))
         }
         var id: ControlRequestID?
         switch members["id"] {
@@ -100,9 +106,12 @@ public enum ControlRequestDecoder {
         case .integer(let number)?: id = .integer(number)
         case .string(let text)?: id = .string(text)
         case let other?:
-            return .failure(.init(id: nil, error: .init(
-                .badRequest, "\"id\" must be a string or an integer, not \(other.kindDescription)"
-            )))
+            return .failure(
+                .init(
+                    id: nil,
+                    error: .init(
+                        .badRequest, "\"id\" must be a string or an integer, not \(other.kindDescription)"
+                    )))
         }
         func fail(_ code: ControlErrorCode, _ message: String) -> Result<ControlRequest, ControlRequestFailure> {
             .failure(.init(id: id, error: .init(code, message)))
@@ -147,8 +156,10 @@ public enum ControlRequestDecoder {
                 let voices = VoiceCatalog.all.joined(separator: ", ")
                 let requested = try reader.string("name", describing: "a voice: \(voices)")
                 guard let canonical = VoiceCatalog.canonical(requested) else {
-                    throw ControlError(.invalidArgument, "unknown voice \"\(truncated(requested))\"; valid voices: "
-                        + "\(VoiceCatalog.all.joined(separator: ", ")) (or a custom voice id voice_...)")
+                    throw ControlError(
+                        .invalidArgument,
+                        "unknown voice \"\(truncated(requested))\"; valid voices: "
+                            + "\(VoiceCatalog.all.joined(separator: ", ")) (or a custom voice id voice_...)")
                 }
                 command = .setVoice(canonical)
             case "mute": command = .mute
@@ -171,8 +182,10 @@ public enum ControlRequestDecoder {
                     throw ControlError(.invalidArgument, "say: text is empty; give the question to answer aloud")
                 }
                 guard text.count <= ControlLimits.maximumSayCharacters else {
-                    throw ControlError(.invalidArgument, "say: text has \(text.count) characters; "
-                        + "the limit is \(ControlLimits.maximumSayCharacters)")
+                    throw ControlError(
+                        .invalidArgument,
+                        "say: text has \(text.count) characters; "
+                            + "the limit is \(ControlLimits.maximumSayCharacters)")
                 }
                 command = .say(text)
             case "subscribe":
@@ -184,8 +197,10 @@ public enum ControlRequestDecoder {
             case "version": command = .version
             case "doctor": command = .doctor
             default:
-                throw ControlError(.unknownCommand, "unknown command \"\(truncated(name))\"; known commands: "
-                    + ControlCommand.allNames.joined(separator: ", "))
+                throw ControlError(
+                    .unknownCommand,
+                    "unknown command \"\(truncated(name))\"; known commands: "
+                        + ControlCommand.allNames.joined(separator: ", "))
             }
             try reader.rejectUnusedArguments()
         } catch let error as ControlError {
@@ -218,8 +233,10 @@ private struct ArgumentReader {
         case .string(let value)?: return value
         case nil, .null?: throw ControlError(.invalidArgument, "\(command) needs args.\(key): \(expected)")
         case let other?:
-            throw ControlError(.invalidArgument, "\(command): args.\(key) must be a string (\(expected)), "
-                + "not \(other.kindDescription) \(other.shortDescription)")
+            throw ControlError(
+                .invalidArgument,
+                "\(command): args.\(key) must be a string (\(expected)), "
+                    + "not \(other.kindDescription) \(other.shortDescription)")
         }
     }
 
@@ -230,8 +247,10 @@ private struct ArgumentReader {
         case .number(let value)? where value.rounded() == value && abs(value) < 1e15: return Int(value)
         case nil, .null?: throw ControlError(.invalidArgument, "\(command) needs args.\(key): \(expected)")
         case let other?:
-            throw ControlError(.invalidArgument, "\(command): args.\(key) must be \(expected), "
-                + "not \(other.kindDescription) \(other.shortDescription)")
+            throw ControlError(
+                .invalidArgument,
+                "\(command): args.\(key) must be \(expected), "
+                    + "not \(other.kindDescription) \(other.shortDescription)")
         }
     }
 
@@ -241,8 +260,10 @@ private struct ArgumentReader {
         case nil, .null?: return nil
         case .bool(let value)?: return value
         case let other?:
-            throw ControlError(.invalidArgument, "\(command): args.\(key) must be true or false, "
-                + "not \(other.kindDescription) \(other.shortDescription)")
+            throw ControlError(
+                .invalidArgument,
+                "\(command): args.\(key) must be true or false, "
+                    + "not \(other.kindDescription) \(other.shortDescription)")
         }
     }
 
@@ -255,15 +276,19 @@ private struct ArgumentReader {
             var kinds = Set<ControlEventKind>()
             for value in values {
                 guard case .string(let name) = value, let kind = ControlEventKind(rawValue: name.lowercased()) else {
-                    throw ControlError(.invalidArgument, "\(command): unknown event kind \(value.shortDescription); "
-                        + "valid kinds: \(valid)")
+                    throw ControlError(
+                        .invalidArgument,
+                        "\(command): unknown event kind \(value.shortDescription); "
+                            + "valid kinds: \(valid)")
                 }
                 kinds.insert(kind)
             }
             return kinds
         case let other?:
-            throw ControlError(.invalidArgument, "\(command): args.\(key) must be an array of event kinds (\(valid)), "
-                + "not \(other.kindDescription)")
+            throw ControlError(
+                .invalidArgument,
+                "\(command): args.\(key) must be an array of event kinds (\(valid)), "
+                    + "not \(other.kindDescription)")
         }
     }
 

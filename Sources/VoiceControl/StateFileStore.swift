@@ -32,12 +32,22 @@ public struct StateFileStore: Sendable {
             return (PersistedSettings(), ["cannot read the state file \(path); using defaults (check its permissions)"])
         }
         guard data.count <= Self.maximumBytes else {
-            return (PersistedSettings(), ["the state file \(path) is \(data.count) bytes, not a voiced state file; "
-                + "using defaults (it is replaced at the next change)"])
+            return (
+                PersistedSettings(),
+                [
+                    "the state file \(path) is \(data.count) bytes, not a voiced state file; "
+                        + "using defaults (it is replaced at the next change)"
+                ]
+            )
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            return (PersistedSettings(), ["the state file \(path) is not text; using defaults "
-                + "(it is replaced at the next change)"])
+            return (
+                PersistedSettings(),
+                [
+                    "the state file \(path) is not text; using defaults "
+                        + "(it is replaced at the next change)"
+                ]
+            )
         }
         let (settings, problems) = StateFile.decode(text)
         return (settings, problems.map { "state file \(path): \($0)" })
@@ -82,9 +92,10 @@ public struct StateFileStore: Sendable {
     }
 
     private func failure(_ operation: String, _ file: String) -> StateFileError {
-        StateFileError(description: "cannot save the state file: \(operation) \(file) failed: "
-            + "\(String(cString: strerror(errno))) (systemd's StateDirectory=voiced makes /var/lib/voiced; "
-            + "or set control.state_file)")
+        StateFileError(
+            description: "cannot save the state file: \(operation) \(file) failed: "
+                + "\(String(cString: strerror(errno))) (systemd's StateDirectory=voiced makes /var/lib/voiced; "
+                + "or set control.state_file)")
     }
 
     /// The directory part of a path ("" for a bare file name), as Foundation's

@@ -44,8 +44,9 @@ public struct ControlAccessPolicy: Sendable, Equatable {
             if let gid = UserDatabase.groupID(named: name) {
                 groups.insert(gid)
             } else {
-                warnings.append("control.allowed_groups: no group \"\(name)\" on this system; it is ignored "
-                    + "(create it with `groupadd --system \(name)` or change the config)")
+                warnings.append(
+                    "control.allowed_groups: no group \"\(name)\" on this system; it is ignored "
+                        + "(create it with `groupadd --system \(name)` or change the config)")
             }
         }
         return (ControlAccessPolicy(allowedUserIDs: users, allowedGroupIDs: groups), warnings)

@@ -207,8 +207,10 @@ public final class ControlServer: Service, Sendable {
                     for try await frame in inbound {
                         switch frame {
                         case .oversized:
-                            let error = ControlError(.tooLarge, "request line longer than "
-                                + "\(configuration.settings.maximumLineBytes) bytes; the connection is closed")
+                            let error = ControlError(
+                                .tooLarge,
+                                "request line longer than "
+                                    + "\(configuration.settings.maximumLineBytes) bytes; the connection is closed")
                             logger.warning("control connection closed: \(error.message)", metadata: metadata)
                             let line = ControlWire.responseLine(id: nil, reply: .failure(error))
                             try await outbound.write(ByteBuffer(bytes: line))
@@ -237,8 +239,10 @@ public final class ControlServer: Service, Sendable {
         if !policy.permits(uid: credentials.uid, groups: credentials.groups()) {
             let who = UserDatabase.userName(ofUserID: credentials.uid) ?? "uid \(credentials.uid)"
             let groups = configuration.settings.allowedGroups.joined(separator: ", ")
-            return ControlError(.notPermitted, "user \(who) may not use the voiced control socket; add the user to "
-                + "group \(groups.isEmpty ? "voiced" : groups) (and log in again) or to control.allowed_users")
+            return ControlError(
+                .notPermitted,
+                "user \(who) may not use the voiced control socket; add the user to "
+                    + "group \(groups.isEmpty ? "voiced" : groups) (and log in again) or to control.allowed_users")
         }
         let maximum = configuration.settings.maximumClients
         if openConnections > maximum {
@@ -288,8 +292,9 @@ public final class ControlServer: Service, Sendable {
             try await outbound.write(line)
         }
         if fanOut.takeDropped(connection: id) {
-            logger.warning("control subscriber dropped: it stopped reading events",
-                           metadata: ["control.connection": "\(id)"])
+            logger.warning(
+                "control subscriber dropped: it stopped reading events",
+                metadata: ["control.connection": "\(id)"])
             let notice = ControlEvent.notice(
                 code: ControlEvent.subscriberDroppedCode,
                 message: "events were not read fast enough (more than \(configuration.settings.subscriberQueueLimit) "

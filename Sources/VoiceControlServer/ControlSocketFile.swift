@@ -46,14 +46,16 @@ enum ControlSocketFile {
         }
         guard !groupName.isEmpty else { return warnings }
         guard let gid = UserDatabase.groupID(named: groupName) else {
-            warnings.append("control.socket_group \"\(groupName)\" does not exist; \(path) keeps the daemon's "
-                + "group, so only its own user and root can connect (create the group with "
-                + "`groupadd --system \(groupName)`)")
+            warnings.append(
+                "control.socket_group \"\(groupName)\" does not exist; \(path) keeps the daemon's "
+                    + "group, so only its own user and root can connect (create the group with "
+                    + "`groupadd --system \(groupName)`)")
             return warnings
         }
         if chown(path, uid_t.max, gid) != 0 {
-            warnings.append("could not give \(path) to group \(groupName): \(errnoText()) (the daemon's user must "
-                + "be a member of the group)")
+            warnings.append(
+                "could not give \(path) to group \(groupName): \(errnoText()) (the daemon's user must "
+                    + "be a member of the group)")
         }
         return warnings
     }

@@ -63,7 +63,7 @@ enum UserDatabase {
         var result: UnsafeMutablePointer<passwd>?
         var buffer = [CChar](repeating: 0, count: 16_384)
         guard getpwuid_r(uid, &passwd, &buffer, buffer.count, &result) == 0, result != nil,
-              let name = passwd.pw_name
+            let name = passwd.pw_name
         else { return nil }
         return String(cString: name)
     }

@@ -116,7 +116,8 @@ public struct ConversationStateMachine: Sendable {
         switch state {
         case .idle: return startListening(now: now, preRoll: false, earcon: true)
         case .listening: return []
-        case .thinking, .speaking: return stopReply(reason: nil) + startListening(now: now, preRoll: false, earcon: true)
+        case .thinking, .speaking:
+            return stopReply(reason: nil) + startListening(now: now, preRoll: false, earcon: true)
         }
     }
 
@@ -179,7 +180,9 @@ public struct ConversationStateMachine: Sendable {
 
     /// Our VAD heard the user stop (after the configured silence).
     public mutating func localSpeechEnded(now: Duration) -> [Action] {
-        guard state == .listening, userHasSpoken, !isPushToTalkHeld, configuration.turnEnding == .local else { return [] }
+        guard state == .listening, userHasSpoken, !isPushToTalkHeld, configuration.turnEnding == .local else {
+            return []
+        }
         return endUserTurn()
     }
 
@@ -230,7 +233,9 @@ public struct ConversationStateMachine: Sendable {
         case .idle, .listening:
             return []
         case .thinking, .speaking:
-            var actions: [Action] = [.flushPlayback, .playEarcon(.error), .report("connection lost during the reply: \(reason)")]
+            var actions: [Action] = [
+                .flushPlayback, .playEarcon(.error), .report("connection lost during the reply: \(reason)"),
+            ]
             forgetActiveResponse(cancelled: true)
             actions += enter(.idle)
             return actions

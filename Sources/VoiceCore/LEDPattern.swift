@@ -164,7 +164,8 @@ public struct LEDAnimator: Sendable, Equatable {
         case .blink:
             return isOn(at: time) ? 1 : 0
         case .pulse(let period):
-            let phase = Double(positionInPeriod(at: time, periodNanoseconds: Self.nanoseconds(period)))
+            let phase =
+                Double(positionInPeriod(at: time, periodNanoseconds: Self.nanoseconds(period)))
                 / Double(Self.nanoseconds(period))
             let triangle = 1 - abs(2 * phase - 1)
             return triangle * triangle

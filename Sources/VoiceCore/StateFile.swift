@@ -58,8 +58,9 @@ public enum StateFile {
                 if let percent = Int(value), (0...100).contains(percent) {
                     settings.volumePercent = percent
                 } else {
-                    warn("line \(lineNumber): volume \"\(value.prefix(40))\" is not 0-100; "
-                        + "using \(settings.volumePercent)")
+                    warn(
+                        "line \(lineNumber): volume \"\(value.prefix(40))\" is not 0-100; "
+                            + "using \(settings.volumePercent)")
                 }
             case "muted":
                 switch value.lowercased() {

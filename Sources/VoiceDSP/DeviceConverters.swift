@@ -112,7 +112,9 @@ public final class CaptureConverter {
     }
 
     /// The general route: mono Float (picked or averaged), then the rate conversion, then Int16.
-    private func convertDownmix(_ deviceBytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<Int16>) -> Int {
+    private func convertDownmix(_ deviceBytes: UnsafeRawBufferPointer, into output: UnsafeMutableBufferPointer<Int16>)
+        -> Int
+    {
         let frames = SampleConversion.mono(
             fromInterleaved: deviceBytes, format: format, channels: channels, selection: selection, into: monoBuffer
         )
@@ -227,7 +229,9 @@ public final class PlaybackConverter {
     /// Applies the volume to `samples` in place (at most `maximumPeriodSamples` of them; more are
     /// left untouched and ignored), then writes device frames.
     /// - Returns: the number of device frames written to the front of `deviceBytes`.
-    public func convert(_ samples: UnsafeMutableBufferPointer<Int16>, into deviceBytes: UnsafeMutableRawBufferPointer) -> Int {
+    public func convert(_ samples: UnsafeMutableBufferPointer<Int16>, into deviceBytes: UnsafeMutableRawBufferPointer)
+        -> Int
+    {
         let count = min(samples.count, maximumPeriodSamples)
         let period = UnsafeMutableBufferPointer(rebasing: samples[..<count])
         volume.apply(to: period)

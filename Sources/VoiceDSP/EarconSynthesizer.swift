@@ -22,21 +22,31 @@ public enum EarconSynthesizer {
     static func notes(for earcon: Earcon) -> [Note] {
         switch earcon {
         case .listening:  // rising fifth, quick: "I'm listening"
-            [Note(frequency: 659.26, startMilliseconds: 0, durationMilliseconds: 90),
-             Note(frequency: 987.77, startMilliseconds: 100, durationMilliseconds: 110)]
+            [
+                Note(frequency: 659.26, startMilliseconds: 0, durationMilliseconds: 90),
+                Note(frequency: 987.77, startMilliseconds: 100, durationMilliseconds: 110),
+            ]
         case .done:  // the same fifth, falling
-            [Note(frequency: 987.77, startMilliseconds: 0, durationMilliseconds: 90),
-             Note(frequency: 659.26, startMilliseconds: 100, durationMilliseconds: 110)]
+            [
+                Note(frequency: 987.77, startMilliseconds: 0, durationMilliseconds: 90),
+                Note(frequency: 659.26, startMilliseconds: 100, durationMilliseconds: 110),
+            ]
         case .error:  // two low, equal notes
-            [Note(frequency: 311.13, startMilliseconds: 0, durationMilliseconds: 110),
-             Note(frequency: 311.13, startMilliseconds: 160, durationMilliseconds: 110)]
+            [
+                Note(frequency: 311.13, startMilliseconds: 0, durationMilliseconds: 110),
+                Note(frequency: 311.13, startMilliseconds: 160, durationMilliseconds: 110),
+            ]
         case .connected:  // a rising major arpeggio
-            [Note(frequency: 523.25, startMilliseconds: 0, durationMilliseconds: 80),
-             Note(frequency: 659.26, startMilliseconds: 90, durationMilliseconds: 80),
-             Note(frequency: 783.99, startMilliseconds: 180, durationMilliseconds: 120)]
+            [
+                Note(frequency: 523.25, startMilliseconds: 0, durationMilliseconds: 80),
+                Note(frequency: 659.26, startMilliseconds: 90, durationMilliseconds: 80),
+                Note(frequency: 783.99, startMilliseconds: 180, durationMilliseconds: 120),
+            ]
         case .offline:  // a falling fourth, low and slower
-            [Note(frequency: 440.00, startMilliseconds: 0, durationMilliseconds: 130),
-             Note(frequency: 329.63, startMilliseconds: 150, durationMilliseconds: 170)]
+            [
+                Note(frequency: 440.00, startMilliseconds: 0, durationMilliseconds: 130),
+                Note(frequency: 329.63, startMilliseconds: 150, durationMilliseconds: 170),
+            ]
         }
     }
 
@@ -56,7 +66,8 @@ public enum EarconSynthesizer {
             for index in 0..<max(0, length) {
                 // Raised cosine over the first and last `fade` samples, reaching 0 at both ends.
                 let edgeDistance = min(index, length - 1 - index)
-                let envelope = edgeDistance >= fade
+                let envelope =
+                    edgeDistance >= fade
                     ? 1.0
                     : 0.5 - 0.5 * Double.cos(Double.pi * Double(edgeDistance) / Double(fade))
                 output[start + index] += Float(amplitude * envelope * Double.sin(phaseStep * Double(index)))

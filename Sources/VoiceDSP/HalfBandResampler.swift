@@ -122,7 +122,8 @@ public final class HalfBandDecimator {
 
     /// - Precondition: `inputRate == 2 × outputRate`.
     public init(inputRate: Int, outputRate: Int) {
-        precondition(Self.supports(inputRate: inputRate, outputRate: outputRate), "a half-band decimator halves the rate")
+        precondition(
+            Self.supports(inputRate: inputRate, outputRate: outputRate), "a half-band decimator halves the rate")
         self.inputRate = inputRate
         self.outputRate = outputRate
         coefficients = .allocate(capacity: Self.pairs)
@@ -160,7 +161,8 @@ public final class HalfBandDecimator {
     /// Does not allocate. `output` must have room for `maximumOutputCount(forInputCount:)` samples.
     /// - Returns: the number of samples written to the front of `output`.
     public func process(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) -> Int {
-        precondition(output.count >= maximumOutputCount(forInputCount: input.count), "decimator output buffer too small")
+        precondition(
+            output.count >= maximumOutputCount(forInputCount: input.count), "decimator output buffer too small")
         guard let inputBase = input.baseAddress, let outputBase = output.baseAddress else { return 0 }
         return run(FloatSamples(base: inputBase, count: input.count), into: FloatOutput(base: outputBase))
     }
@@ -265,7 +267,8 @@ public final class HalfBandInterpolator {
 
     /// - Precondition: `outputRate == 2 × inputRate`.
     public init(inputRate: Int, outputRate: Int) {
-        precondition(Self.supports(inputRate: inputRate, outputRate: outputRate), "a half-band interpolator doubles the rate")
+        precondition(
+            Self.supports(inputRate: inputRate, outputRate: outputRate), "a half-band interpolator doubles the rate")
         self.inputRate = inputRate
         self.outputRate = outputRate
         coefficients = .allocate(capacity: Self.pairs)
@@ -294,7 +297,8 @@ public final class HalfBandInterpolator {
     /// Consumes all of `input` and writes `2 × input.count` output samples.
     /// - Returns: the number of samples written to the front of `output`.
     public func process(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) -> Int {
-        precondition(output.count >= maximumOutputCount(forInputCount: input.count), "interpolator output buffer too small")
+        precondition(
+            output.count >= maximumOutputCount(forInputCount: input.count), "interpolator output buffer too small")
         guard let inputBase = input.baseAddress, let outputBase = output.baseAddress else { return 0 }
         return run(FloatSamples(base: inputBase, count: input.count)) { position, first, second, lanes in
             for lane in 0..<lanes {
@@ -318,7 +322,8 @@ public final class HalfBandInterpolator {
             let base = samples + filled
             var index = 0
             while index + 4 <= count {
-                UnsafeMutableRawPointer(base + index).storeBytes(of: source.samples4(consumed + index), as: SIMD4<Float>.self)
+                UnsafeMutableRawPointer(base + index).storeBytes(
+                    of: source.samples4(consumed + index), as: SIMD4<Float>.self)
                 index += 4
             }
             while index < count {
@@ -403,7 +408,8 @@ struct InterleavedS16Samples: HalfBandSource {
     @inline(__always) func floats(_ index: Int, step: Int) -> SIMD4<Float> {
         let first = bytes + (index &* stride &+ offset)
         let values = SIMD4<Int32>(
-            Int32(load(first)), Int32(load(first + step)), Int32(load(first + step &* 2)), Int32(load(first + step &* 3))
+            Int32(load(first)), Int32(load(first + step)), Int32(load(first + step &* 2)),
+            Int32(load(first + step &* 3))
         )
         return SIMD4<Float>(values) * (1 / 32768)
     }

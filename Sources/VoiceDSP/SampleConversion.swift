@@ -55,7 +55,8 @@ public enum SampleConversion {
         scaled.replace(with: -32768, where: scaled .< -32768)
         scaled.replace(with: 32767, where: scaled .> 32767)
         scaled.replace(with: 0, where: scaled .!= scaled)
-        let bits = unsafeBitCast(scaled + roundingBias, to: SIMD4<Int32>.self) &- Int32(bitPattern: roundingBias.bitPattern)
+        let bits =
+            unsafeBitCast(scaled + roundingBias, to: SIMD4<Int32>.self) &- Int32(bitPattern: roundingBias.bitPattern)
         return SIMD4<Int16>(truncatingIfNeeded: bits)
     }
 
@@ -86,7 +87,9 @@ public enum SampleConversion {
     /// Int16 → Float for `min(source.count, destination.count)` samples.
     /// - Returns: the number of samples converted.
     @discardableResult
-    public static func convert(_ source: UnsafeBufferPointer<Int16>, into destination: UnsafeMutableBufferPointer<Float>) -> Int {
+    public static func convert(
+        _ source: UnsafeBufferPointer<Int16>, into destination: UnsafeMutableBufferPointer<Float>
+    ) -> Int {
         let count = min(source.count, destination.count)
         for index in 0..<count { destination[index] = float(source[index]) }
         return count
@@ -95,7 +98,9 @@ public enum SampleConversion {
     /// Float → Int16 (rounded, clipped) for `min(source.count, destination.count)` samples.
     /// - Returns: the number of samples converted.
     @discardableResult
-    public static func convert(_ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<Int16>) -> Int {
+    public static func convert(
+        _ source: UnsafeBufferPointer<Float>, into destination: UnsafeMutableBufferPointer<Int16>
+    ) -> Int {
         let count = min(source.count, destination.count)
         guard let input = source.baseAddress, let output = destination.baseAddress else { return 0 }
         var index = 0

@@ -33,7 +33,10 @@ public struct SoftwareVolume: Sendable, Equatable {
     /// - Parameters:
     ///   - sampleRate: the rate of the samples `apply(to:)` will see; sets the ramp length.
     ///   - rampMilliseconds: how long a gain change takes; 0 switches instantly.
-    public init(percent: Int = 100, isMuted: Bool = false, sampleRate: Int = 24000, rampMilliseconds: Int = defaultRampMilliseconds) {
+    public init(
+        percent: Int = 100, isMuted: Bool = false, sampleRate: Int = 24000,
+        rampMilliseconds: Int = defaultRampMilliseconds
+    ) {
         self.percent = min(100, max(0, percent))
         self.isMuted = isMuted
         rampLength = max(0, sampleRate) * max(0, rampMilliseconds) / 1000

@@ -63,7 +63,8 @@ public enum WAVCodec {
             if id == "fmt " {
                 guard size >= 16, body + 16 <= bytes.count else { throw .malformed("fmt chunk too short") }
                 var tag = u16(body)
-                if tag == 0xFFFE, size >= 40, body + 26 <= bytes.count { tag = u16(body + 24) }  // WAVE_FORMAT_EXTENSIBLE
+                // WAVE_FORMAT_EXTENSIBLE: the real format tag is the sub-format GUID's first two bytes.
+                if tag == 0xFFFE, size >= 40, body + 26 <= bytes.count { tag = u16(body + 24) }
                 format = (tag, u16(body + 2), u32(body + 4), u16(body + 14))
             } else if id == "data" {
                 data = body..<end
@@ -75,7 +76,8 @@ public enum WAVCodec {
         guard let data else { throw .missingChunk("data") }
         guard format.channels > 0, format.rate > 0 else { throw .malformed("zero channels or sample rate") }
         let bytesPerSample = format.bits / 8
-        let supported = (format.tag == 1 && [1, 2, 3, 4].contains(bytesPerSample)) || (format.tag == 3 && format.bits == 32)
+        let supported =
+            (format.tag == 1 && [1, 2, 3, 4].contains(bytesPerSample)) || (format.tag == 3 && format.bits == 32)
         guard supported else { throw .unsupportedEncoding(formatTag: format.tag, bitsPerSample: format.bits) }
         let count = (data.count / (bytesPerSample * format.channels)) * format.channels
         var samples = [Int16](repeating: 0, count: count)
@@ -100,7 +102,9 @@ public enum WAVCodec {
         var out: [UInt8] = []
         let dataBytes = audio.samples.count * 2
         out.reserveCapacity(44 + dataBytes)
-        func put32(_ value: Int) { for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8((value >> shift) & 0xFF)) } }
+        func put32(_ value: Int) {
+            for shift in stride(from: 0, to: 32, by: 8) { out.append(UInt8((value >> shift) & 0xFF)) }
+        }
         func put16(_ value: Int) { out.append(UInt8(value & 0xFF)); out.append(UInt8((value >> 8) & 0xFF)) }
         out.append(contentsOf: Array("RIFF".utf8)); put32(36 + dataBytes)
         out.append(contentsOf: Array("WAVEfmt ".utf8)); put32(16)

@@ -41,7 +41,10 @@ public struct ConsoleLogHandler: LogHandler {
 
     public static let secrets = SecretList()
 
-    public init(label: String, level: Logger.Level, journal: Bool = JournalPriority.stderrIsJournal(), secrets: SecretList = Self.secrets) {
+    public init(
+        label: String, level: Logger.Level, journal: Bool = JournalPriority.stderrIsJournal(),
+        secrets: SecretList = Self.secrets
+    ) {
         self.label = label
         self.logLevel = level
         self.journal = journal

@@ -54,7 +54,8 @@ struct CoordinatorService: Service {
                         if snapshot.state != lastState || snapshot.connection.state != lastConnection {
                             lastState = snapshot.state
                             lastConnection = snapshot.connection.state
-                            notifier?.status("\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
+                            notifier?.status(
+                                "\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
                         }
                     }
                     await engine.waitForCapture(samples: wake.captureSamples, timeout: wake.timeout)

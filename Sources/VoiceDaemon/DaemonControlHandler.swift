@@ -45,7 +45,9 @@ public final class DaemonControlHandler: ControlCommandHandler {
     /// Volume steps of `volume up` / `volume down`, in percent.
     static let volumeStep = 10
 
-    public init(coordinator: DaemonCoordinator, status: StatusBox, events: EventHub<ControlEvent>, environment: Environment) {
+    public init(
+        coordinator: DaemonCoordinator, status: StatusBox, events: EventHub<ControlEvent>, environment: Environment
+    ) {
         self.coordinator = coordinator
         self.status = status
         self.hub = events
@@ -133,6 +135,7 @@ public final class DaemonControlHandler: ControlCommandHandler {
 
     private func persist() {
         let current = status.snapshot()
-        environment.persist(PersistedSettings(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted))
+        environment.persist(
+            PersistedSettings(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted))
     }
 }

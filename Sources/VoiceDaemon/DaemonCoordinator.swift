@@ -187,7 +187,8 @@ public actor DaemonCoordinator {
 
     private func publishSettings() {
         let current = status.snapshot()
-        events.publish(.settings(SettingsEvent(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted)))
+        events.publish(
+            .settings(SettingsEvent(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted)))
     }
 
     /// Plays an earcon outside a turn (connected, offline, error).
@@ -202,7 +203,9 @@ public actor DaemonCoordinator {
             let previous = status.snapshot().connection.state
             status.update {
                 $0.connection = connection
-                if connection.state == .ready && previous != .ready && $0.connection.attempts > 1 { $0.counters.reconnects += 1 }
+                if connection.state == .ready && previous != .ready && $0.connection.attempts > 1 {
+                    $0.counters.reconnects += 1
+                }
             }
             events.publish(.connection(connection))
             if connection.state == .ready, previous != .ready {
@@ -243,7 +246,8 @@ public actor DaemonCoordinator {
             if isFinal { status.update { $0.lastUserTranscript = text } }
             events.publish(.transcript(TranscriptEvent(role: .user, text: text, isFinal: isFinal)))
         case .responseDone(let responseID, let responseStatus):
-            await perform(machine.responseDone(responseID: responseID, status: responseStatus, playbackIdle: isPlaybackDrained))
+            await perform(
+                machine.responseDone(responseID: responseID, status: responseStatus, playbackIdle: isPlaybackDrained))
         case .error(let message):
             status.update {
                 $0.counters.serverErrors += 1
@@ -446,7 +450,8 @@ public actor DaemonCoordinator {
             case .cancelResponse:
                 await link.cancelResponse()
             case .truncatePlayed(let itemID):
-                await link.truncate(itemID: itemID, audioEndMilliseconds: playedBeforeFlushMilliseconds ?? playedReplyMilliseconds)
+                await link.truncate(
+                    itemID: itemID, audioEndMilliseconds: playedBeforeFlushMilliseconds ?? playedReplyMilliseconds)
                 playedBeforeFlushMilliseconds = nil
             case .flushPlayback:
                 // Truncation comes after the flush and must report what was heard before it.

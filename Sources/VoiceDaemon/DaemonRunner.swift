@@ -82,7 +82,8 @@ public enum DaemonRunner {
         if configuration.realtime.inputAudio.rate != configuration.realtime.outputAudio.rate
             || configuration.realtime.inputAudio.encoding != configuration.realtime.outputAudio.encoding
         {
-            problems.append("realtime: input and output audio formats must be the same (the audio pipeline runs at one rate)")
+            problems.append(
+                "realtime: input and output audio formats must be the same (the audio pipeline runs at one rate)")
         }
         if !problems.isEmpty {
             let source = loaded.sourcePath ?? "the configuration"
@@ -105,7 +106,9 @@ public enum DaemonRunner {
     public static func checkConfiguration(configPath: String?) throws -> String {
         let loaded = try loadAndValidate(.init(configPath: configPath, bootstrapLogging: false))
         let keyFile = loaded.configuration.daemon.apiKeyFile
-        let key = APIKeyLocator.locate(keyFile: keyFile).map { "found (\($0.source))" } ?? APIKeyLocator.missingKeyAdvice(keyFile: keyFile)
+        let key =
+            APIKeyLocator.locate(keyFile: keyFile).map { "found (\($0.source))" }
+            ?? APIKeyLocator.missingKeyAdvice(keyFile: keyFile)
         var lines = ["configuration: \(loaded.sourcePath ?? "built-in defaults") is valid", "API key: \(key)"]
         lines += loaded.warnings.map { "warning: \($0)" }
         return lines.joined(separator: "\n")
@@ -190,7 +193,8 @@ public enum DaemonRunner {
             settings: coordinatorSettings,
             engine: engine,
             link: session,
-            detector: ListeningSpeechDetector(sampleRate: configuration.audio.sessionRate, settings: configuration.listening),
+            detector: ListeningSpeechDetector(
+                sampleRate: configuration.audio.sessionRate, settings: configuration.listening),
             status: status,
             events: hub,
             now: { start.duration(to: .now) },
@@ -248,7 +252,8 @@ public enum DaemonRunner {
             settings: configuration.tools, session: session, handler: handler, coordinator: coordinator, events: hub,
             logger: Logger(label: "voiced.tools")
         )
-        let socketPath = options.environment["VOICED_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.control.socketPath
+        let socketPath =
+            options.environment["VOICED_SOCKET"].flatMap { $0.isEmpty ? nil : $0 } ?? configuration.control.socketPath
         var controlSettings = configuration.control
         controlSettings.socketPath = socketPath
         let handle = DaemonHandle(coordinator: coordinator, status: status, controlSocketPath: socketPath)
@@ -273,7 +278,8 @@ public enum DaemonRunner {
             session,
             control,
             CoordinatorService(
-                coordinator: coordinator, session: session, engine: engine, status: status, notifier: notifier, tools: tools
+                coordinator: coordinator, session: session, engine: engine, status: status, notifier: notifier,
+                tools: tools
             ),
         ]
         if options.environment["VOICED_TRIM_CODE"] != "0" {
@@ -284,7 +290,8 @@ public enum DaemonRunner {
         if configuration.button.enabled {
             do {
                 let line = try LibgpiodLineProvider().openButton(configuration.button, consumer: "voiced")
-                services.append(ButtonDriver(line: line, settings: configuration.button, coordinator: coordinator, status: status))
+                services.append(
+                    ButtonDriver(line: line, settings: configuration.button, coordinator: coordinator, status: status))
                 status.update { $0.button.state = "ready" }
             } catch {
                 // The daemon stays useful without its button: `voicectl press` still works.
@@ -298,7 +305,10 @@ public enum DaemonRunner {
         if let notifier, let interval = notifier.watchdogInterval {
             let watchdog = WatchdogService(notifier: notifier, interval: interval, clock: ContinuousClock())
             watchdog.register(WatchdogProbe(name: "audio") { engine.counters().capture.transfers })
-            watchdog.register(WatchdogProbe(name: "conversation") { status.snapshot().uptimeSeconds > 0 ? Int(status.snapshot().uptimeSeconds * 10) : nil })
+            watchdog.register(
+                WatchdogProbe(name: "conversation") {
+                    status.snapshot().uptimeSeconds > 0 ? Int(status.snapshot().uptimeSeconds * 10) : nil
+                })
             services.append(WatchdogRunner(watchdog: watchdog))
         }
 

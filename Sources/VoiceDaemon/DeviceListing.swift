@@ -6,7 +6,9 @@ enum DeviceListing {
     static func current() -> DeviceList {
         let alsa = ALSADeviceList.list()
         return DeviceList(
-            cards: alsa.cards.map { DeviceList.Card(index: $0.index, id: $0.id, name: $0.longName.isEmpty ? $0.name : $0.longName) },
+            cards: alsa.cards.map {
+                DeviceList.Card(index: $0.index, id: $0.id, name: $0.longName.isEmpty ? $0.name : $0.longName)
+            },
             pcms: alsa.pcms.map {
                 DeviceList.PCM(
                     name: $0.name,

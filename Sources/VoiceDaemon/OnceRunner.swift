@@ -50,12 +50,14 @@ public enum OnceRunner {
     }
 
     public static func run(_ options: Options, logger: Logger = Logger(label: "voiced.once")) async throws -> Outcome {
-        let (loaded, key) = try DaemonRunner.prepare(.init(configPath: options.configPath, environment: options.environment, bootstrapLogging: false))
+        let (loaded, key) = try DaemonRunner.prepare(
+            .init(configPath: options.configPath, environment: options.environment, bootstrapLogging: false))
         ConsoleLogHandler.secrets.redact(key.key)
         var settings = loaded.configuration.realtime
         if let voice = options.voice {
             guard let canonical = VoiceCatalog.canonical(voice) else {
-                throw StartupError("unknown voice '\(voice)'; valid voices: \(VoiceCatalog.all.joined(separator: ", "))")
+                throw StartupError(
+                    "unknown voice '\(voice)'; valid voices: \(VoiceCatalog.all.joined(separator: ", "))")
             }
             settings.voice = canonical
         }
@@ -77,7 +79,8 @@ public enum OnceRunner {
                 throw StartupError("no reply within \(Int(options.timeoutSeconds)) s from \(sessionSettings.url)")
             }
             group.addTask {
-                try await converse(session: session, question: question, settings: sessionSettings, outputPath: options.outputPath)
+                try await converse(
+                    session: session, question: question, settings: sessionSettings, outputPath: options.outputPath)
             }
             while let result = try await group.next() {
                 if let result {
@@ -107,7 +110,9 @@ public enum OnceRunner {
         return PolyphaseResampler.resample(audio.mono, from: audio.sampleRate, to: rate)
     }
 
-    static func converse(session: RealtimeSession, question: [Int16], settings: RealtimeSettings, outputPath: String) async throws -> Outcome {
+    static func converse(session: RealtimeSession, question: [Int16], settings: RealtimeSettings, outputPath: String)
+        async throws -> Outcome
+    {
         var reply: [Int16] = []
         var userTranscript: String?
         var replyTranscript: String?
@@ -128,9 +133,13 @@ public enum OnceRunner {
                     session.commit()
                     session.createResponse()
                 case .authFailed:
-                    throw StartupError("authentication failed: \(status.lastError ?? "the service rejected the API key") (check XAI_API_KEY or the key file)")
+                    throw StartupError(
+                        "authentication failed: \(status.lastError ?? "the service rejected the API key") (check XAI_API_KEY or the key file)"
+                    )
                 case .backingOff:
-                    throw StartupError("cannot reach the realtime service at \(settings.url): \(status.lastError ?? "connection failed")")
+                    throw StartupError(
+                        "cannot reach the realtime service at \(settings.url): \(status.lastError ?? "connection failed")"
+                    )
                 default:
                     break
                 }

@@ -12,7 +12,8 @@ struct SampleHistory {
     mutating func append(_ samples: UnsafeBufferPointer<Int16>) {
         guard capacity > 0 else { return }
         // Only the newest `capacity` samples of a long append can survive it.
-        let kept = samples.count > capacity ? UnsafeBufferPointer(rebasing: samples[(samples.count - capacity)...]) : samples
+        let kept =
+            samples.count > capacity ? UnsafeBufferPointer(rebasing: samples[(samples.count - capacity)...]) : samples
         var source = 0
         while source < kept.count {
             let run = min(kept.count - source, capacity - next)

@@ -15,7 +15,8 @@ public struct FrameDecision: Sendable, Equatable {
     /// Near-end speech over playback, clearly louder than its echo.
     public var bargeIn = false
     public var levelDBFS: Double = -120
-    public init(speechStarted: Bool = false, speechEnded: Bool = false, bargeIn: Bool = false, levelDBFS: Double = -120) {
+    public init(speechStarted: Bool = false, speechEnded: Bool = false, bargeIn: Bool = false, levelDBFS: Double = -120)
+    {
         self.speechStarted = speechStarted
         self.speechEnded = speechEnded
         self.bargeIn = bargeIn

@@ -26,10 +26,12 @@ final class ToolDispatcher: Sendable {
             logger: logger,
             waitForPlaybackIdle: { await Self.waitUntilNotSpeaking(coordinator: coordinator, events: events) },
             onCall: { record in
-                events.publish(.tool(ToolCallEvent(
-                    name: record.name, callID: record.callID, status: record.failure == nil ? .ok : .error,
-                    durationMilliseconds: record.milliseconds, error: record.failure
-                )))
+                events.publish(
+                    .tool(
+                        ToolCallEvent(
+                            name: record.name, callID: record.callID, status: record.failure == nil ? .ok : .error,
+                            durationMilliseconds: record.milliseconds, error: record.failure
+                        )))
             }
         )
     }
@@ -65,7 +67,9 @@ final class ToolDispatcher: Sendable {
 struct SessionToolLink: ToolCallLink {
     let session: RealtimeSession
     let coordinator: DaemonCoordinator
-    func sendToolOutput(callID: String, output: String) async { session.sendFunctionOutput(callID: callID, output: output) }
+    func sendToolOutput(callID: String, output: String) async {
+        session.sendFunctionOutput(callID: callID, output: output)
+    }
     func requestToolFollowUp() async {
         // The turn already ended with the calls' response; the answer to them must still be heard.
         await coordinator.expectReply()
@@ -84,7 +88,8 @@ struct HandlerDeviceControl: DeviceControl {
 
     func deviceStatus() async -> DeviceStatusSnapshot {
         guard case .success(.status(let status)) = await handler.handle(.status) else {
-            return DeviceStatusSnapshot(volumePercent: 0, muted: false, voice: "", state: "unknown", connection: "unknown")
+            return DeviceStatusSnapshot(
+                volumePercent: 0, muted: false, voice: "", state: "unknown", connection: "unknown")
         }
         return DeviceStatusSnapshot(
             volumePercent: status.volumePercent, muted: status.muted, voice: status.voice,

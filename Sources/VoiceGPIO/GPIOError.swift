@@ -93,37 +93,45 @@ struct GPIORequestFailure: Sendable, Equatable {
         let message: String
         switch kind {
         case .chipNotFound:
-            let chips = available.isEmpty
+            let chips =
+                available.isEmpty
                 ? "there are no GPIO chips in /dev (no GPIO controller, or the service's DeviceAllow= hides them)"
                 : "available: \(available)"
-            let what = function == "gpiod_chip_open"
+            let what =
+                function == "gpiod_chip_open"
                 ? "\(configured) is not a GPIO chip (\(reason))" : "GPIO \(configured) not found"
-            message = "\(role) unavailable: \(what) (\(chips)). "
+            message =
+                "\(role) unavailable: \(what) (\(chips)). "
                 + "Set \(section).chip to a chip's name, label or /dev path (`gpiodetect` lists them), "
                 + "or set \(section).enabled: false; `voicectl press` works meanwhile."
         case .lineNotFound:
             switch line {
             case .name(let name):
-                message = "\(role) unavailable: no line named \"\(name)\" on \(chipSpec.isEmpty ? "any chip" : chipName)"
+                message =
+                    "\(role) unavailable: no line named \"\(name)\" on \(chipSpec.isEmpty ? "any chip" : chipName)"
                     + (available.isEmpty ? "" : " (chips: \(available))")
                     + ". `gpioinfo` lists line names; set \(section).line to an existing name or an offset."
             case .offset(let offset):
-                message = "\(role) unavailable: \(chipName) has no line \(offset) (it has \(chipLines) lines). "
+                message =
+                    "\(role) unavailable: \(chipName) has no line \(offset) (it has \(chipLines) lines). "
                     + "Set \(section).line to the board's pin (see Firmware/README.md) or check \(section).chip."
             }
         case .lineBusy:
             let holder = consumer.isEmpty ? "another program or a kernel driver" : "\"\(consumer)\""
-            message = "\(role) unavailable: \(line) on \(chipName) is in use by \(holder). "
+            message =
+                "\(role) unavailable: \(line) on \(chipName) is in use by \(holder). "
                 + "Stop that program, remove the dtoverlay that claims the pin from config.txt, "
                 + "or choose another line in \(section).line."
         case .permissionDenied:
-            message = "\(role) unavailable: permission denied opening \(chipName.isEmpty ? configured : chipName)"
+            message =
+                "\(role) unavailable: permission denied opening \(chipName.isEmpty ? configured : chipName)"
                 + (reason.isEmpty ? "" : " (\(reason))")
                 + ". Run voiced as a member of the gpio group (the unit's SupplementaryGroups=gpio) and allow "
                 + "the device (DeviceAllow=/dev/gpiochip* rw)."
         case .failed:
             let call = function.isEmpty ? "requesting the line" : function
-            message = "\(role) unavailable: \(call) failed for \(line) on \(chipName.isEmpty ? configured : chipName)"
+            message =
+                "\(role) unavailable: \(call) failed for \(line) on \(chipName.isEmpty ? configured : chipName)"
                 + (reason.isEmpty ? "" : ": \(reason)")
                 + ". Check \(section) in the config; `gpioinfo` shows the line's state."
         }

@@ -175,7 +175,8 @@ public final class LibgpiodButtonLine: GPIOButtonLine {
             }, context)
         guard result == 0 else {
             Unmanaged<LibgpiodButtonLine>.fromOpaque(context).release()
-            throw GPIOError(kind: .failed, description: "button unavailable: cannot start its thread: \(errnoText(result))")
+            throw GPIOError(
+                kind: .failed, description: "button unavailable: cannot start its thread: \(errnoText(result))")
         }
         state.withLock { $0.thread = thread }
     }
@@ -208,7 +209,8 @@ public final class LibgpiodButtonLine: GPIOButtonLine {
                         break loop
                     }
                     for event in batch.prefix(Int(count)) {
-                        edgeSink.yield(GPIOEdge(isActive: event.is_active != 0, timestampNanoseconds: event.timestamp_ns))
+                        edgeSink.yield(
+                            GPIOEdge(isActive: event.is_active != 0, timestampNanoseconds: event.timestamp_ns))
                     }
                     if count < batch.count { break }
                 }

@@ -61,8 +61,11 @@ extension OfflineVAD {
             let peak = segmentLevels.max() ?? -120
             let floor = traces[max(start - 1, 0)].noiseFloorDBFS
             lines.append(
-                (start, "\(seconds(start))–\(seconds(end)) s  speech \(seconds(end - start)) s, level \(db(mean)) dBFS "
-                    + "(peak \(db(peak))), noise floor \(db(floor)) dBFS")
+                (
+                    start,
+                    "\(seconds(start))–\(seconds(end)) s  speech \(seconds(end - start)) s, level \(db(mean)) dBFS "
+                        + "(peak \(db(peak))), noise floor \(db(floor)) dBFS"
+                )
             )
             segmentStart = nil
             segmentLevels.removeAll()
@@ -79,8 +82,11 @@ extension OfflineVAD {
             if decision.bargeIn {
                 bargeIns += 1
                 lines.append(
-                    (index, "\(seconds(index)) s  barge-in: level \(db(decision.levelDBFS)) dBFS over echo estimate "
-                        + "\(db(trace.echoEstimateDBFS)) dBFS")
+                    (
+                        index,
+                        "\(seconds(index)) s  barge-in: level \(db(decision.levelDBFS)) dBFS over echo estimate "
+                            + "\(db(trace.echoEstimateDBFS)) dBFS"
+                    )
                 )
             }
             if decision.speechStarted { lines.append((index, "\(seconds(index)) s  turn: speech started")) }

@@ -46,7 +46,8 @@ enum Base64 {
             }
             // Three bytes → four characters.
             while read + 3 <= count {
-                let bits = Int(input.load(fromByteOffset: read, as: UInt8.self)) << 16
+                let bits =
+                    Int(input.load(fromByteOffset: read, as: UInt8.self)) << 16
                     | Int(input.load(fromByteOffset: read + 1, as: UInt8.self)) << 8
                     | Int(input.load(fromByteOffset: read + 2, as: UInt8.self))
                 let characters = UInt32(pair[bits >> 12]) | UInt32(pair[bits & 0xFFF]) << 16

@@ -12,8 +12,8 @@ struct AnyCodingKey: CodingKey, Hashable {
 /// A string-backed open set of names (event error types, item types...): known values are static
 /// members, anything else the service sends still decodes.
 public protocol OpenName: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral,
-    CustomStringConvertible where RawValue == String
-{
+    CustomStringConvertible
+where RawValue == String {
     init(rawValue: String)
 }
 

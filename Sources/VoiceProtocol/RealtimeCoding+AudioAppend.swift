@@ -24,7 +24,8 @@ extension RealtimeCoding {
     private static func encodeAudioAppend(payload: UnsafeRawBufferPointer) -> String {
         let prefix: StaticString = #"{"type":"input_audio_buffer.append","audio":""#
         let suffix: StaticString = #""}"#
-        let length = prefix.utf8CodeUnitCount + Base64.encodedCount(ofByteCount: payload.count) + suffix.utf8CodeUnitCount
+        let length =
+            prefix.utf8CodeUnitCount + Base64.encodedCount(ofByteCount: payload.count) + suffix.utf8CodeUnitCount
         return String(unsafeUninitializedCapacity: length) { text in
             let base = text.baseAddress!
             base.update(from: prefix.utf8Start, count: prefix.utf8CodeUnitCount)

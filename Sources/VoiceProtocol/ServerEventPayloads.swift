@@ -560,8 +560,10 @@ public struct ServerError: Sendable, Hashable, Codable, Error {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         code = try? container.decodeIfPresent(String.self, forKey: .code)
-        type = (try? container.decodeIfPresent(ServerErrorType.self, forKey: .type)) ?? ServerErrorType(
-            rawValue: code ?? "unknown")
+        type =
+            (try? container.decodeIfPresent(ServerErrorType.self, forKey: .type))
+            ?? ServerErrorType(
+                rawValue: code ?? "unknown")
         message = (try? container.decodeIfPresent(String.self, forKey: .message)) ?? ""
         param = try? container.decodeIfPresent(String.self, forKey: .param)
         eventID = try? container.decodeIfPresent(String.self, forKey: .eventID)

@@ -16,7 +16,8 @@ enum ConnectionEnd: Sendable, Equatable {
             // 401/403; the service answers a bad key with 400 "Incorrect API key provided" (reference §1).
             if status == 401 || status == 403 { return true }
             let lowered = body.lowercased()
-            return status == 400 && (lowered.contains("api key") || lowered.contains("incorrect") || lowered.contains("unauthor"))
+            return status == 400
+                && (lowered.contains("api key") || lowered.contains("incorrect") || lowered.contains("unauthor"))
         case .closed(let code, _):
             // Not documented; 4001/4003 mirror 401/403 by the common 4000 + HTTP status convention.
             return code == 4001 || code == 4003

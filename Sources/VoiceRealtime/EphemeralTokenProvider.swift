@@ -14,7 +14,9 @@ struct EphemeralTokenError: Error, CustomStringConvertible {
     var status: Int?
     var message: String
 
-    var isAuthenticationFailure: Bool { status == 401 || status == 403 || (status == 400 && message.lowercased().contains("key")) }
+    var isAuthenticationFailure: Bool {
+        status == 401 || status == 403 || (status == 400 && message.lowercased().contains("key"))
+    }
     var description: String {
         if let status { return "fetching an ephemeral token failed with HTTP \(status): \(message)" }
         return "fetching an ephemeral token failed: \(message)"
@@ -152,7 +154,9 @@ struct HTTPSEndpoint {
     var target: String
 
     init?(_ url: String) {
-        let websocketForm = url.hasPrefix("https://") ? "wss://" + url.dropFirst(8)
+        let websocketForm =
+            url.hasPrefix("https://")
+            ? "wss://" + url.dropFirst(8)
             : url.hasPrefix("http://") ? "ws://" + url.dropFirst(7) : nil
         guard let websocketForm, let endpoint = Endpoint(websocketForm) else { return nil }
         secure = endpoint.secure

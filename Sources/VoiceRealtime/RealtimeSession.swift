@@ -200,7 +200,8 @@ public final class RealtimeSession: Service, Sendable {
         case .truncate(let itemID, let milliseconds):
             machine.truncate(itemID: itemID, audioEndMilliseconds: milliseconds, now: now)
         case .sendText(let text): machine.sendText(text, now: now)
-        case .functionOutput(let callID, let output): machine.sendFunctionOutput(callID: callID, output: output, now: now)
+        case .functionOutput(let callID, let output):
+            machine.sendFunctionOutput(callID: callID, output: output, now: now)
         case .updateSession(let update): machine.updateSession(update, now: now)
         case .send(let event): machine.send(event, now: now)
         case .reconnect: machine.reconnect(now: now)
@@ -278,7 +279,9 @@ public final class RealtimeSession: Service, Sendable {
         } catch let refusal as UpgradeRefused {
             end = .refused(status: refusal.status, body: redact(refusal.body))
         } catch let error as EphemeralTokenError {
-            end = error.isAuthenticationFailure ? .refused(status: error.status ?? 401, body: redact(error.description))
+            end =
+                error.isAuthenticationFailure
+                ? .refused(status: error.status ?? 401, body: redact(error.description))
                 : .failed(redact(error.description))
         } catch {
             end = .failed(redact(Self.describe(error)))

@@ -152,7 +152,9 @@ struct RealtimeSessionStateMachine {
         connection = nil
         phase = .stopped
         discardPending()
-        updateStatus { $0.state = .disconnected; $0.nextAttemptInMilliseconds = nil }
+        updateStatus {
+            $0.state = .disconnected; $0.nextAttemptInMilliseconds = nil
+        }
         return takeActions()
     }
 
@@ -242,7 +244,9 @@ struct RealtimeSessionStateMachine {
             let type = error.effectiveType
             log(.warning, "realtime service error \(type.rawValue): \(error.message)")
             if phase == .configuring {
-                updateStatus { $0.lastError = "the realtime service rejected the session configuration: \(error.message)" }
+                updateStatus {
+                    $0.lastError = "the realtime service rejected the session configuration: \(error.message)"
+                }
             }
             if type.endsSession {
                 actions.append(.emit(.server(event)))
@@ -385,7 +389,9 @@ struct RealtimeSessionStateMachine {
         lastNow = max(lastNow, now)
         // The conversation the item belonged to is gone after a reconnect: nothing to truncate then.
         guard phase == .ready else { return [] }
-        send(.conversationItemTruncate(itemID: itemID, contentIndex: 0, audioEndMilliseconds: max(0, audioEndMilliseconds)))
+        send(
+            .conversationItemTruncate(
+                itemID: itemID, contentIndex: 0, audioEndMilliseconds: max(0, audioEndMilliseconds)))
         return takeActions()
     }
 
@@ -450,7 +456,9 @@ struct RealtimeSessionStateMachine {
                 fail(.failed("timed out after \(format(timeouts.connectSeconds)) s connecting"), now: now)
             }
         case .configuring:
-            if let connection, now - (connection.openedAt ?? connection.startedAt) >= .seconds(timeouts.handshakeSeconds) {
+            if let connection,
+                now - (connection.openedAt ?? connection.startedAt) >= .seconds(timeouts.handshakeSeconds)
+            {
                 let detail = status.lastError.map { " (\($0))" } ?? ""
                 fail(.failed("no session.updated within \(format(timeouts.handshakeSeconds)) s\(detail)"), now: now)
             }
@@ -464,7 +472,8 @@ struct RealtimeSessionStateMachine {
         }
         if let pendingSince, now - pendingSince >= .seconds(settings.deliveryTimeoutSeconds), phase != .ready {
             let why = status.lastError.map { ": \($0)" } ?? ""
-            dropPending(reason: "the realtime service was not reachable for \(format(settings.deliveryTimeoutSeconds)) s\(why)")
+            dropPending(
+                reason: "the realtime service was not reachable for \(format(settings.deliveryTimeoutSeconds)) s\(why)")
         }
         return takeActions()
     }
@@ -645,7 +654,9 @@ struct RealtimeSessionStateMachine {
             return
         case .idle:
             phase = .idle
-            updateStatus { $0.state = .disconnected; $0.sessionID = nil }
+            updateStatus {
+                $0.state = .disconnected; $0.sessionID = nil
+            }
             if !pending.isEmpty { beginConnecting(now: now) }
             return
         case .reconnect:
@@ -770,7 +781,9 @@ struct RealtimeSessionStateMachine {
         case .event:
             pending.append(input)
             let events = pending.count { if case .event = $0 { true } else { false } }
-            if events > maximumPendingEvents, let index = pending.firstIndex(where: { if case .event = $0 { true } else { false } }) {
+            if events > maximumPendingEvents,
+                let index = pending.firstIndex(where: { if case .event = $0 { true } else { false } })
+            {
                 pending.remove(at: index)
                 reportUndeliverable("too many requests queued while the realtime service was unreachable")
             }

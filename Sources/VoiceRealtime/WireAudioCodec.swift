@@ -17,7 +17,8 @@ struct WireAudioCodec: Sendable, Equatable {
 
         var description: String {
             switch self {
-            case .unsupportedFormat(let type): "the audio format \(type) is not supported by voiced (use pcm, pcmu or pcma)"
+            case .unsupportedFormat(let type):
+                "the audio format \(type) is not supported by voiced (use pcm, pcmu or pcma)"
             case .undecodable(let reason): "reply audio could not be decoded: \(reason)"
             }
         }

@@ -112,7 +112,8 @@ public final class RealtimeSimulator: Sendable {
                 if let tlsContext {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tlsContext))
                 }
-                return try Self.configurePipeline(channel: channel, connection: connection, configuration: configuration)
+                return try Self.configurePipeline(
+                    channel: channel, connection: connection, configuration: configuration)
             }
         }
         let port = serverChannel.channel.localAddress?.port ?? configuration.port
@@ -222,7 +223,8 @@ public final class RealtimeSimulator: Sendable {
             case .received(let connection, let event):
                 state.counters.clientEvents += 1
                 if case .pong = event { state.counters.pongsReceived += 1 }
-                state.received.append(ReceivedClientEvent(connection: connection, eventID: pendingEventID, event: event))
+                state.received.append(
+                    ReceivedClientEvent(connection: connection, eventID: pendingEventID, event: event))
             case .receivedInvalid: state.counters.invalidClientEvents += 1
             case .sent(_, let event):
                 if case .error = event { state.counters.errorsSent += 1 }

@@ -241,7 +241,8 @@ struct SimulatedSession {
         case .conversationItemCreate(let item, let previousItemID):
             return createItem(item, previousItemID: previousItemID, eventID: eventID)
         case .conversationItemTruncate(let itemID, let contentIndex, let audioEnd):
-            return truncate(itemID: itemID, contentIndex: contentIndex, audioEndMilliseconds: audioEnd, eventID: eventID)
+            return truncate(
+                itemID: itemID, contentIndex: contentIndex, audioEndMilliseconds: audioEnd, eventID: eventID)
         case .conversationItemDelete(let itemID):
             guard items.removeValue(forKey: itemID) != nil else {
                 return [.send(.error(Self.itemNotFound(itemID, param: "item_id", eventID: eventID)))]
@@ -324,10 +325,11 @@ struct SimulatedSession {
         }
         let itemID = nextItemID()
         speechItemID = itemID
-        let padding = effective.turnDetection.flatMap { detection -> Int? in
-            if case .serverVAD(let settings) = detection { return settings.prefixPaddingMilliseconds }
-            return nil
-        } ?? 333
+        let padding =
+            effective.turnDetection.flatMap { detection -> Int? in
+                if case .serverVAD(let settings) = detection { return settings.prefixPaddingMilliseconds }
+                return nil
+            } ?? 333
         speechStartMilliseconds = milliseconds
         let started = ServerEvent.speechStarted(
             SpeechStarted(itemID: itemID, audioStartMilliseconds: max(0, milliseconds - padding)))
@@ -340,7 +342,9 @@ struct SimulatedSession {
         let itemID = speechItemID ?? nextItemID()
         speechItemID = nil
         let seconds = Double(max(0, milliseconds - speechStartMilliseconds)) / 1000
-        var outputs: [Output] = [.send(.speechStopped(SpeechStopped(itemID: itemID, audioEndMilliseconds: milliseconds)))]
+        var outputs: [Output] = [
+            .send(.speechStopped(SpeechStopped(itemID: itemID, audioEndMilliseconds: milliseconds)))
+        ]
         outputs += commitUserAudio(itemID: itemID, seconds: seconds)
         outputs += startResponse(metadata: nil)
         return outputs
@@ -627,7 +631,8 @@ struct SimulatedSession {
             let endWord = words.count * (chunk + 1) / chunkCount
             if firstWord < endWord {
                 let text = (firstWord == 0 ? "" : " ") + words[firstWord..<endWord].joined(separator: " ")
-                outputs.append(.send(.responseOutputAudioTranscriptDelta(ResponseDelta(reference: reference, delta: text))))
+                outputs.append(
+                    .send(.responseOutputAudioTranscriptDelta(ResponseDelta(reference: reference, delta: text))))
             }
             steps.append(
                 ResponseStep(
@@ -662,7 +667,9 @@ struct SimulatedSession {
         let responseID = nextResponseID()
         var steps: [ResponseStep] = [
             ResponseStep(
-                outputs: [.send(.responseCreated(ResponseInfo(id: responseID, status: .inProgress, metadata: metadata)))],
+                outputs: [
+                    .send(.responseCreated(ResponseInfo(id: responseID, status: .inProgress, metadata: metadata)))
+                ],
                 audioMilliseconds: 0)
         ]
         var outputItems: [ConversationItem] = []
@@ -679,9 +686,12 @@ struct SimulatedSession {
             done.arguments = call.arguments
             record(itemID, ItemRecord(role: nil, transcript: call.arguments, audioMilliseconds: 0))
             outputItems.append(done)
-            let added = Output.send(.conversationItemAdded(ConversationItemAdded(previousItemID: previous, item: inProgress)))
+            let added = Output.send(
+                .conversationItemAdded(ConversationItemAdded(previousItemID: previous, item: inProgress)))
             var outputs: [Output] = [
-                .send(.responseOutputItemAdded(OutputItemEvent(responseID: responseID, outputIndex: index, item: inProgress))),
+                .send(
+                    .responseOutputItemAdded(
+                        OutputItemEvent(responseID: responseID, outputIndex: index, item: inProgress))),
                 added,
             ]
             if faults.contains(.duplicateFunctionCallItems) { outputs.append(added) }
@@ -845,7 +855,8 @@ struct SimulatedSession {
             switch format {
             case .pcm(let rate) where !AudioFormat.supportedPCMRates.contains(rate):
                 return invalid(
-                    param, "audio/pcm rate \(rate) is not supported; use one of "
+                    param,
+                    "audio/pcm rate \(rate) is not supported; use one of "
                         + AudioFormat.supportedPCMRates.map(String.init).joined(separator: ", ") + ".",
                     code: "invalid_audio_format")
             case .opus:
@@ -962,6 +973,7 @@ struct SimulatedSession {
 
 extension Usage {
     fileprivate var withTotal: Usage {
-        Usage(inputTokens: inputTokens, outputTokens: outputTokens, totalTokens: (inputTokens ?? 0) + (outputTokens ?? 0))
+        Usage(
+            inputTokens: inputTokens, outputTokens: outputTokens, totalTokens: (inputTokens ?? 0) + (outputTokens ?? 0))
     }
 }

@@ -268,7 +268,8 @@ public struct LiveDoctorSystem: DoctorSystem {
         }
         var group = "gid \(status.st_gid)"
         if let entry = getgrgid(status.st_gid), let name = entry.pointee.gr_name { group = String(cString: name) }
-        return DoctorFileInfo(kind: kind, mode: UInt32(status.st_mode & 0o777), groupName: group, size: Int(status.st_size))
+        return DoctorFileInfo(
+            kind: kind, mode: UInt32(status.st_mode & 0o777), groupName: group, size: Int(status.st_size))
     }
 
     public func canAccess(_ path: String, write: Bool) -> Bool {

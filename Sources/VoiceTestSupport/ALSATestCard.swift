@@ -49,7 +49,8 @@ public struct ALSATestCard: Sendable {
         let output = directory.appendingPathComponent("playback.raw")
         let config = directory.appendingPathComponent("asound.conf")
         try encode(inputSamples, format: format).write(to: input)
-        try configuration(inputPath: input.path, outputPath: output.path, slave: slave).write(to: config, atomically: true, encoding: .utf8)
+        try configuration(inputPath: input.path, outputPath: output.path, slave: slave).write(
+            to: config, atomically: true, encoding: .utf8)
         return ALSATestCard(
             directory: directory, configPath: config.path, inputPath: input.path, outputPath: output.path,
             rate: rate, channels: channels, format: format
@@ -119,7 +120,9 @@ public struct ALSATestCard: Sendable {
                 }
             case .s32LE:
                 return (0..<(raw.count / 4)).map {
-                    Int16(truncatingIfNeeded: Int32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) >> 16)
+                    Int16(
+                        truncatingIfNeeded: Int32(
+                            littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: Int32.self)) >> 16)
                 }
             }
         }

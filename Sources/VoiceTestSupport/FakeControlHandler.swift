@@ -137,11 +137,14 @@ public final class FakeControlHandler: ControlCommandHandler {
         case .version:
             return .success(.version(VersionInfo(daemonVersion: state.status.version)))
         case .doctor:
-            return .success(.doctor(DoctorReport(checks: [
-                .init(name: "api key", outcome: .ok, detail: "configured (from XAI_API_KEY)"),
-                .init(name: "gpio button", outcome: .problem, detail: "gpiochip9 not found",
-                      fix: "set button.chip to one listed by `gpiodetect`"),
-            ])))
+            return .success(
+                .doctor(
+                    DoctorReport(checks: [
+                        .init(name: "api key", outcome: .ok, detail: "configured (from XAI_API_KEY)"),
+                        .init(
+                            name: "gpio button", outcome: .problem, detail: "gpiochip9 not found",
+                            fix: "set button.chip to one listed by `gpiodetect`"),
+                    ])))
         }
     }
 }

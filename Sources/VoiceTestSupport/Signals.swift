@@ -92,7 +92,8 @@ public enum Signals {
         let reflections = 6
         for index in 1...reflections {
             let time = decayMilliseconds * Double(index) / Double(reflections)
-            taps.append((delay + Int(time * Double(sampleRate) / 1000), 0.5 * Double.pow(10, -3 * time / decayMilliseconds)))
+            taps.append(
+                (delay + Int(time * Double(sampleRate) / 1000), 0.5 * Double.pow(10, -3 * time / decayMilliseconds)))
         }
         var output = [Double](repeating: 0, count: reference.count)
         for (offset, weight) in taps {

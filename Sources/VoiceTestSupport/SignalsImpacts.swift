@@ -23,11 +23,14 @@ extension Signals {
             let impacts = 1 + series % 4
             for impact in 0..<impacts {
                 // Impacts land anywhere within a frame, not on frame boundaries.
-                let begin = Int(start) + impact * Int(0.18 * Double(sampleRate)) + Int(random.nextUniform() * Double(sampleRate) / 100)
+                let begin =
+                    Int(start) + impact * Int(0.18 * Double(sampleRate))
+                    + Int(random.nextUniform() * Double(sampleRate) / 100)
                 let gain = amplitudeForRMS(peakDBFS) * (0.7 + 0.3 * random.nextUniform())
                 for offset in 0..<impactLength where begin + offset < count {
                     let time = Double(offset) / Double(sampleRate)
-                    let body = Double.sin(2 * Double.pi * bodyHertz * time)
+                    let body =
+                        Double.sin(2 * Double.pi * bodyHertz * time)
                         + 0.4 * Double.sin(2 * Double.pi * 2.3 * bodyHertz * time)
                     let decay = Double.exp(-time * 1000 / decayMilliseconds)
                     let click = random.nextGaussian() * Double.exp(-time * 1000 / 2)
@@ -42,7 +45,9 @@ extension Signals {
 
     /// Babble: `talkers` speech-like voices of different pitch at equal level, summed and scaled to
     /// `levelDBFS` RMS (a room full of people talking: speech-like but fluctuating less).
-    public static func babble(levelDBFS: Double, seconds: Double, sampleRate: Int, talkers: Int = 6, seed: UInt64) -> [Int16] {
+    public static func babble(levelDBFS: Double, seconds: Double, sampleRate: Int, talkers: Int = 6, seed: UInt64)
+        -> [Int16]
+    {
         let count = Int(seconds * Double(sampleRate))
         var sum = [Double](repeating: 0, count: count)
         for talker in 0..<talkers {
@@ -58,7 +63,8 @@ extension Signals {
 
     /// An abrupt voiced sound: harmonics of `pitch` at full level from the first sample, held for
     /// `seconds` (a vowel started hard, without the ramp of `speechLike`).
-    public static func abruptVowel(levelDBFS: Double, seconds: Double, sampleRate: Int, pitch: Double = 160) -> [Int16] {
+    public static func abruptVowel(levelDBFS: Double, seconds: Double, sampleRate: Int, pitch: Double = 160) -> [Int16]
+    {
         let count = Int(seconds * Double(sampleRate))
         var signal = [Double](repeating: 0, count: count)
         var power = 0.0

@@ -36,7 +36,8 @@ public enum BuiltInDeviceTool: String, Sendable, CaseIterable {
             FunctionTool(
                 name: rawValue,
                 description: "Make this device's speaker louder or quieter by one step (\(Self.volumeStep) percent).",
-                parameters: Self.object(["direction": ["type": "string", "enum": ["up", "down"]]], required: ["direction"])
+                parameters: Self.object(
+                    ["direction": ["type": "string", "enum": ["up", "down"]]], required: ["direction"])
             )
         case .mute:
             FunctionTool(
@@ -45,11 +46,14 @@ public enum BuiltInDeviceTool: String, Sendable, CaseIterable {
                 parameters: Self.object([:], required: [])
             )
         case .unmute:
-            FunctionTool(name: rawValue, description: "Unmute this device's microphone.", parameters: Self.object([:], required: []))
+            FunctionTool(
+                name: rawValue, description: "Unmute this device's microphone.",
+                parameters: Self.object([:], required: []))
         case .stop:
             FunctionTool(
                 name: rawValue,
-                description: "Stop talking now, when the user asks you to stop or be quiet. Nothing is said afterwards.",
+                description:
+                    "Stop talking now, when the user asks you to stop or be quiet. Nothing is said afterwards.",
                 parameters: Self.object([:], required: [])
             )
         case .setVoice:
@@ -116,7 +120,8 @@ public enum BuiltInDeviceTool: String, Sendable, CaseIterable {
             let status = await device.deviceStatus()
             return .success([
                 "volume_percent": .number(Double(status.volumePercent)), "muted": .bool(status.muted),
-                "voice": .string(status.voice), "state": .string(status.state), "connection": .string(status.connection),
+                "voice": .string(status.voice), "state": .string(status.state),
+                "connection": .string(status.connection),
             ])
         case .localTime:
             return .success(Self.localTime(now: now, timeZone: timeZone))

@@ -82,7 +82,8 @@ public struct HTTPPoster: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let sslContext {
-                        let handler = try NIOSSLClientHandler(context: sslContext, serverHostname: isAddress ? nil : host)
+                        let handler = try NIOSSLClientHandler(
+                            context: sslContext, serverHostname: isAddress ? nil : host)
                         try channel.pipeline.syncOperations.addHandler(handler)
                     }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
@@ -103,7 +104,9 @@ public struct HTTPPoster: Sendable {
         headers.add(name: "User-Agent", value: "voiced")
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Accept", value: "application/json, text/plain;q=0.9, */*;q=0.5")
-        for (name, value) in action.headers.sorted(by: { $0.key < $1.key }) { headers.replaceOrAdd(name: name, value: value) }
+        for (name, value) in action.headers.sorted(by: { $0.key < $1.key }) {
+            headers.replaceOrAdd(name: name, value: value)
+        }
         headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
         headers.replaceOrAdd(name: "Connection", value: "close")
         let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: target.pathAndQuery, headers: headers)

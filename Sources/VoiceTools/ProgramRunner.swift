@@ -31,7 +31,9 @@ public enum ProgramRunner {
             let started = startThread(named: "voiced-tool") {
                 continuation.resume(returning: runBlocking(action, toolName: toolName, input: Array(arguments.utf8)))
             }
-            if !started { continuation.resume(returning: .failure("cannot start a thread for the tool: \(errorText(errno))")) }
+            if !started {
+                continuation.resume(returning: .failure("cannot start a thread for the tool: \(errorText(errno))"))
+            }
         }
     }
 
@@ -51,11 +53,13 @@ public enum ProgramRunner {
         defer { pthread_attr_destroy(&attributes) }
         pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
         var thread = pthread_t()
-        let result = pthread_create(&thread, &attributes, { context in
-            let work = Unmanaged<Work>.fromOpaque(context!).takeRetainedValue()
-            work.body()
-            return nil
-        }, work.toOpaque())
+        let result = pthread_create(
+            &thread, &attributes,
+            { context in
+                let work = Unmanaged<Work>.fromOpaque(context!).takeRetainedValue()
+                work.body()
+                return nil
+            }, work.toOpaque())
         if result != 0 {
             work.release()
             errno = result
@@ -107,7 +111,9 @@ public enum ProgramRunner {
             return .failure("cannot start \(path): \(errorText(error.code))")
         case .success(let child): pid = child
         }
-        for descriptor in [stdinPipe[1], stdoutPipe[0], stderrPipe[0]] { _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK) }
+        for descriptor in [stdinPipe[1], stdoutPipe[0], stderrPipe[0]] {
+            _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        }
 
         let io = exchange(
             pid: pid, input: input, stdin: stdinPipe[1], stdout: stdoutPipe[0], stderr: stderrPipe[0],

@@ -134,7 +134,8 @@ public actor ToolCallDispatcher {
 
     private func finish(_ call: FunctionCallArgumentsDone, result: ToolResult, duration: Duration) async {
         let record = ToolCallRecord(
-            name: call.name, callID: call.callID, responseID: call.responseID, duration: duration, failure: result.failure
+            name: call.name, callID: call.callID, responseID: call.responseID, duration: duration,
+            failure: result.failure
         )
         if let failure = result.failure {
             logger.warning("tool call \(call.name) (\(call.callID)) failed in \(record.milliseconds) ms: \(failure)")

@@ -47,52 +47,64 @@ public struct ToolRegistry: Sendable {
         var tools: [Tool] = []
         let web = settings.webSearch
         if web.enabled {
-            tools.append(.webSearch(WebSearchTool(
-                allowedDomains: web.allowedDomains.isEmpty ? nil : web.allowedDomains,
-                excludedDomains: web.excludedDomains.isEmpty ? nil : web.excludedDomains
-            )))
+            tools.append(
+                .webSearch(
+                    WebSearchTool(
+                        allowedDomains: web.allowedDomains.isEmpty ? nil : web.allowedDomains,
+                        excludedDomains: web.excludedDomains.isEmpty ? nil : web.excludedDomains
+                    )))
         }
         let x = settings.xSearch
         if x.enabled {
-            tools.append(.xSearch(XSearchTool(
-                allowedXHandles: x.allowedHandles.isEmpty ? nil : x.allowedHandles,
-                excludedXHandles: x.excludedHandles.isEmpty ? nil : x.excludedHandles,
-                fromDate: x.fromDate.isEmpty ? nil : x.fromDate,
-                toDate: x.toDate.isEmpty ? nil : x.toDate
-            )))
+            tools.append(
+                .xSearch(
+                    XSearchTool(
+                        allowedXHandles: x.allowedHandles.isEmpty ? nil : x.allowedHandles,
+                        excludedXHandles: x.excludedHandles.isEmpty ? nil : x.excludedHandles,
+                        fromDate: x.fromDate.isEmpty ? nil : x.fromDate,
+                        toDate: x.toDate.isEmpty ? nil : x.toDate
+                    )))
         }
         let files = settings.fileSearch
         if !files.vectorStoreIDs.isEmpty {
-            tools.append(.fileSearch(FileSearchTool(
-                vectorStoreIDs: files.vectorStoreIDs, maxNumberOfResults: files.maximumResults > 0 ? files.maximumResults : nil
-            )))
+            tools.append(
+                .fileSearch(
+                    FileSearchTool(
+                        vectorStoreIDs: files.vectorStoreIDs,
+                        maxNumberOfResults: files.maximumResults > 0 ? files.maximumResults : nil
+                    )))
         }
         for server in settings.mcpServers {
-            tools.append(.mcp(MCPTool(
-                serverURL: server.url,
-                serverLabel: server.label.isEmpty ? nil : server.label,
-                serverDescription: server.description.isEmpty ? nil : server.description,
-                allowedTools: server.allowedTools.isEmpty ? nil : server.allowedTools,
-                authorization: server.authorization.isEmpty ? nil : server.authorization,
-                headers: server.headers.isEmpty ? nil : server.headers
-            )))
+            tools.append(
+                .mcp(
+                    MCPTool(
+                        serverURL: server.url,
+                        serverLabel: server.label.isEmpty ? nil : server.label,
+                        serverDescription: server.description.isEmpty ? nil : server.description,
+                        allowedTools: server.allowedTools.isEmpty ? nil : server.allowedTools,
+                        authorization: server.authorization.isEmpty ? nil : server.authorization,
+                        headers: server.headers.isEmpty ? nil : server.headers
+                    )))
         }
         if offersDeviceTools {
             tools += BuiltInDeviceTool.allCases.map { .function($0.definition) }
         }
         for function in settings.functions {
-            tools.append(.function(FunctionTool(
-                name: function.name,
-                description: function.description.isEmpty ? nil : function.description,
-                parameters: function.parameters
-            )))
+            tools.append(
+                .function(
+                    FunctionTool(
+                        name: function.name,
+                        description: function.description.isEmpty ? nil : function.description,
+                        parameters: function.parameters
+                    )))
         }
         return tools
     }
 
     /// Whether `name` is a function this registry runs (server-side tools are run by xAI).
     public func handles(_ name: String) -> Bool {
-        (offersDeviceTools && BuiltInDeviceTool(rawValue: name) != nil) || settings.functions.contains { $0.name == name }
+        (offersDeviceTools && BuiltInDeviceTool(rawValue: name) != nil)
+            || settings.functions.contains { $0.name == name }
     }
 
     /// Carries out one call. `arguments` is the JSON string from `response.function_call_arguments.done`.
@@ -130,4 +142,3 @@ public struct ToolRegistry: Sendable {
         }
     }
 }
-

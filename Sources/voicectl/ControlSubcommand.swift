@@ -31,7 +31,8 @@ struct ConnectionOptions: ParsableArguments {
     func socketPath(in console: Console) -> String {
         if let socket, !socket.isEmpty { return socket }
         if let fromEnvironment = console.environment[ControlProtocol.socketEnvironmentVariable],
-           !fromEnvironment.isEmpty {
+            !fromEnvironment.isEmpty
+        {
             return fromEnvironment
         }
         return ControlProtocol.defaultSocketPath

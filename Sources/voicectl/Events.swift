@@ -25,8 +25,9 @@ extension VoiceCtl {
 
         func validate() throws {
             for kind in kinds where ControlEventKind(rawValue: kind.lowercased()) == nil {
-                throw ValidationError("unknown event kind \"\(kind)\"; kinds: "
-                    + ControlEventKind.allCases.map(\.rawValue).joined(separator: ", "))
+                throw ValidationError(
+                    "unknown event kind \"\(kind)\"; kinds: "
+                        + ControlEventKind.allCases.map(\.rawValue).joined(separator: ", "))
             }
             if let count, count < 1 { throw ValidationError("--count must be at least 1") }
         }

@@ -44,7 +44,8 @@ extension VoiceCtl {
             var lastEvent: String?
             var drawn = 0
             while frames.map({ drawn < $0 }) ?? true {
-                let lines = StatusView.lines(for: status, meterWidth: 30)
+                let lines =
+                    StatusView.lines(for: status, meterWidth: 30)
                     + ["", "last event: \(lastEvent ?? "-")", "(Ctrl-C to stop)"]
                 if console.isTerminal {
                     // Home, clear to the end of the screen, draw: redrawn in place without flicker of scroll.
@@ -92,18 +93,26 @@ enum StatusView {
         row("voice", status.voice)
         row("volume", "\(status.volumePercent)%")
         let audio = status.audio
-        row("audio", "\(audio.state): capture \(audio.captureDevice) @ \(audio.captureRate) Hz, "
-            + "playback \(audio.playbackDevice) @ \(audio.playbackRate) Hz")
+        row(
+            "audio",
+            "\(audio.state): capture \(audio.captureDevice) @ \(audio.captureRate) Hz, "
+                + "playback \(audio.playbackDevice) @ \(audio.playbackRate) Hz")
         if let error = audio.lastError { row("", "last error: \(error)") }
         row("mic level", meter(dBFS: audio.micLevelDBFS, width: meterWidth) + " " + decibels(audio.micLevelDBFS))
         row("button", status.button.state + (status.button.reason.map { ": \($0)" } ?? ""))
         let counters = status.counters
-        row("turns", "\(counters.turns), presses \(counters.presses), barge-ins \(counters.bargeIns), "
-            + "reconnects \(counters.reconnects)")
-        row("audio I/O", "xruns \(counters.captureXruns) in / \(counters.playbackXruns) out, underruns "
-            + "\(counters.playbackUnderruns), dropped \(counters.captureDroppedSamples) samples")
-        row("last turn", "end of speech -> first audio \(milliseconds(status.latency.endOfSpeechToFirstAudioMs)), "
-            + "barge-in reaction \(milliseconds(status.latency.bargeInReactionMs))")
+        row(
+            "turns",
+            "\(counters.turns), presses \(counters.presses), barge-ins \(counters.bargeIns), "
+                + "reconnects \(counters.reconnects)")
+        row(
+            "audio I/O",
+            "xruns \(counters.captureXruns) in / \(counters.playbackXruns) out, underruns "
+                + "\(counters.playbackUnderruns), dropped \(counters.captureDroppedSamples) samples")
+        row(
+            "last turn",
+            "end of speech -> first audio \(milliseconds(status.latency.endOfSpeechToFirstAudioMs)), "
+                + "barge-in reaction \(milliseconds(status.latency.bargeInReactionMs))")
         if let text = status.lastUserTranscript { row("you said", quoted(text)) }
         if let text = status.lastReplyTranscript { row("reply", quoted(text)) }
         return lines
@@ -132,8 +141,11 @@ enum StatusView {
             return "settings changed"
         case .transcript(let transcript):
             guard transcript.isFinal else { return nil }
-            if transcript.role == .user { status.lastUserTranscript = transcript.text }
-            else { status.lastReplyTranscript = transcript.text }
+            if transcript.role == .user {
+                status.lastUserTranscript = transcript.text
+            } else {
+                status.lastReplyTranscript = transcript.text
+            }
             return "\(transcript.role.rawValue) transcript"
         case .error(let message):
             return "error: \(message)"

@@ -36,7 +36,10 @@ struct AudioBenchmark: ParsableCommand {
     @Option(help: "Seconds of the paced (real-time) allocation check; 0 skips it.")
     var pacedSeconds: Double = 3
 
-    @Option(help: "What the file PCMs sit on: null (no clock, measured unpaced) or pulse (a running PulseAudio: only the real-time allocation check runs).")
+    @Option(
+        help:
+            "What the file PCMs sit on: null (no clock, measured unpaced) or pulse (a running PulseAudio: only the real-time allocation check runs)."
+    )
     var slave: String = "null"
 
     func run() throws {
@@ -56,7 +59,8 @@ struct AudioBenchmark: ParsableCommand {
         try Self.toneBytes(rate: deviceRate, channels: channels, bytesPerSample: bytesPerSample)
             .write(to: URL(fileURLWithPath: inputPath))
         let configPath = directory.appendingPathComponent("asound.conf").path
-        try Self.configuration(inputPath: inputPath, slave: slave).write(toFile: configPath, atomically: true, encoding: .utf8)
+        try Self.configuration(inputPath: inputPath, slave: slave).write(
+            toFile: configPath, atomically: true, encoding: .utf8)
 
         var settings = AudioSettings()
         settings.alsaConfigPath = configPath
@@ -71,7 +75,9 @@ struct AudioBenchmark: ParsableCommand {
             "audio: device \(deviceRate) Hz \(format) \(channels) ch ↔ session \(sessionRate) Hz mono, "
                 + "\(periodMs) ms periods, ALSA file PCM over \(slave)"
         )
-        print("  allocation counter self-check: \(Self.selfCheckAllocations()) counted for one buffer allocated on a named thread")
+        print(
+            "  allocation counter self-check: \(Self.selfCheckAllocations()) counted for one buffer allocated on a named thread"
+        )
         if slave == "pulse" {
             settings.pace = .auto
             let clocked = try measure(settings: settings, audioSeconds: pacedSeconds)
@@ -127,7 +133,9 @@ struct AudioBenchmark: ParsableCommand {
         let engine = ALSAAudioEngine(settings: settings, playbackRingSeconds: 4)
         try engine.start()
         defer { engine.stop() }
-        let reply = (0..<(sessionRate / 10)).map { Int16(8_000 * sin(2 * Double.pi * 440 * Double($0) / Double(sessionRate))) }
+        let reply = (0..<(sessionRate / 10)).map {
+            Int16(8_000 * sin(2 * Double.pi * 440 * Double($0) / Double(sessionRate)))
+        }
         func service() {
             // The daemon's side: keep reply audio queued, consume what the threads produce.
             if engine.playbackRing.availableToRead < sessionRate / 2 {

@@ -45,7 +45,9 @@ struct CapturePathBenchmark: ParsableCommand {
 
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
-        guard PCMSampleFormat(rawValue: format) != nil else { throw ValidationError("--format must be S16_LE or S32_LE") }
+        guard PCMSampleFormat(rawValue: format) != nil else {
+            throw ValidationError("--format must be S16_LE or S32_LE")
+        }
         guard (1...8).contains(channels) else { throw ValidationError("--channels must be 1…8") }
         guard PolyphaseResampler.supports(inputRate: deviceRate, outputRate: 24000) else {
             throw ValidationError("--device-rate \(deviceRate) cannot be resampled to 24000 Hz")
@@ -54,8 +56,9 @@ struct CapturePathBenchmark: ParsableCommand {
 
     func run() {
         let sampleFormat = PCMSampleFormat(rawValue: format) ?? .s32LE
-        print("voiced-bench capture-path: \(seconds) s of \(deviceRate) Hz \(format) ×\(channels) → 24000 Hz mono, "
-            + "10 ms periods, 100 ms chunks, CPU time of one thread")
+        print(
+            "voiced-bench capture-path: \(seconds) s of \(deviceRate) Hz \(format) ×\(channels) → 24000 Hz mono, "
+                + "10 ms periods, 100 ms chunks, CPU time of one thread")
         print(DSPBenchmark.row("path up to", "CPU s / audio h", "% of a core"))
         let stages = breakdown ? Stage.allCases : [stage]
         for stage in stages {
@@ -64,8 +67,9 @@ struct CapturePathBenchmark: ParsableCommand {
             )
             print(DSPBenchmark.row("  \(stage.rawValue)", result.cpu))
             if stage == stages.last {
-                print("chunks sent: \(result.chunks), bytes framed: \(result.framedBytes), "
-                    + "speech frames: \(result.speechFrames) of \(result.frames)")
+                print(
+                    "chunks sent: \(result.chunks), bytes framed: \(result.framedBytes), "
+                        + "speech frames: \(result.speechFrames) of \(result.frames)")
             }
         }
     }
@@ -111,7 +115,8 @@ struct CapturePathBenchmark: ParsableCommand {
                 let start = (period % periodsPerSecond) * periodBytes
                 let produced = device.withUnsafeBytes { bytes in
                     converted.withUnsafeMutableBufferPointer { output in
-                        converter.convert(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + periodBytes)]), into: output)
+                        converter.convert(
+                            UnsafeRawBufferPointer(rebasing: bytes[start..<(start + periodBytes)]), into: output)
                     }
                 }
                 converted.withUnsafeBufferPointer { _ = ring.write(UnsafeBufferPointer(rebasing: $0[..<produced])) }
@@ -137,7 +142,8 @@ struct CapturePathBenchmark: ParsableCommand {
                     chunk.removeAll(keepingCapacity: true)
                     outcome.chunks += 1
                     if stage > .encode {
-                        outcome.framedBytes += maskedClientFrame(text, into: &wireFrame, key: UInt32(truncatingIfNeeded: period))
+                        outcome.framedBytes += maskedClientFrame(
+                            text, into: &wireFrame, key: UInt32(truncatingIfNeeded: period))
                     } else {
                         outcome.framedBytes += text.utf8.count
                     }
@@ -164,7 +170,9 @@ struct CapturePathBenchmark: ParsableCommand {
                 frame.append(UInt8(payload.count & 0xFF))
             } else {
                 frame.append(0x80 | 127)
-                for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((payload.count >> shift) & 0xFF)) }
+                for shift in stride(from: 56, through: 0, by: -8) {
+                    frame.append(UInt8((payload.count >> shift) & 0xFF))
+                }
             }
             let mask = (UInt8(key >> 24), UInt8((key >> 16) & 0xFF), UInt8((key >> 8) & 0xFF), UInt8(key & 0xFF))
             frame.append(mask.0)

@@ -41,10 +41,12 @@ struct ControlBenchmark: AsyncParsableCommand {
         let handler = BenchmarkHandler()
         let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
         let server = ControlServer(
-            configuration: .init(settings: settings, daemonVersion: "bench", onListening: { _ in
-                listeningContinuation.yield()
-                listeningContinuation.finish()
-            }),
+            configuration: .init(
+                settings: settings, daemonVersion: "bench",
+                onListening: { _ in
+                    listeningContinuation.yield()
+                    listeningContinuation.finish()
+                }),
             handler: handler
         )
         let serverTask = Task { try await server.run() }
@@ -68,9 +70,10 @@ struct ControlBenchmark: AsyncParsableCommand {
         let sorted = latencies.sorted()
         let total = latencies.reduce(0, +)
         print("status round trip, 1 client, \(roundTrips) requests:")
-        print("  p50 \(Self.format(Self.percentile(sorted, 0.5))) us, "
-            + "p90 \(Self.format(Self.percentile(sorted, 0.9))) us, "
-            + "p99 \(Self.format(Self.percentile(sorted, 0.99))) us, max \(Self.format(sorted.last ?? 0)) us")
+        print(
+            "  p50 \(Self.format(Self.percentile(sorted, 0.5))) us, "
+                + "p90 \(Self.format(Self.percentile(sorted, 0.9))) us, "
+                + "p99 \(Self.format(Self.percentile(sorted, 0.99))) us, max \(Self.format(sorted.last ?? 0)) us")
         print("  \(Self.format(Double(roundTrips) / (total / 1e6))) requests/s (sequential)")
 
         let start = ContinuousClock.now
@@ -87,8 +90,9 @@ struct ControlBenchmark: AsyncParsableCommand {
             return try await group.reduce(0, +)
         }
         let elapsed = Self.seconds(start.duration(to: .now))
-        print("volume.get, \(clients) concurrent clients x \(requestsPerClient): "
-            + "\(Self.format(Double(answered) / elapsed)) requests/s")
+        print(
+            "volume.get, \(clients) concurrent clients x \(requestsPerClient): "
+                + "\(Self.format(Double(answered) / elapsed)) requests/s")
 
         try await fanOut(path: path, handler: handler)
         serverTask.cancel()
@@ -100,17 +104,19 @@ struct ControlBenchmark: AsyncParsableCommand {
         let burst = try await deliver(count: events, interval: nil, path: path, handler: handler)
         let delivered = burst.counts.reduce(0, +)
         print("event fan-out, \(subscribers) subscribers x \(events) events published back to back:")
-        print("  delivered \(delivered) of \(subscribers * events) in \(Self.format(burst.elapsed * 1e3)) ms = "
-            + "\(Self.format(Double(delivered) / burst.elapsed)) events/s delivered "
-            + "(\(Self.format(Double(events) / burst.elapsed)) published events/s fully fanned out)")
+        print(
+            "  delivered \(delivered) of \(subscribers * events) in \(Self.format(burst.elapsed * 1e3)) ms = "
+                + "\(Self.format(Double(delivered) / burst.elapsed)) events/s delivered "
+                + "(\(Self.format(Double(events) / burst.elapsed)) published events/s fully fanned out)")
         // Paced like real traffic (levels a few times a second, state changes): per-event latency.
         let paced = try await deliver(count: 200, interval: .milliseconds(10), path: path, handler: handler)
         let latencies = paced.latencies.sorted()
-        print("event fan-out, \(subscribers) subscribers, 100 events/s for 2 s: publish -> received "
-            + "p50 \(Self.format(Self.percentile(latencies, 0.5) / 1e3)) ms, "
-            + "p99 \(Self.format(Self.percentile(latencies, 0.99) / 1e3)) ms, "
-            + "max \(Self.format((latencies.last ?? 0) / 1e3)) ms "
-            + "(\(paced.counts.reduce(0, +)) of \(subscribers * 200) delivered)")
+        print(
+            "event fan-out, \(subscribers) subscribers, 100 events/s for 2 s: publish -> received "
+                + "p50 \(Self.format(Self.percentile(latencies, 0.5) / 1e3)) ms, "
+                + "p99 \(Self.format(Self.percentile(latencies, 0.99) / 1e3)) ms, "
+                + "max \(Self.format((latencies.last ?? 0) / 1e3)) ms "
+                + "(\(paced.counts.reduce(0, +)) of \(subscribers * 200) delivered)")
     }
 
     /// Publishes `count` level events (each carrying its publish time in µs) to `subscribers` clients.

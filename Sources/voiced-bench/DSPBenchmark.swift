@@ -28,11 +28,15 @@ struct DSPBenchmark: ParsableCommand {
 
     func validate() throws {
         guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
-        guard (1...200).contains(periodMilliseconds) else { throw ValidationError("--period-milliseconds must be 1…200") }
+        guard (1...200).contains(periodMilliseconds) else {
+            throw ValidationError("--period-milliseconds must be 1…200")
+        }
     }
 
     func run() {
-        print("voiced-bench dsp: \(seconds) s of audio per path, \(periodMilliseconds) ms periods, CPU time of one thread")
+        print(
+            "voiced-bench dsp: \(seconds) s of audio per path, \(periodMilliseconds) ms periods, CPU time of one thread"
+        )
         print(Self.row("path", "CPU s / audio h", "% of a core"))
         let capture = Self.measureCapture(
             deviceRate: 48000, sessionRate: 24000, format: .s32LE, channels: 2,

@@ -28,7 +28,8 @@ struct ListeningBenchmark: ParsableCommand {
                     (played ?? []).withUnsafeBufferPointer { ref in
                         for offset in stride(from: 0, to: mic.count - frameLength + 1, by: frameLength) {
                             let frame = UnsafeBufferPointer(rebasing: mic[offset..<(offset + frameLength)])
-                            let refFrame = played == nil
+                            let refFrame =
+                                played == nil
                                 ? nil : UnsafeBufferPointer(rebasing: ref[offset..<(offset + frameLength)])
                             if detector.process(frame: frame, reference: refFrame).isSpeech { speechFrames += 1 }
                         }

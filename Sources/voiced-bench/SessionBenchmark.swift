@@ -58,7 +58,8 @@ struct SessionBenchmark: AsyncParsableCommand {
         let delta = RealtimeCoding.encode(
             .responseOutputAudioDelta(
                 ResponseDelta(
-                    reference: ResponseContentReference(responseID: "resp_1", itemID: "msg_1", outputIndex: 0, contentIndex: 0),
+                    reference: ResponseContentReference(
+                        responseID: "resp_1", itemID: "msg_1", outputIndex: 0, contentIndex: 0),
                     delta: AudioPayload.encodePCM16(chunk)
                 )
             )
@@ -76,8 +77,14 @@ struct SessionBenchmark: AsyncParsableCommand {
         let perChunkEncode = encodeCPU / Double(codecChunks)
         let perChunkDecode = decodeCPU / Double(codecChunks)
         print("codec (client work only, \(codecChunks) chunks each way, checksum \(sink % 1000)):")
-        print(String(format: "  encode append : %7.1f µs/chunk  → %6.2f CPU s per audio hour", perChunkEncode * 1e6, perChunkEncode * chunksPerHour))
-        print(String(format: "  decode delta  : %7.1f µs/chunk  → %6.2f CPU s per audio hour", perChunkDecode * 1e6, perChunkDecode * chunksPerHour))
+        print(
+            String(
+                format: "  encode append : %7.1f µs/chunk  → %6.2f CPU s per audio hour", perChunkEncode * 1e6,
+                perChunkEncode * chunksPerHour))
+        print(
+            String(
+                format: "  decode delta  : %7.1f µs/chunk  → %6.2f CPU s per audio hour", perChunkDecode * 1e6,
+                perChunkDecode * chunksPerHour))
     }
 
     // MARK: - Loopback
@@ -165,13 +172,25 @@ struct SessionBenchmark: AsyncParsableCommand {
             latencies.append(milliseconds(end - start))
         }
         latencies.sort()
-        print("loopback (RealtimeSession ↔ in-process simulator, \(turns) turns of \(format(seconds)) s, \(realTime ? "real-time" : "as fast as possible") mic):")
-        print(String(format: "  audio: %.1f s mic up, %.1f s reply down, wall %.2f s", micSeconds, replySeconds, milliseconds(wall) / 1000))
-        print(String(format: "  process CPU (client + simulator): %.3f s → %.1f CPU s per audio hour", cpu, cpu / audioHours))
+        print(
+            "loopback (RealtimeSession ↔ in-process simulator, \(turns) turns of \(format(seconds)) s, \(realTime ? "real-time" : "as fast as possible") mic):"
+        )
+        print(
+            String(
+                format: "  audio: %.1f s mic up, %.1f s reply down, wall %.2f s", micSeconds, replySeconds,
+                milliseconds(wall) / 1000))
+        print(
+            String(
+                format: "  process CPU (client + simulator): %.3f s → %.1f CPU s per audio hour", cpu, cpu / audioHours)
+        )
         if !latencies.isEmpty {
             let p50 = latencies[latencies.count / 2]
             let p95 = latencies[min(latencies.count - 1, latencies.count * 95 / 100)]
-            print(String(format: "  added latency per chunk (appendAudio → simulator decoded it), %d chunks: p50 %.2f ms, p95 %.2f ms, max %.2f ms", latencies.count, p50, p95, latencies.last!))
+            print(
+                String(
+                    format:
+                        "  added latency per chunk (appendAudio → simulator decoded it), %d chunks: p50 %.2f ms, p95 %.2f ms, max %.2f ms",
+                    latencies.count, p50, p95, latencies.last!))
         }
     }
 
@@ -187,5 +206,6 @@ struct SessionBenchmark: AsyncParsableCommand {
 private func cpuSeconds() -> Double {
     var usage = rusage()
     getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(
+        usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }

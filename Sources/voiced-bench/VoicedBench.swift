@@ -8,6 +8,9 @@ struct VoicedBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "voiced-bench",
         abstract: "Benchmarks of voiced's hot paths; prints figures, asserts nothing.",
-        subcommands: [AudioBenchmark.self, CapturePathBenchmark.self, ControlBenchmark.self, DSPBenchmark.self, ListeningBenchmark.self, SessionBenchmark.self]
+        subcommands: [
+            AudioBenchmark.self, CapturePathBenchmark.self, ControlBenchmark.self, DSPBenchmark.self,
+            ListeningBenchmark.self, SessionBenchmark.self,
+        ]
     )
 }

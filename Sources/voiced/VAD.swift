@@ -51,7 +51,8 @@ extension Voiced {
             }
             do {
                 if let manifest, let rate, let output {
-                    let clips = try OfflineVAD.scoreManifest(manifestPath: manifest, rate: rate, outputPath: output, settings: settings)
+                    let clips = try OfflineVAD.scoreManifest(
+                        manifestPath: manifest, rate: rate, outputPath: output, settings: settings)
                     print("wrote decisions for \(clips) clips to \(output)")
                 } else if let recording {
                     print(try OfflineVAD.timeline(recording: recording, reference: reference, settings: settings))

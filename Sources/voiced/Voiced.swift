@@ -79,7 +79,8 @@ extension Voiced {
         func run() async throws {
             do {
                 let result = try await OnceRunner.run(
-                    .init(inputPath: input, outputPath: output, voice: voice, configPath: config, timeoutSeconds: timeout)
+                    .init(
+                        inputPath: input, outputPath: output, voice: voice, configPath: config, timeoutSeconds: timeout)
                 )
                 print(result.summary)
             } catch let error as StartupError {

@@ -41,7 +41,8 @@ import VoiceTestSupport
         // The 2:1 interpolator delays its output by 19 device frames, which leave with the next period
         // the loop writes; a period of trailing silence (as a reply's end has) carries them before
         // `play` sees everything played and stops the engine.
-        let interleaved = try await play(tone + [Int16](repeating: 0, count: 480), on: card, settings: cardSettings(card))
+        let interleaved = try await play(
+            tone + [Int16](repeating: 0, count: 480), on: card, settings: cardSettings(card))
         let left = stride(from: 0, to: interleaved.count - 1, by: 2).map { interleaved[$0] }
         let right = stride(from: 1, to: interleaved.count, by: 2).map { interleaved[$0] }
         #expect(left == right)
@@ -91,10 +92,11 @@ import VoiceTestSupport
         tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         var reference: [Int16] = []
         // Drain the reference as the echo gate would, so a slow test machine cannot overflow it.
-        #expect(await waitUntil(timeout: 20) {
-            reference += engine.referenceRing.readAll()
-            return engine.playedFrames == tone.count && engine.isPlaybackIdle
-        })
+        #expect(
+            await waitUntil(timeout: 20) {
+                reference += engine.referenceRing.readAll()
+                return engine.playedFrames == tone.count && engine.isPlaybackIdle
+            })
         engine.stop()
         reference += engine.referenceRing.readAll()
 
@@ -247,11 +249,15 @@ import VoiceTestSupport
     /// Whether this process may give a thread SCHED_FIFO priority 10 (tried on a throwaway thread).
     private static func canUseFIFO() -> Bool {
         var thread = pthread_t()
-        guard pthread_create(&thread, nil, { _ in
-            var parameters = sched_param(sched_priority: 10)
-            let granted = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
-            return UnsafeMutableRawPointer(bitPattern: granted ? 1 : 2)
-        }, nil) == 0 else { return false }
+        guard
+            pthread_create(
+                &thread, nil,
+                { _ in
+                    var parameters = sched_param(sched_priority: 10)
+                    let granted = pthread_setschedparam(pthread_self(), SCHED_FIFO, &parameters) == 0
+                    return UnsafeMutableRawPointer(bitPattern: granted ? 1 : 2)
+                }, nil) == 0
+        else { return false }
         var result: UnsafeMutableRawPointer?
         pthread_join(thread, &result)
         return result == UnsafeMutableRawPointer(bitPattern: 1)

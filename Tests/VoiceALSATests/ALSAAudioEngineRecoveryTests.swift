@@ -97,9 +97,10 @@ import VoiceTestSupport
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.2)
         let playedBefore = rig.engine.playedFrames
         tone.withUnsafeBufferPointer { _ = rig.engine.playbackRing.write($0) }
-        #expect(await waitUntil(timeout: 5) {
-            rig.engine.playedFrames == playedBefore + tone.count && rig.engine.isPlaybackIdle
-        })
+        #expect(
+            await waitUntil(timeout: 5) {
+                rig.engine.playedFrames == playedBefore + tone.count && rig.engine.isPlaybackIdle
+            })
         rig.engine.stop()
         // The file PCM truncates its output when reopened: it now holds exactly the new reply.
         let output = try rig.card.readOutput()

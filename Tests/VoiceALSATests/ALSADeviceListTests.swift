@@ -19,13 +19,18 @@ import Testing
 
     @Test func describesCardsAndPCMsForPeople() {
         let list = ALSADeviceList(
-            pcms: [.init(name: "dsnoop:CARD=seeed2micvoicec", description: "Direct sample snooping device", direction: "capture")],
+            pcms: [
+                .init(
+                    name: "dsnoop:CARD=seeed2micvoicec", description: "Direct sample snooping device",
+                    direction: "capture")
+            ],
             cards: [
                 .init(
                     index: 1, id: "seeed2micvoicec", name: "seeed-2mic", longName: "seeed-2mic-voicecard",
                     devices: [
-                        .init(device: 0, name: "bcm2835-i2s-wm8960-hifi", canCapture: true, canPlay: true,
-                              alsaName: "plughw:CARD=seeed2micvoicec,DEV=0")
+                        .init(
+                            device: 0, name: "bcm2835-i2s-wm8960-hifi", canCapture: true, canPlay: true,
+                            alsaName: "plughw:CARD=seeed2micvoicec,DEV=0")
                     ]
                 )
             ]

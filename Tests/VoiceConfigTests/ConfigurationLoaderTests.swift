@@ -34,7 +34,8 @@ import VoiceCore
     }
 
     @Test func optionalKeysAreKnownEvenThoughTheyDefaultToNothing() throws {
-        let yaml = "audio:\n  device_rate: 48000\n  alsa_config_path: /tmp/card.conf\nrealtime:\n  reasoning_effort: none\n"
+        let yaml =
+            "audio:\n  device_rate: 48000\n  alsa_config_path: /tmp/card.conf\nrealtime:\n  reasoning_effort: none\n"
         let loaded = try ConfigurationLoader.parse(yaml: yaml, sourcePath: "x.yaml")
         #expect(loaded.warnings.isEmpty, "\(loaded.warnings)")
         #expect(loaded.configuration.audio.deviceRate == 48000)
@@ -42,7 +43,8 @@ import VoiceCore
     }
 
     @Test func theShippedConfigFilesUseOnlyKnownKeys() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
         for name in ["Config/voiced.yaml", "Config/demo.yaml"] {
             let path = root.appendingPathComponent(name).path
             let loaded = try ConfigurationLoader.load(explicitPath: path, environment: [:])
@@ -58,7 +60,8 @@ import VoiceCore
             try ConfigurationLoader.parse(yaml: "conversation:\n  max_turn_seconds: lots\n", sourcePath: "x.yaml")
         } throws: { error in
             let text = (error as? ConfigurationError)?.description ?? ""
-            return text.contains("x.yaml") && text.contains("conversation.max_turn_seconds") && text.contains("whole number")
+            return text.contains("x.yaml") && text.contains("conversation.max_turn_seconds")
+                && text.contains("whole number")
         }
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader.parse(yaml: "conversation: [unclosed", sourcePath: "bad.yaml")
@@ -85,7 +88,8 @@ import VoiceCore
         #expect {
             try ConfigurationLoader.load(explicitPath: "/nonexistent/voiced.yaml", environment: [:])
         } throws: { error in
-            (error as? ConfigurationError)?.description.contains("config file not found: /nonexistent/voiced.yaml") == true
+            (error as? ConfigurationError)?.description.contains("config file not found: /nonexistent/voiced.yaml")
+                == true
         }
     }
 
@@ -97,7 +101,9 @@ import VoiceCore
         try "file-key".write(to: directory.appendingPathComponent("key"), atomically: true, encoding: .utf8)
         let keyFile = directory.appendingPathComponent("key").path
         #expect(APIKeyLocator.locate(keyFile: keyFile, environment: ["XAI_API_KEY": "env-key"])?.key == "env-key")
-        #expect(APIKeyLocator.locate(keyFile: keyFile, environment: ["CREDENTIALS_DIRECTORY": directory.path])?.key == "cred-key")
+        #expect(
+            APIKeyLocator.locate(keyFile: keyFile, environment: ["CREDENTIALS_DIRECTORY": directory.path])?.key
+                == "cred-key")
         #expect(APIKeyLocator.locate(keyFile: keyFile, environment: [:])?.key == "file-key")
         #expect(APIKeyLocator.locate(keyFile: nil, environment: [:]) == nil)
         #expect(APIKeyLocator.missingKeyAdvice(keyFile: nil).contains("XAI_API_KEY"))

@@ -35,11 +35,18 @@ import VoiceCore
         #expect(!tools.deviceTools)
         #expect(tools.webSearch.enabled && tools.webSearch.excludedDomains == ["example.com"])
         #expect(tools.functions.map(\.name) == ["lights", "weather"])
-        let room: FreeFormValue = .object(["type": .string("string"), "enum": .array([.string("kitchen"), .string("hall")])])
-        #expect(tools.functions[0].parameters == .object([
-            "type": .string("object"), "properties": .object(["room": room]), "required": .array([.string("room")]),
-        ]))
-        #expect(tools.functions[1].action == .program(ProgramAction(argv: ["/usr/local/bin/weather", "--days"], timeoutMs: 2000)))
+        let room: FreeFormValue = .object([
+            "type": .string("string"), "enum": .array([.string("kitchen"), .string("hall")]),
+        ])
+        #expect(
+            tools.functions[0].parameters
+                == .object([
+                    "type": .string("object"), "properties": .object(["room": room]),
+                    "required": .array([.string("room")]),
+                ]))
+        #expect(
+            tools.functions[1].action
+                == .program(ProgramAction(argv: ["/usr/local/bin/weather", "--days"], timeoutMs: 2000)))
     }
 
     @Test func aFunctionNamedLikeAServerSideToolIsRefusedAtLoad() {
@@ -53,7 +60,8 @@ import VoiceCore
     }
 
     @Test func unknownKeysInToolSettingsAreNamed() throws {
-        let loaded = try ConfigurationLoader.parse(yaml: "tools:\n  web_search:\n    enabeld: true\n", sourcePath: "x.yaml")
+        let loaded = try ConfigurationLoader.parse(
+            yaml: "tools:\n  web_search:\n    enabeld: true\n", sourcePath: "x.yaml")
         #expect(loaded.warnings.contains { $0.contains("'tools.web_search.enabeld'") })
     }
 }

@@ -31,7 +31,8 @@ import VoiceCore
     }
 
     @Test func anUnknownVoiceListsTheValidOnes() {
-        let result = ControlRequestDecoder.decode(line: Data("{\"id\":9,\"command\":\"voice.set\",\"args\":{\"name\":\"hal\"}}".utf8))
+        let result = ControlRequestDecoder.decode(
+            line: Data("{\"id\":9,\"command\":\"voice.set\",\"args\":{\"name\":\"hal\"}}".utf8))
         guard case .failure(let failure) = result else {
             Issue.record("accepted an unknown voice")
             return
@@ -58,7 +59,10 @@ import VoiceCore
         ("{\"command\":\"volume.set\",\"args\":{\"percent\":-1}}", "invalid_argument", "from 0 to 100"),
         ("{\"command\":\"volume.set\",\"args\":{\"percent\":50.5}}", "invalid_argument", "an integer"),
         ("{\"command\":\"volume.set\",\"args\":{\"precent\":50}}", "invalid_argument", "needs args.percent"),
-        ("{\"command\":\"volume.set\",\"args\":{\"percent\":50,\"x\":1}}", "invalid_argument", "unknown argument \"x\""),
+        (
+            "{\"command\":\"volume.set\",\"args\":{\"percent\":50,\"x\":1}}", "invalid_argument",
+            "unknown argument \"x\""
+        ),
         ("{\"command\":\"press\",\"args\":{\"hold\":\"yes\"}}", "invalid_argument", "true or false"),
         ("{\"command\":\"say\",\"args\":{\"text\":\"   \"}}", "invalid_argument", "text is empty"),
         ("{\"command\":\"subscribe\",\"args\":{\"events\":[\"weather\"]}}", "invalid_argument", "valid kinds"),
@@ -76,7 +80,12 @@ import VoiceCore
     @Test func sayTextHasALimit() {
         let long = String(repeating: "a", count: ControlLimits.maximumSayCharacters + 1)
         let result = ControlRequestDecoder.command(named: "say", arguments: ["text": .string(long)])
-        #expect(result == .failure(ControlError(.invalidArgument, "say: text has \(long.count) characters; the limit is \(ControlLimits.maximumSayCharacters)")))
+        #expect(
+            result
+                == .failure(
+                    ControlError(
+                        .invalidArgument,
+                        "say: text has \(long.count) characters; the limit is \(ControlLimits.maximumSayCharacters)")))
     }
 
     @Test func wholeNumbersWrittenAsDecimalsAreAccepted() throws {
@@ -88,10 +97,14 @@ import VoiceCore
     /// failure always carries one of the stable codes and a message, and messages stay short.
     @Test func mutatedRequestsAlwaysGetAnAnswer() {
         var generator = SplitMix64(seed: 20_261_121)
-        let seeds = Self.allCommands.map { Array(ControlRequest(id: .string("x"), command: $0).encodedLine().dropLast()) }
-        let tokens: [[UInt8]] = ["{", "}", "[", "]", "\"", ":", ",", "null", "true", "-1e999", "1e308", "\\u0000",
-                                 "\\ud800", "\u{FEFF}", "\"args\"", "\"id\"", "0x10", "NaN", "\u{7F}", "\\"]
-            .map { Array($0.utf8) }
+        let seeds = Self.allCommands.map {
+            Array(ControlRequest(id: .string("x"), command: $0).encodedLine().dropLast())
+        }
+        let tokens: [[UInt8]] = [
+            "{", "}", "[", "]", "\"", ":", ",", "null", "true", "-1e999", "1e308", "\\u0000",
+            "\\ud800", "\u{FEFF}", "\"args\"", "\"id\"", "0x10", "NaN", "\u{7F}", "\\",
+        ]
+        .map { Array($0.utf8) }
         var accepted = 0
         for iteration in 0..<5_000 {
             var bytes = seeds[iteration % seeds.count]
@@ -100,7 +113,8 @@ import VoiceCore
                 switch Int.random(in: 0..<6, using: &generator) {
                 case 0 where !bytes.isEmpty: bytes[position] = UInt8.random(in: 0...255, using: &generator)
                 case 1 where !bytes.isEmpty:
-                    bytes.removeSubrange(position..<min(bytes.count, position + Int.random(in: 1...8, using: &generator)))
+                    bytes.removeSubrange(
+                        position..<min(bytes.count, position + Int.random(in: 1...8, using: &generator)))
                 case 2: bytes.insert(contentsOf: tokens.randomElement(using: &generator)!, at: position)
                 case 3: bytes = Array(bytes.prefix(position))
                 case 4: bytes.insert(contentsOf: bytes.prefix(16), at: position)

@@ -23,10 +23,13 @@ import VoiceTestSupport
     @Test func aCallerOutsideTheAllowedSetIsRefused() async throws {
         // Root and the daemon's own user are normally always allowed; without that, the test process
         // (which is the daemon's user) is outside the set.
-        try await withControlServer(allowRootAndDaemonUser: false, configure: {
-            $0.allowedUsers = []
-            $0.allowedGroups = []
-        }) { server in
+        try await withControlServer(
+            allowRootAndDaemonUser: false,
+            configure: {
+                $0.allowedUsers = []
+                $0.allowedGroups = []
+            }
+        ) { server in
             let outcome = try await Self.connectOutcome(server)
             guard case .refused(let refusal)? = outcome else {
                 Issue.record("expected a refusal, got \(String(describing: outcome))")
@@ -39,18 +42,24 @@ import VoiceTestSupport
     }
 
     @Test func anAllowedUserIsServed() async throws {
-        try await withControlServer(allowRootAndDaemonUser: false, configure: {
-            $0.allowedUsers = [String(getuid())]
-        }) { server in
+        try await withControlServer(
+            allowRootAndDaemonUser: false,
+            configure: {
+                $0.allowedUsers = [String(getuid())]
+            }
+        ) { server in
             let outcome = try await Self.connectOutcome(server)
             #expect(outcome == nil)
         }
     }
 
     @Test func aMemberOfAnAllowedGroupIsServed() async throws {
-        try await withControlServer(allowRootAndDaemonUser: false, configure: {
-            $0.allowedGroups = [String(getgid())]
-        }) { server in
+        try await withControlServer(
+            allowRootAndDaemonUser: false,
+            configure: {
+                $0.allowedGroups = [String(getgid())]
+            }
+        ) { server in
             let outcome = try await Self.connectOutcome(server)
             #expect(outcome == nil)
         }
@@ -70,7 +79,9 @@ import VoiceTestSupport
                 """
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            process.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, server.path]
+            process.arguments = [
+                "--reuid=65534", "--regid=65534", "--clear-groups", "/usr/bin/python3", "-c", script, server.path,
+            ]
             let output = Pipe()
             process.standardOutput = output
             try process.run()
@@ -108,7 +119,8 @@ import VoiceTestSupport
         var settings = ControlSettings()
         settings.socketPath = path
         settings.socketGroup = ""
-        let server = ControlServer(configuration: .init(settings: settings, daemonVersion: "test"), handler: FakeControlHandler())
+        let server = ControlServer(
+            configuration: .init(settings: settings, daemonVersion: "test"), handler: FakeControlHandler())
         do {
             // These cases fail before listening, so run() returns at once.
             try await server.run()
@@ -163,7 +175,7 @@ import VoiceTestSupport
 /// True when this process may start another as user nobody (root, setpriv, python3 present and allowed).
 func canRunAsNobody() -> Bool {
     guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv"),
-          FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/python3")
     else { return false }
     let probe = Process()
     probe.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")

@@ -32,7 +32,8 @@ import VoiceTestSupport
         try await withControlServer { server in
             let lines: [String] = [
                 "not json", "[1,2]", "{\"id\":1}", "{\"id\":2,\"command\":7}", "{\"id\":3,\"command\":\"fly\"}",
-                "{\"id\":4,\"command\":\"volume.set\",\"args\":{\"percent\":\"loud\"}}", "{\"id\":[],\"command\":\"status\"}",
+                "{\"id\":4,\"command\":\"volume.set\",\"args\":{\"percent\":\"loud\"}}",
+                "{\"id\":[],\"command\":\"status\"}",
                 "{\"id\":5,\"command\":\"voice.set\",\"args\":{\"name\":\"HAL\"}}", "\"just a string\"", "{",
             ]
             let replies = try await server.withClient { client -> [ControlResponse] in
@@ -54,12 +55,16 @@ import VoiceTestSupport
                 if case .failure(let error) = response.reply { return error.code.rawValue }
                 return "ok"
             }
-            #expect(codes == [
-                "bad_request", "bad_request", "bad_request", "bad_request", "unknown_command", "invalid_argument",
-                "bad_request", "invalid_argument", "bad_request", "bad_request",
-            ])
+            #expect(
+                codes == [
+                    "bad_request", "bad_request", "bad_request", "bad_request", "unknown_command", "invalid_argument",
+                    "bad_request", "invalid_argument", "bad_request", "bad_request",
+                ])
             // Ids are echoed whenever they could be read.
-            #expect(replies.map(\.id) == [nil, nil, .integer(1), .integer(2), .integer(3), .integer(4), nil, .integer(5), nil, nil])
+            #expect(
+                replies.map(\.id) == [
+                    nil, nil, .integer(1), .integer(2), .integer(3), .integer(4), nil, .integer(5), nil, nil,
+                ])
             #expect(server.handler.receivedCommands == [.getVolume])
         }
     }
@@ -69,9 +74,11 @@ import VoiceTestSupport
             var generator = SplitMix64(seed: 0x5EED)
             var garbage: [Data] = []
             for _ in 0..<40 {
-                garbage.append(Data((0..<Int.random(in: 1...4_096, using: &generator)).map { _ in
-                    UInt8.random(in: 0...255, using: &generator)
-                }))
+                garbage.append(
+                    Data(
+                        (0..<Int.random(in: 1...4_096, using: &generator)).map { _ in
+                            UInt8.random(in: 0...255, using: &generator)
+                        }))
             }
             let chunks = garbage
             let last = try await server.withClient { client -> [String] in
@@ -99,7 +106,8 @@ import VoiceTestSupport
             var generator = SplitMix64(seed: 77)
             var lines: [Data] = []
             for index in 0..<400 {
-                let command = ControlRequestDecoderTests.allCommands[index % ControlRequestDecoderTests.allCommands.count]
+                let command = ControlRequestDecoderTests.allCommands[
+                    index % ControlRequestDecoderTests.allCommands.count]
                 var bytes = Array(ControlRequest(id: .integer(index), command: command).encodedLine().dropLast())
                 let position = Int.random(in: 0..<bytes.count, using: &generator)
                 switch index % 3 {
@@ -161,10 +169,12 @@ import VoiceTestSupport
                 // A last request without newline, then end of input: still answered.
                 try client.sendRaw(Data("{\"id\":2,\"command\":\"mute\"}".utf8))
                 client.finishSending()
-                let second = String(decoding: try #require(try client.readRawLine(timeout: .seconds(10))), as: UTF8.self)
+                let second = String(
+                    decoding: try #require(try client.readRawLine(timeout: .seconds(10))), as: UTF8.self)
                 return [first, second]
             }
-            #expect(replies == ["{\"id\":1,\"result\":{\"volume_percent\":80}}", "{\"id\":2,\"result\":{\"muted\":true}}"])
+            #expect(
+                replies == ["{\"id\":1,\"result\":{\"volume_percent\":80}}", "{\"id\":2,\"result\":{\"muted\":true}}"])
         }
     }
 
@@ -237,7 +247,8 @@ import VoiceTestSupport
             }
             let bigText = String(repeating: "lorem ipsum ", count: 700)
             for index in 0..<400 {
-                server.handler.emit(.transcript(TranscriptEvent(role: .assistant, text: "\(index) \(bigText)", isFinal: false)))
+                server.handler.emit(
+                    .transcript(TranscriptEvent(role: .assistant, text: "\(index) \(bigText)", isFinal: false)))
             }
             // Meanwhile others are served at once.
             let state = try await server.withClient(timeout: .seconds(5)) { try $0.send(.status) }

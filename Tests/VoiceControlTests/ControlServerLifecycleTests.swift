@@ -97,7 +97,8 @@ struct RecordingLogHandler: LogHandler {
         defer { directory.remove() }
         let store = RecordingLogHandler.Store()
         let (listening, continuation) = AsyncStream<Void>.makeStream()
-        let server = Self.makeServer(in: directory, allowRootAndDaemonUser: false, store: store, listening: continuation)
+        let server = Self.makeServer(
+            in: directory, allowRootAndDaemonUser: false, store: store, listening: continuation)
         let task = Task { try await server.run() }
         defer { task.cancel() }
         for await _ in listening { break }

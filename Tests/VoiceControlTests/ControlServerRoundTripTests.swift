@@ -93,7 +93,9 @@ import VoiceTestSupport
         try await withControlServer { server in
             let lines = try await server.withClient { client -> [String] in
                 try client.sendRaw(Data("{\"id\":\"abc\",\"command\":\"volume.get\"}\n{\"command\":\"mute\"}\n".utf8))
-                return try (0..<2).map { _ in String(decoding: try #require(try client.readRawLine(timeout: .seconds(10))), as: UTF8.self) }
+                return try (0..<2).map { _ in
+                    String(decoding: try #require(try client.readRawLine(timeout: .seconds(10))), as: UTF8.self)
+                }
             }
             #expect(lines[0] == "{\"id\":\"abc\",\"result\":{\"volume_percent\":80}}")
             #expect(lines[1] == "{\"id\":null,\"result\":{\"muted\":true}}")

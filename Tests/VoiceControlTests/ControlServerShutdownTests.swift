@@ -37,10 +37,12 @@ enum ServerStop: String, Sendable, CaseIterable, CustomTestStringConvertible {
             settings.maximumClients = 64
             let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
             let server = ControlServer(
-                configuration: .init(settings: settings, daemonVersion: "test", onListening: { _ in
-                    listeningContinuation.yield()
-                    listeningContinuation.finish()
-                }),
+                configuration: .init(
+                    settings: settings, daemonVersion: "test",
+                    onListening: { _ in
+                        listeningContinuation.yield()
+                        listeningContinuation.finish()
+                    }),
                 handler: FakeControlHandler(),
                 logger: Self.quiet
             )
@@ -86,10 +88,12 @@ enum ServerStop: String, Sendable, CaseIterable, CustomTestStringConvertible {
         let (listening, listeningContinuation) = AsyncStream<Void>.makeStream()
         let handler = FakeControlHandler()
         let server = ControlServer(
-            configuration: .init(settings: settings, daemonVersion: "test", onListening: { _ in
-                listeningContinuation.yield()
-                listeningContinuation.finish()
-            }),
+            configuration: .init(
+                settings: settings, daemonVersion: "test",
+                onListening: { _ in
+                    listeningContinuation.yield()
+                    listeningContinuation.finish()
+                }),
             handler: handler,
             logger: Self.quiet
         )

@@ -29,7 +29,10 @@ import VoiceTestSupport
         let text = String(decoding: ControlWire.eventLine(.level(micDBFS: -20)), as: UTF8.self)
         #expect(text == "{\"event\":\"level\",\"mic_dbfs\":-20}\n")
         let transcript = String(decoding: ControlWire.eventLine(Self.events[2]), as: UTF8.self)
-        #expect(transcript == "{\"event\":\"transcript\",\"final\":false,\"role\":\"assistant\",\"text\":\"Hello \\\"there\\\"\"}\n")
+        #expect(
+            transcript
+                == "{\"event\":\"transcript\",\"final\":false,\"role\":\"assistant\",\"text\":\"Hello \\\"there\\\"\"}\n"
+        )
     }
 
     @Test func helloLine() {
@@ -41,7 +44,8 @@ import VoiceTestSupport
     /// coding key would otherwise be silently left out.
     @Test func statusEncodesEveryProperty() throws {
         let status = FakeControlHandler.sampleStatus()
-        let object = try #require(try JSONSerialization.jsonObject(with: ControlWire.encoder().encode(status)) as? [String: Any])
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: ControlWire.encoder().encode(status)) as? [String: Any])
         func check(_ value: Any, _ encoded: [String: Any]?, _ path: String) {
             let mirror = Mirror(reflecting: value)
             let keys = encoded.map { Array($0.keys).sorted() } ?? []
@@ -63,7 +67,8 @@ import VoiceTestSupport
         #expect(try ControlWire.decoder().decode(DaemonStatus.self, from: data) == status)
         #expect(try ControlWire.decoder().decode(DaemonStatus.self, from: Data("{}".utf8)) == DaemonStatus())
         let partial = try ControlWire.decoder().decode(
-            DaemonStatus.self, from: Data("{\"state\":\"thinking\",\"audio\":{\"capture_rate\":16000},\"future\":1}".utf8)
+            DaemonStatus.self,
+            from: Data("{\"state\":\"thinking\",\"audio\":{\"capture_rate\":16000},\"future\":1}".utf8)
         )
         var expected = DaemonStatus()
         expected.state = .thinking

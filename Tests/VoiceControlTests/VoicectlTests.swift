@@ -82,7 +82,9 @@ func runVoicectl(_ arguments: [String], environment: [String: String] = [:]) asy
         }
     }
 
-    @Test(arguments: [["volume", "101"], ["frobnicate"], ["status", "--timeout", "-1"], ["say"], ["events", "--kind", "x"]])
+    @Test(arguments: [
+        ["volume", "101"], ["frobnicate"], ["status", "--timeout", "-1"], ["say"], ["events", "--kind", "x"],
+    ])
     func usageErrorsExitTwo(arguments: [String]) async throws {
         let run = try await runVoicectl(arguments + ["--socket", "/nonexistent/socket"])
         #expect(run.exitCode == 2)
@@ -175,7 +177,8 @@ func runVoicectl(_ arguments: [String], environment: [String: String] = [:]) asy
     }
 
     @Test func doctorWithoutADaemonSaysWhatToDo() async throws {
-        let run = try await runVoicectl(["doctor", "--socket", "/tmp/voiced-absent-\(getpid()).sock"], environment: [:])
+        let run = try await runVoicectl(
+            ["doctor", "--socket", "/tmp/voiced-absent-\(getpid()).sock"], environment: [:])
         #expect(run.exitCode == 3)
         #expect(run.out.contains("[PROBLEM] control socket"))
         #expect(run.out.contains("[warning] api key"))
@@ -198,7 +201,10 @@ func runVoicectl(_ arguments: [String], environment: [String: String] = [:]) asy
         let command = object?["command"] as? [String: Any]
         #expect(command?["commandName"] as? String == "voicectl")
         let names = (command?["subcommands"] as? [[String: Any]])?.compactMap { $0["commandName"] as? String } ?? []
-        #expect(Set(names).isSuperset(of: ["status", "voice", "mute", "unmute", "volume", "press", "release", "cancel",
-                                            "say", "events", "devices", "reconnect", "reload", "version", "doctor"]))
+        #expect(
+            Set(names).isSuperset(of: [
+                "status", "voice", "mute", "unmute", "volume", "press", "release", "cancel",
+                "say", "events", "devices", "reconnect", "reload", "version", "doctor",
+            ]))
     }
 }

@@ -181,7 +181,9 @@ private struct Driver {
     @Test func bouncingContactsMakeOneTap() {
         var driver = Driver(Self.debounced)
         // Press with bounce, release with bounce.
-        for (pressed, at) in [(true, 0), (false, 2), (true, 3), (false, 7), (true, 9)] { driver.edge(pressed, at: ms(at)) }
+        for (pressed, at) in [(true, 0), (false, 2), (true, 3), (false, 7), (true, 9)] {
+            driver.edge(pressed, at: ms(at))
+        }
         #expect(driver.recognizer.isPressed)
         for (pressed, at) in [(false, 150), (true, 151), (false, 155), (true, 160), (false, 162)] {
             driver.edge(pressed, at: ms(at))

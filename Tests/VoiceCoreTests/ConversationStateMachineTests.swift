@@ -8,11 +8,20 @@ import VoiceDSP
 
     @Test func aTappedTurnGoesThroughEveryStateAndBackToIdle() {
         var machine = Machine()
-        #expect(machine.press(now: .zero) == [.playEarcon(.listening), .startStreaming(preRoll: false), .enteredState(.listening)])
+        #expect(
+            machine.press(now: .zero) == [
+                .playEarcon(.listening), .startStreaming(preRoll: false), .enteredState(.listening),
+            ])
         #expect(machine.localSpeechStarted(now: .milliseconds(300)).isEmpty)
-        #expect(machine.localSpeechEnded(now: .seconds(2)) == [.stopStreaming, .commitInput, .createResponse, .enteredState(.thinking)])
+        #expect(
+            machine.localSpeechEnded(now: .seconds(2)) == [
+                .stopStreaming, .commitInput, .createResponse, .enteredState(.thinking),
+            ])
         #expect(machine.responseCreated(responseID: "resp_1").isEmpty)
-        #expect(machine.replyAudioReceived(responseID: "resp_1", itemID: "msg_2") == [.enteredState(.speaking), .playReplyAudio])
+        #expect(
+            machine.replyAudioReceived(responseID: "resp_1", itemID: "msg_2") == [
+                .enteredState(.speaking), .playReplyAudio,
+            ])
         #expect(machine.replyAudioReceived(responseID: "resp_1", itemID: "msg_2") == [.playReplyAudio])
         #expect(machine.responseDone(responseID: "resp_1", status: "completed", playbackIdle: false).isEmpty)
         #expect(machine.state == .speaking)
@@ -22,7 +31,10 @@ import VoiceDSP
     @Test func aSecondPressEndsTheTurnWithoutWaitingForSilence() {
         var machine = Machine()
         _ = machine.press(now: .zero)
-        #expect(machine.press(now: .seconds(1)) == [.stopStreaming, .commitInput, .createResponse, .enteredState(.thinking)])
+        #expect(
+            machine.press(now: .seconds(1)) == [
+                .stopStreaming, .commitInput, .createResponse, .enteredState(.thinking),
+            ])
     }
 
     @Test func silenceAfterAPressTimesOutWithAnEarcon() {
@@ -101,7 +113,10 @@ import VoiceDSP
         var machine = Machine()
         #expect(machine.say("what time is it") == [.sendText("what time is it"), .enteredState(.thinking)])
         _ = machine.responseCreated(responseID: "r")
-        #expect(machine.responseDone(responseID: "r", status: "completed", playbackIdle: true) == [.turnCompleted, .enteredState(.idle)])
+        #expect(
+            machine.responseDone(responseID: "r", status: "completed", playbackIdle: true) == [
+                .turnCompleted, .enteredState(.idle),
+            ])
     }
 
     @Test func theFollowUpWindowListensAgainThenGivesUpQuietly() {
@@ -110,7 +125,10 @@ import VoiceDSP
         _ = machine.responseCreated(responseID: "r")
         _ = machine.replyAudioReceived(responseID: "r", itemID: "i")
         _ = machine.responseDone(responseID: "r", status: "completed", playbackIdle: false)
-        #expect(machine.playbackDrained(now: .seconds(10)) == [.turnCompleted, .startStreaming(preRoll: false), .enteredState(.listening)])
+        #expect(
+            machine.playbackDrained(now: .seconds(10)) == [
+                .turnCompleted, .startStreaming(preRoll: false), .enteredState(.listening),
+            ])
         #expect(machine.tick(now: .seconds(13)).isEmpty)
         #expect(machine.tick(now: .seconds(14)) == [.stopStreaming, .clearInput, .enteredState(.idle)])
     }
@@ -120,10 +138,13 @@ import VoiceDSP
         _ = machine.say("turn it down")
         _ = machine.responseCreated(responseID: "r1")
         // The first response only called a function: it ends without audio and the turn is over.
-        #expect(machine.responseDone(responseID: "r1", status: "completed", playbackIdle: true).contains(.enteredState(.idle)))
+        #expect(
+            machine.responseDone(responseID: "r1", status: "completed", playbackIdle: true).contains(
+                .enteredState(.idle)))
         #expect(machine.expectReply() == [.enteredState(.thinking)])
         _ = machine.responseCreated(responseID: "r2")
-        #expect(machine.replyAudioReceived(responseID: "r2", itemID: "i") == [.enteredState(.speaking), .playReplyAudio])
+        #expect(
+            machine.replyAudioReceived(responseID: "r2", itemID: "i") == [.enteredState(.speaking), .playReplyAudio])
         #expect(machine.expectReply().isEmpty, "nothing changes while a reply is already on its way")
     }
 }

@@ -81,7 +81,8 @@ private func ms(_ value: Int) -> Duration { .milliseconds(value) }
     }
 
     @Test(arguments: [
-        LEDPattern.blink(periodMilliseconds: 0, duty: 0.5), .blink(periodMilliseconds: -5, duty: 3), .pulse(periodMilliseconds: 0),
+        LEDPattern.blink(periodMilliseconds: 0, duty: 0.5), .blink(periodMilliseconds: -5, duty: 3),
+        .pulse(periodMilliseconds: 0),
         .blink(periodMilliseconds: 100, duty: .nan),
     ])
     func nonsenseTimingIsClampedNotFatal(pattern: LEDPattern) {
@@ -102,7 +103,9 @@ private func ms(_ value: Int) -> Duration { .milliseconds(value) }
     }
 
     @Test func theStateShownPutsTheTurnFirst() {
-        #expect(LEDState.current(voiceState: .listening, muted: true, connection: .backingOff, hasError: true) == .listening)
+        #expect(
+            LEDState.current(voiceState: .listening, muted: true, connection: .backingOff, hasError: true) == .listening
+        )
         #expect(LEDState.current(voiceState: .speaking, muted: false, connection: .ready, hasError: false) == .speaking)
         #expect(LEDState.current(voiceState: .idle, muted: true, connection: .backingOff, hasError: true) == .error)
         #expect(LEDState.current(voiceState: .idle, muted: true, connection: .authFailed, hasError: false) == .error)

@@ -54,7 +54,9 @@ import Testing
             }
             played += period
             device += bytes.withUnsafeBytes { raw in
-                (0..<(frames * 2)).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) }
+                (0..<(frames * 2)).map {
+                    Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self))
+                }
             }
         }
         // The caller's samples now hold what was played: 20 dB below the tone.
@@ -69,10 +71,14 @@ import Testing
 
     @Test func everyRatioPicksItsRateConversion() {
         func capture(_ rate: Int) -> RateConversion {
-            CaptureConverter(deviceRate: rate, sessionRate: 24000, format: .s16LE, channels: 1, maximumPeriodFrames: 480).rateConversion
+            CaptureConverter(
+                deviceRate: rate, sessionRate: 24000, format: .s16LE, channels: 1, maximumPeriodFrames: 480
+            ).rateConversion
         }
         func playback(_ rate: Int) -> RateConversion {
-            PlaybackConverter(sessionRate: 24000, deviceRate: rate, format: .s16LE, channels: 1, maximumPeriodSamples: 240).rateConversion
+            PlaybackConverter(
+                sessionRate: 24000, deviceRate: rate, format: .s16LE, channels: 1, maximumPeriodSamples: 240
+            ).rateConversion
         }
         #expect({ if case .halfBandDecimation = capture(48000) { true } else { false } }())
         #expect({ if case .none = capture(24000) { true } else { false } }())
@@ -120,13 +126,17 @@ import Testing
             var period = 0
             let frameBytes = format.bytesPerSample * channels
             while start < device.count {
-                let frames = min([periodFrames, 1, periodFrames - 3, 7][period % 4], (device.count - start) / frameBytes)
+                let frames = min(
+                    [periodFrames, 1, periodFrames - 3, 7][period % 4], (device.count - start) / frameBytes)
                 let bytes = device[start..<(start + frames * frameBytes)]
-                let produced = bytes.withUnsafeBytes { raw in output.withUnsafeMutableBufferPointer { converter.convert(raw, into: $0) } }
+                let produced = bytes.withUnsafeBytes { raw in
+                    output.withUnsafeMutableBufferPointer { converter.convert(raw, into: $0) }
+                }
                 fast += output[..<produced]
                 let monoCount = bytes.withUnsafeBytes { raw in
                     mono.withUnsafeMutableBufferPointer {
-                        SampleConversion.mono(fromInterleaved: raw, format: format, channels: channels, selection: selection, into: $0)
+                        SampleConversion.mono(
+                            fromInterleaved: raw, format: format, channels: channels, selection: selection, into: $0)
                     }
                 }
                 let floats: [Float]
@@ -168,12 +178,18 @@ import Testing
                 }
                 #expect(frames == 2 * size)
                 device += bytes.withUnsafeBytes { raw in
-                    (0..<(frames * channels)).map { Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self)) }
+                    (0..<(frames * channels)).map {
+                        Int16(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 2, as: Int16.self))
+                    }
                 }
                 let floats = SampleConversion.floats(from: period)
                 var resampled = [Float](repeating: 0, count: 2 * size)
-                _ = floats.withUnsafeBufferPointer { source in resampled.withUnsafeMutableBufferPointer { interpolator.process(source, into: $0) } }
-                for sample in SampleConversion.int16s(from: resampled) { expected += Array(repeating: sample, count: channels) }
+                _ = floats.withUnsafeBufferPointer { source in
+                    resampled.withUnsafeMutableBufferPointer { interpolator.process(source, into: $0) }
+                }
+                for sample in SampleConversion.int16s(from: resampled) {
+                    expected += Array(repeating: sample, count: channels)
+                }
             }
             #expect(device == expected, "\(channels) channels")
         }

@@ -30,8 +30,9 @@ import Testing
 
     @Test func isDeterministic() {
         for earcon in Earcon.allCases {
-            #expect(EarconSynthesizer.samples(for: earcon, sampleRate: 24000)
-                == EarconSynthesizer.samples(for: earcon, sampleRate: 24000))
+            #expect(
+                EarconSynthesizer.samples(for: earcon, sampleRate: 24000)
+                    == EarconSynthesizer.samples(for: earcon, sampleRate: 24000))
         }
     }
 

@@ -15,8 +15,11 @@ import Testing
         #expect(taps[centre] == 0.5)
         for offset in 1...centre {
             #expect(taps[centre - offset] == taps[centre + offset], "symmetric at ±\(offset)")
-            if offset % 2 == 0 { #expect(taps[centre + offset] == 0, "tap at +\(offset) should be zero") }
-            else { #expect(taps[centre + offset] != 0, "tap at +\(offset) should not be zero") }
+            if offset % 2 == 0 {
+                #expect(taps[centre + offset] == 0, "tap at +\(offset) should be zero")
+            } else {
+                #expect(taps[centre + offset] != 0, "tap at +\(offset) should not be zero")
+            }
         }
         #expect(abs(taps.reduce(0, +) - 1) < 1e-12)
     }
@@ -38,7 +41,9 @@ import Testing
     }
 
     @Test func passbandIsFlatAndStopbandIsSeventyDecibelsDown() {
-        let passband = (0...90).map { Self.responseDB(atLowerNyquistFraction: HalfBandFilter.passbandEdge * Double($0) / 90) }
+        let passband = (0...90).map {
+            Self.responseDB(atLowerNyquistFraction: HalfBandFilter.passbandEdge * Double($0) / 90)
+        }
         let ripple = passband.max()! - passband.min()!
         #expect(ripple <= 0.01, "passband ripple \(ripple) dB")
         #expect(abs(passband[0]) <= 1e-9)
@@ -47,7 +52,9 @@ import Testing
         // Half-band symmetry: −6 dB at the lower Nyquist frequency.
         #expect(abs(Self.responseDB(atLowerNyquistFraction: 1) - SignalAnalysis.decibels(0.5)) < 0.01)
         let stopband = (0...400).map {
-            Self.responseDB(atLowerNyquistFraction: HalfBandFilter.stopbandEdge + (2 - HalfBandFilter.stopbandEdge) * Double($0) / 400)
+            Self.responseDB(
+                atLowerNyquistFraction: HalfBandFilter.stopbandEdge + (2 - HalfBandFilter.stopbandEdge) * Double($0)
+                    / 400)
         }
         #expect(stopband.max()! <= -70, "stopband peak \(stopband.max()!) dB")
     }
@@ -94,7 +101,8 @@ import Testing
         let input = SignalAnalysis.tone(frequency: frequency, sampleRate: 48000, count: 9600)
         let output = Array(Self.decimate(input, chunkSizes: [480])[100...])
         let alias = SignalAnalysis.rms(output[...]) / SignalAnalysis.rms(input[...])
-        #expect(SignalAnalysis.decibels(alias) <= -70, "\(frequency) Hz aliases at \(SignalAnalysis.decibels(alias)) dB")
+        #expect(
+            SignalAnalysis.decibels(alias) <= -70, "\(frequency) Hz aliases at \(SignalAnalysis.decibels(alias)) dB")
     }
 
     @Test func decimatorDelayAlignsOutputWithInput() {

@@ -9,7 +9,8 @@ import VoiceTestSupport
     func utterances(at starts: [Double], seconds: Double, total: Double) -> [Int16] {
         var capture = Signals.whiteNoise(levelDBFS: -60, seconds: total, sampleRate: rate, seed: 31)
         for (index, start) in starts.enumerated() {
-            let speech = Signals.speechLike(levelDBFS: -28, seconds: seconds, sampleRate: rate, seed: 32 + UInt64(index))
+            let speech = Signals.speechLike(
+                levelDBFS: -28, seconds: seconds, sampleRate: rate, seed: 32 + UInt64(index))
             capture = Signals.mix(capture, Signals.placed(speech, at: start, totalSeconds: total, sampleRate: rate))
         }
         return capture
@@ -18,7 +19,8 @@ import VoiceTestSupport
     @Test func aTurnStartsOnceAndEndsAfterTheConfiguredSilence() throws {
         var parameters = ListeningParameters()
         parameters.endOfTurnSilenceMilliseconds = 700
-        let decisions = runDetector(utterances(at: [1, 2.5], seconds: 1, total: 6), sampleRate: rate, parameters: parameters)
+        let decisions = runDetector(
+            utterances(at: [1, 2.5], seconds: 1, total: 6), sampleRate: rate, parameters: parameters)
         let starts = decisions.indices.filter { decisions[$0].speechStarted }
         let ends = decisions.indices.filter { decisions[$0].speechEnded }
         // The 0.5 s pause between the utterances is shorter than 700 ms: one turn.
@@ -33,7 +35,8 @@ import VoiceTestSupport
     @Test func theEndOfTurnSilenceIsConfigurable() throws {
         var parameters = ListeningParameters()
         parameters.endOfTurnSilenceMilliseconds = 300
-        let decisions = runDetector(utterances(at: [1, 2.5], seconds: 1, total: 6), sampleRate: rate, parameters: parameters)
+        let decisions = runDetector(
+            utterances(at: [1, 2.5], seconds: 1, total: 6), sampleRate: rate, parameters: parameters)
         #expect(decisions.filter(\.speechStarted).count == 2)
         #expect(decisions.filter(\.speechEnded).count == 2)
         let lastSpeech = try #require(decisions.lastIndex { $0.isSpeech })

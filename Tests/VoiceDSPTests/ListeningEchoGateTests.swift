@@ -15,8 +15,9 @@ import VoiceTestSupport
     static func room(_ reference: [Int16], echoGainDB: Double, sampleRate: Int) -> [Int16] {
         let echo = Signals.echo(
             of: reference, delayMilliseconds: 20, gainDB: echoGainDB, decayMilliseconds: 300, sampleRate: sampleRate)
-        let noise = Signals.whiteNoise(levelDBFS: -65, seconds: Double(reference.count) / Double(sampleRate),
-                                       sampleRate: sampleRate, seed: 22)
+        let noise = Signals.whiteNoise(
+            levelDBFS: -65, seconds: Double(reference.count) / Double(sampleRate),
+            sampleRate: sampleRate, seed: 22)
         return Signals.mix(echo, noise)
     }
 
@@ -66,7 +67,8 @@ import VoiceTestSupport
         var detector = ListeningDetector(sampleRate: rate)
         let initial = detector.gate.couplingDB
         for start in stride(from: 0, to: 500 * 160, by: 160) {
-            _ = detector.process(frame: Array(capture[start..<start + 160]), reference: Array(reference[start..<start + 160]))
+            _ = detector.process(
+                frame: Array(capture[start..<start + 160]), reference: Array(reference[start..<start + 160]))
         }
         // The echo is about 15 dB below the reference: the estimate moved down toward it from the
         // cautious start, but stays above the echo's typical level.

@@ -40,7 +40,8 @@ import VoiceTestSupport
         for seed: UInt64 in [50, 51, 52] {
             let reference = Self.reply(sampleRate: sampleRate)
             let capture = Self.room(reference, sampleRate: sampleRate, seed: seed)
-            let decisions = runDetector(capture, reference: reference, sampleRate: sampleRate, parameters: Self.parameters())
+            let decisions = runDetector(
+                capture, reference: reference, sampleRate: sampleRate, parameters: Self.parameters())
             #expect(!decisions[frames(from: 1, to: 9)].contains { $0.bargeIn }, "seed \(seed)")
         }
     }
@@ -68,7 +69,8 @@ import VoiceTestSupport
             Self.room(reference, sampleRate: sampleRate, seed: 50),
             Signals.placed(user, at: 4.2, totalSeconds: Self.seconds, sampleRate: sampleRate)
         )
-        let decisions = runDetector(capture, reference: reference, sampleRate: sampleRate, parameters: Self.parameters())
+        let decisions = runDetector(
+            capture, reference: reference, sampleRate: sampleRate, parameters: Self.parameters())
         let bargeIns = decisions.indices.filter { decisions[$0].bargeIn }
         let first = try #require(bargeIns.first)
         #expect(bargeIns.count == 1)

@@ -23,7 +23,8 @@ import VoiceTestSupport
         // rate is reduced, not zero).
         var plain = ListeningParameters()
         plain.vad.impulseRiseDB = 1000
-        let without = speechBursts(runDetector(Self.knockRoom(sampleRate: sampleRate), sampleRate: sampleRate, parameters: plain))
+        let without = speechBursts(
+            runDetector(Self.knockRoom(sampleRate: sampleRate), sampleRate: sampleRate, parameters: plain))
         let with = speechBursts(runDetector(Self.knockRoom(sampleRate: sampleRate), sampleRate: sampleRate))
         #expect(without >= 15)
         #expect(with <= without / 2, "knock bursts taken for speech: \(with) with the rejector, \(without) without")
@@ -44,7 +45,8 @@ import VoiceTestSupport
     @Test(arguments: rates)
     func speechRightAfterAKnockIsStillHeard(sampleRate: Int) {
         let quiet = Signals.whiteNoise(levelDBFS: -75, seconds: 4, sampleRate: sampleRate, seed: 44)
-        let knock = Signals.knocks(peakDBFS: -25, seconds: 0.6, sampleRate: sampleRate, seriesEverySeconds: 10, seed: 45)
+        let knock = Signals.knocks(
+            peakDBFS: -25, seconds: 0.6, sampleRate: sampleRate, seriesEverySeconds: 10, seed: 45)
         let speech = Signals.speechLike(levelDBFS: -30, seconds: 1.5, sampleRate: sampleRate, seed: 46)
         let capture = Signals.mix(
             quiet,
@@ -158,7 +160,8 @@ import VoiceTestSupport
     @Test(arguments: rates)
     func fluctuatingNoiseRaisesTheThresholdsSteadyNoiseDoesNot(sampleRate: Int) {
         let steady = Self.detector(
-            after: Signals.whiteNoise(levelDBFS: -45, seconds: 5, sampleRate: sampleRate, seed: 47), sampleRate: sampleRate)
+            after: Signals.whiteNoise(levelDBFS: -45, seconds: 5, sampleRate: sampleRate, seed: 47),
+            sampleRate: sampleRate)
         let babble = Self.detector(
             after: Signals.babble(levelDBFS: -45, seconds: 5, sampleRate: sampleRate, seed: 48), sampleRate: sampleRate)
         #expect(steady.vad.noiseSpread < 1.5)
@@ -172,7 +175,8 @@ import VoiceTestSupport
         plain.vad.spreadOnsetFactor = 0
         plain.vad.spreadOffsetFactor = 0
         let adaptive = speechFraction(runDetector(babble, sampleRate: sampleRate)[frames(from: 3, to: 30)])
-        let fixed = speechFraction(runDetector(babble, sampleRate: sampleRate, parameters: plain)[frames(from: 3, to: 30)])
+        let fixed = speechFraction(
+            runDetector(babble, sampleRate: sampleRate, parameters: plain)[frames(from: 3, to: 30)])
         #expect(adaptive < fixed / 2, "babble frames taken for speech: \(adaptive) with the spread, \(fixed) without")
     }
 

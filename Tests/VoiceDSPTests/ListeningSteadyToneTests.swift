@@ -57,9 +57,11 @@ import VoiceTestSupport
         // its band levels as much as noise does: the rejection does not see those as steady.)
         var chord = Signals.silence(seconds: 3, sampleRate: sampleRate)
         for harmonic in 1...8 {
-            chord = Signals.mix(chord, Signals.tone(
-                frequency: 220 * Double(harmonic), levelDBFS: -35 - 20 * Double.log10(Double(harmonic)),
-                seconds: 3, sampleRate: sampleRate))
+            chord = Signals.mix(
+                chord,
+                Signals.tone(
+                    frequency: 220 * Double(harmonic), levelDBFS: -35 - 20 * Double.log10(Double(harmonic)),
+                    seconds: 3, sampleRate: sampleRate))
         }
         let capture = Signals.mix(
             Signals.whiteNoise(levelDBFS: -70, seconds: 5, sampleRate: sampleRate, seed: 64),
@@ -78,8 +80,9 @@ import VoiceTestSupport
     func speechOverHeldChordsIsStillHeard(sampleRate: Int) throws {
         let capture = Signals.mix(
             Signals.organ(levelDBFS: -40, seconds: 8, sampleRate: sampleRate, seed: 66),
-            Signals.placed(Signals.speechLike(levelDBFS: -30, seconds: 2, sampleRate: sampleRate, seed: 67),
-                           at: 4, totalSeconds: 8, sampleRate: sampleRate)
+            Signals.placed(
+                Signals.speechLike(levelDBFS: -30, seconds: 2, sampleRate: sampleRate, seed: 67),
+                at: 4, totalSeconds: 8, sampleRate: sampleRate)
         )
         let speech = frames(from: 4, to: 6)
         let without = runDetector(capture, sampleRate: sampleRate, parameters: Self.withoutRejection)

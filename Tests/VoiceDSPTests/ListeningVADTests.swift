@@ -38,7 +38,8 @@ import VoiceTestSupport
         #expect(!decisions[frames(from: 8, to: 15)].contains { $0.isSpeech })
         // ...and speech over the new floor is still heard.
         let speech = Signals.speechLike(levelDBFS: -22, seconds: 1.5, sampleRate: sampleRate, seed: 6)
-        let capture = Signals.mix(quiet + loud, Signals.placed(speech, at: 12, totalSeconds: 15, sampleRate: sampleRate))
+        let capture = Signals.mix(
+            quiet + loud, Signals.placed(speech, at: 12, totalSeconds: 15, sampleRate: sampleRate))
         let withSpeech = runDetector(capture, sampleRate: sampleRate)
         #expect(speechFraction(withSpeech[frames(from: 12, to: 13.5)]) > 0.8)
     }

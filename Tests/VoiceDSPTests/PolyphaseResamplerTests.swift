@@ -61,7 +61,9 @@ import Testing
         // Dense just above the stopband edge (where the sidelobes are largest), sparse up to the
         // upsampled Nyquist frequency.
         let nearEdge = (0...200).map { pair.lowerNyquist * (1 + Double($0) / 100) }
-        let farther = (1...100).map { 3 * pair.lowerNyquist + (upsampledRate / 2 - 3 * pair.lowerNyquist) * Double($0) / 100 }
+        let farther = (1...100).map {
+            3 * pair.lowerNyquist + (upsampledRate / 2 - 3 * pair.lowerNyquist) * Double($0) / 100
+        }
         let stopbandPeak = (nearEdge + farther).map(responseDB).max()!
         #expect(stopbandPeak <= -70, "stopband peak \(stopbandPeak) dB")
     }
@@ -87,7 +89,8 @@ import Testing
             let input = SignalAnalysis.tone(frequency: frequency, sampleRate: pair.input, count: pair.input / 10)
             let output = PolyphaseResampler.resample(input, from: pair.input, to: pair.output)
             let edge = Self.edgeFrames(pair)
-            let attenuation = SignalAnalysis.decibels(SignalAnalysis.rms(output[edge..<(output.count - edge)]) / SignalAnalysis.rms(input[...]))
+            let attenuation = SignalAnalysis.decibels(
+                SignalAnalysis.rms(output[edge..<(output.count - edge)]) / SignalAnalysis.rms(input[...]))
             #expect(attenuation <= -70, "\(frequency) Hz is only \(attenuation) dB down")
         }
     }
@@ -106,7 +109,8 @@ import Testing
             return Float(smooth + jagged)
         }
         let whole = Self.stream(input, pair: pair, chunkSizes: [input.count])
-        let chunks = Self.stream(input, pair: pair, chunkSizes: [1, 0, 2, 3, 5, 8, 13, 160, 441, 1000, 3000, 1, 480, 4096])
+        let chunks = Self.stream(
+            input, pair: pair, chunkSizes: [1, 0, 2, 3, 5, 8, 13, 160, 441, 1000, 3000, 1, 480, 4096])
         #expect(whole.count > 0)
         #expect(chunks == whole)
     }
@@ -201,10 +205,12 @@ import Testing
     /// Gain (fitted amplitude / input amplitude) and residual RMS for one tone, edges excluded.
     static func measureTone(_ pair: RatePair, frequency: Double) -> (gain: Double, residualRMS: Double) {
         let amplitude = 0.5
-        let input = SignalAnalysis.tone(frequency: frequency, sampleRate: pair.input, count: pair.input / 10, amplitude: amplitude)
+        let input = SignalAnalysis.tone(
+            frequency: frequency, sampleRate: pair.input, count: pair.input / 10, amplitude: amplitude)
         let output = PolyphaseResampler.resample(input, from: pair.input, to: pair.output)
         let edge = edgeFrames(pair)
-        let fit = SignalAnalysis.fitTone(output[edge..<(output.count - edge)], frequency: frequency, sampleRate: pair.output)
+        let fit = SignalAnalysis.fitTone(
+            output[edge..<(output.count - edge)], frequency: frequency, sampleRate: pair.output)
         return (fit.amplitude / amplitude, fit.residualRMS / amplitude)
     }
 

@@ -17,14 +17,17 @@ enum ReferenceData {
     /// Little-endian 16-bit integers.
     static func int16s(_ name: String) throws -> [Int16] {
         let raw = try bytes(name)
-        return stride(from: 0, to: raw.count - 1, by: 2).map { Int16(bitPattern: UInt16(raw[$0]) | UInt16(raw[$0 + 1]) << 8) }
+        return stride(from: 0, to: raw.count - 1, by: 2).map {
+            Int16(bitPattern: UInt16(raw[$0]) | UInt16(raw[$0 + 1]) << 8)
+        }
     }
 
     /// Little-endian 32-bit floats.
     static func floats(_ name: String) throws -> [Float] {
         let raw = try bytes(name)
         return stride(from: 0, to: raw.count - 3, by: 4).map { index in
-            let bits = UInt32(raw[index]) | UInt32(raw[index + 1]) << 8 | UInt32(raw[index + 2]) << 16
+            let bits =
+                UInt32(raw[index]) | UInt32(raw[index + 1]) << 8 | UInt32(raw[index + 2]) << 16
                 | UInt32(raw[index + 3]) << 24
             return Float(bitPattern: bits)
         }

@@ -60,7 +60,8 @@ import Testing
         #expect(Self.mono(bytes, .s16LE, channels: 2, .channel(0)) == [1000.0 / 32768, -1, 32767.0 / 32768])
         #expect(Self.mono(bytes, .s16LE, channels: 2, .channel(1)) == [3000.0 / 32768, -1, -32766.0 / 32768])
         // A channel beyond the last reads the last one; a trailing partial frame is ignored.
-        #expect(Self.mono(bytes, .s16LE, channels: 2, .channel(5)) == Self.mono(bytes, .s16LE, channels: 2, .channel(1)))
+        #expect(
+            Self.mono(bytes, .s16LE, channels: 2, .channel(5)) == Self.mono(bytes, .s16LE, channels: 2, .channel(1)))
         #expect(Self.mono(bytes + [0x12], .s16LE, channels: 2, .downmix).count == 3)
     }
 
@@ -94,7 +95,9 @@ import Testing
     @Test func interleavingClipsLoudSamples() {
         var bytes = [UInt8](repeating: 0, count: 4)
         [Float(1.5), -2].withUnsafeBufferPointer { mono in
-            _ = bytes.withUnsafeMutableBytes { SampleConversion.interleave(mono, into: $0, format: .s16LE, channels: 1) }
+            _ = bytes.withUnsafeMutableBytes {
+                SampleConversion.interleave(mono, into: $0, format: .s16LE, channels: 1)
+            }
         }
         #expect(bytes == [0xFF, 0x7F, 0x00, 0x80])
     }
@@ -103,11 +106,14 @@ import Testing
         samples.flatMap { [UInt8(truncatingIfNeeded: $0), UInt8(truncatingIfNeeded: $0 >> 8)] }
     }
 
-    static func mono(_ bytes: [UInt8], _ format: PCMSampleFormat, channels: Int, _ selection: ChannelSelection) -> [Float] {
+    static func mono(_ bytes: [UInt8], _ format: PCMSampleFormat, channels: Int, _ selection: ChannelSelection)
+        -> [Float]
+    {
         var output = [Float](repeating: .nan, count: bytes.count)
         let frames = bytes.withUnsafeBytes { raw in
             output.withUnsafeMutableBufferPointer {
-                SampleConversion.mono(fromInterleaved: raw, format: format, channels: channels, selection: selection, into: $0)
+                SampleConversion.mono(
+                    fromInterleaved: raw, format: format, channels: channels, selection: selection, into: $0)
             }
         }
         return Array(output[..<frames])

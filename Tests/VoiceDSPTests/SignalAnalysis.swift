@@ -9,7 +9,9 @@ enum SignalAnalysis {
 
     /// Least-squares fit of `a·sin + b·cos` at `frequency` to `samples`.
     /// - Returns: the fitted amplitude and the RMS of what the fit leaves over.
-    static func fitTone(_ samples: ArraySlice<Float>, frequency: Double, sampleRate: Int) -> (amplitude: Double, residualRMS: Double) {
+    static func fitTone(_ samples: ArraySlice<Float>, frequency: Double, sampleRate: Int) -> (
+        amplitude: Double, residualRMS: Double
+    ) {
         let omega = 2 * Double.pi * frequency / Double(sampleRate)
         var ss = 0.0, cc = 0.0, sc = 0.0, ys = 0.0, yc = 0.0
         for (offset, sample) in samples.enumerated() {

@@ -15,7 +15,8 @@ import VoiceTestSupport
     let events = EventHub<ControlEvent>()
     let persisted = PersistedLog()
 
-    func makeHandler(reload: Result<String, ControlError> = .success("configuration reloaded")) -> DaemonControlHandler {
+    func makeHandler(reload: Result<String, ControlError> = .success("configuration reloaded")) -> DaemonControlHandler
+    {
         let coordinator = DaemonCoordinator(
             settings: .init(),
             engine: engine,
@@ -35,7 +36,9 @@ import VoiceTestSupport
             environment: .init(
                 version: "1.2.3",
                 persist: { settings in persisted.values.withLock { $0.append(settings) } },
-                devices: { DeviceList(pcms: [.init(name: "default", description: "Default", capture: true, playback: true)]) },
+                devices: {
+                    DeviceList(pcms: [.init(name: "default", description: "Default", capture: true, playback: true)])
+                },
                 doctor: { DoctorReport(checks: [.init(name: "audio", outcome: .ok, detail: "fine")]) },
                 reload: { reload }
             )
@@ -71,7 +74,8 @@ import VoiceTestSupport
         #expect(await handler.handle(.mute) == .success(.mute(MuteInfo(muted: true))))
         #expect(status.snapshot().muted)
         #expect(await handler.handle(.unmute) == .success(.mute(MuteInfo(muted: false))))
-        #expect(persisted.values.withLock { $0.last } == PersistedSettings(voice: "eve", volumePercent: 60, muted: false))
+        #expect(
+            persisted.values.withLock { $0.last } == PersistedSettings(voice: "eve", volumePercent: 60, muted: false))
     }
 
     @Test func pressReleaseCancelAndSay() async {

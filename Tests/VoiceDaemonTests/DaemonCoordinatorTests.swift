@@ -149,7 +149,8 @@ final class TestTime: Sendable {
         let coordinator = makeCoordinator()
         await coordinator.say("tell me a story")
         await coordinator.handle(.responseCreated(responseID: "resp_9"))
-        await coordinator.handle(.replyAudio(responseID: "resp_9", itemID: "msg_9", samples: tone(milliseconds: 3000, amplitude: 2000)))
+        await coordinator.handle(
+            .replyAudio(responseID: "resp_9", itemID: "msg_9", samples: tone(milliseconds: 3000, amplitude: 2000)))
         // 400 ms of the reply plays while the room is quiet (the mic hears a faint echo).
         await hear([Int16](repeating: 0, count: rate * 4 / 10), through: coordinator)
         // Then the user talks over it, louder than the echo.

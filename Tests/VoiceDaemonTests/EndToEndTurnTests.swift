@@ -36,7 +36,8 @@ import VoiceTestSupport
     }
 
     /// Starts the simulator and the daemon on a simulated card whose microphone hears `microphone`.
-    static func start(microphone: [Int16], paceReplies: Bool = false, extraConfig: String = "") async throws -> Running {
+    static func start(microphone: [Int16], paceReplies: Bool = false, extraConfig: String = "") async throws -> Running
+    {
         let simulator = RealtimeSimulator(configuration: SimulatorConfiguration(apiKey: key, pace: paceReplies))
         _ = try await simulator.start()
         let card = try ALSATestCard.make(inputSamples: microphone, rate: rate, channels: 1, format: .s16LE)
@@ -132,20 +133,22 @@ import VoiceTestSupport
         // the daemon itself needs.
         let watcher = Task {
             try await blockingCall {
-            let client = try ControlClient(socketPath: socket, timeout: .seconds(30))
-            _ = try client.send(.subscribe([.state]))
-            subscribed.withLock { $0 = true }
-            while let event = try client.nextEvent(timeout: .seconds(30)) {
-                if case .state(let state) = event {
-                    states.withLock { $0.append(state) }
-                    if state == .idle { return }
+                let client = try ControlClient(socketPath: socket, timeout: .seconds(30))
+                _ = try client.send(.subscribe([.state]))
+                subscribed.withLock { $0 = true }
+                while let event = try client.nextEvent(timeout: .seconds(30)) {
+                    if case .state(let state) = event {
+                        states.withLock { $0.append(state) }
+                        if state == .idle { return }
+                    }
                 }
-            }
             }
         }
         // Press only once the watcher hears events, so it sees every state of the turn.
         let deadline = ContinuousClock.now + .seconds(30)
-        while !subscribed.withLock({ $0 }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        while !subscribed.withLock({ $0 }), ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         let pressResult = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
         #expect(pressResult == .state(StateInfo(state: .listening)))
         let question = Self.utterance(seconds: 1.5) + [Int16](repeating: 0, count: 3 * Self.rate)
@@ -184,15 +187,21 @@ extension EndToEndTurnTests {
             #expect(await Self.waitFor(running.handle) { $0.state == .speaking })
             let speakingSince = ContinuousClock.now
             // Let about a second of the reply play, then talk over it.
-            #expect(await Self.waitFor(running.handle, seconds: 1.2) { _ in speakingSince.duration(to: .now) >= .seconds(1) })
+            #expect(
+                await Self.waitFor(running.handle, seconds: 1.2) { _ in speakingSince.duration(to: .now) >= .seconds(1)
+                })
             let appendsBefore = running.simulator.receivedEvents().count
-            try Self.speak(Self.utterance(seconds: 1.0) + [Int16](repeating: 0, count: 2 * Self.rate), into: running.card)
+            try Self.speak(
+                Self.utterance(seconds: 1.0) + [Int16](repeating: 0, count: 2 * Self.rate), into: running.card)
             #expect(await Self.waitFor(running.handle) { $0.counters.bargeIns == 1 })
             #expect(await Self.waitFor(running.handle) { $0.state == .thinking || $0.state == .speaking })
             // What the daemon sent reaches the simulator a moment later.
-            #expect(await Self.waitFor(running.handle) { _ in
-                running.simulator.receivedEvents().dropFirst(appendsBefore).contains { $0.event.typeName == "input_audio_buffer.commit" }
-            })
+            #expect(
+                await Self.waitFor(running.handle) { _ in
+                    running.simulator.receivedEvents().dropFirst(appendsBefore).contains {
+                        $0.event.typeName == "input_audio_buffer.commit"
+                    }
+                })
 
             let events = running.simulator.receivedEvents().map(\.event)
             #expect(events.contains { $0.typeName == "response.cancel" })
@@ -230,7 +239,9 @@ extension EndToEndTurnTests {
     }
 }
 
-func blockingControl<T: Sendable>(_ socket: String, _ body: @escaping @Sendable (ControlClient) throws -> T) async throws -> T {
+func blockingControl<T: Sendable>(_ socket: String, _ body: @escaping @Sendable (ControlClient) throws -> T)
+    async throws -> T
+{
     try await blockingCall {
         let client = try ControlClient(socketPath: socket, timeout: .seconds(10))
         return try body(client)

@@ -39,9 +39,11 @@ import VoiceTestSupport
         let output = directory.appending("reply.wav")
         let outcome = try await withSimulator { simulator in
             try await OnceRunner.run(
-                .init(inputPath: input, outputPath: output, voice: "Ara", environment: [
-                    "XAI_API_KEY": Self.key, "VOICED_REALTIME_URL": simulator.url, "HOME": directory.path,
-                ]))
+                .init(
+                    inputPath: input, outputPath: output, voice: "Ara",
+                    environment: [
+                        "XAI_API_KEY": Self.key, "VOICED_REALTIME_URL": simulator.url, "HOME": directory.path,
+                    ]))
         }
         let reply = try WAVCodec.decode([UInt8](Data(contentsOf: URL(fileURLWithPath: output))))
         #expect(reply.sampleRate == 24_000)
@@ -58,9 +60,11 @@ import VoiceTestSupport
         let message = try await withSimulator { simulator in
             await startupError {
                 _ = try await OnceRunner.run(
-                    .init(inputPath: input, outputPath: directory.appending("reply.wav"), timeoutSeconds: 30, environment: [
-                        "XAI_API_KEY": "not-the-key", "VOICED_REALTIME_URL": simulator.url, "HOME": directory.path,
-                    ]))
+                    .init(
+                        inputPath: input, outputPath: directory.appending("reply.wav"), timeoutSeconds: 30,
+                        environment: [
+                            "XAI_API_KEY": "not-the-key", "VOICED_REALTIME_URL": simulator.url, "HOME": directory.path,
+                        ]))
             }
         }
         #expect(message.contains("authentication failed"))
@@ -72,7 +76,9 @@ import VoiceTestSupport
         defer { directory.remove() }
         let message = await startupError {
             _ = try await OnceRunner.run(
-                .init(inputPath: "/nonexistent.wav", outputPath: directory.appending("r.wav"), environment: ["HOME": directory.path]))
+                .init(
+                    inputPath: "/nonexistent.wav", outputPath: directory.appending("r.wav"),
+                    environment: ["HOME": directory.path]))
         }
         #expect(message.contains("XAI_API_KEY"))
     }
@@ -84,7 +90,8 @@ import VoiceTestSupport
         try "shopping list".write(toFile: notAudio, atomically: true, encoding: .utf8)
         let environment = ["XAI_API_KEY": Self.key, "HOME": directory.path]
         let missing = await startupError {
-            _ = try await OnceRunner.run(.init(inputPath: directory.appending("absent.wav"), outputPath: "/tmp/x.wav", environment: environment))
+            _ = try await OnceRunner.run(
+                .init(inputPath: directory.appending("absent.wav"), outputPath: "/tmp/x.wav", environment: environment))
         }
         #expect(missing.contains("cannot read the input WAV"))
         let garbage = await startupError {
@@ -103,9 +110,12 @@ import VoiceTestSupport
         await simulator.stop()
         let message = await startupError {
             _ = try await OnceRunner.run(
-                .init(inputPath: input, outputPath: directory.appending("r.wav"), timeoutSeconds: 30, environment: [
-                    "XAI_API_KEY": Self.key, "VOICED_REALTIME_URL": "ws://127.0.0.1:\(port)/v1/realtime", "HOME": directory.path,
-                ]))
+                .init(
+                    inputPath: input, outputPath: directory.appending("r.wav"), timeoutSeconds: 30,
+                    environment: [
+                        "XAI_API_KEY": Self.key, "VOICED_REALTIME_URL": "ws://127.0.0.1:\(port)/v1/realtime",
+                        "HOME": directory.path,
+                    ]))
         }
         #expect(message.contains("cannot reach the realtime service"))
     }
@@ -115,14 +125,17 @@ import VoiceTestSupport
         defer { directory.remove() }
         let environment = ["XAI_API_KEY": Self.key, "HOME": directory.path]
         let missing = await startupError {
-            try await DaemonRunner.run(.init(configPath: directory.appending("absent.yaml"), environment: environment, bootstrapLogging: false))
+            try await DaemonRunner.run(
+                .init(configPath: directory.appending("absent.yaml"), environment: environment, bootstrapLogging: false)
+            )
         }
         #expect(missing.contains("config file not found"))
 
         let invalidPath = directory.appending("invalid.yaml")
         try "audio: [unclosed".write(toFile: invalidPath, atomically: true, encoding: .utf8)
         let invalid = await startupError {
-            try await DaemonRunner.run(.init(configPath: invalidPath, environment: environment, bootstrapLogging: false))
+            try await DaemonRunner.run(
+                .init(configPath: invalidPath, environment: environment, bootstrapLogging: false))
         }
         #expect(invalid.contains("not valid YAML"))
 

@@ -40,7 +40,9 @@ struct LoggingDetector: SpeechDetecting {
     let events = EventHub<ControlEvent>()
     let time = TestTime()
 
-    func makeCoordinator(engine: MemoryAudioEngine, detector: any SpeechDetecting = ThresholdDetector()) -> DaemonCoordinator {
+    func makeCoordinator(engine: MemoryAudioEngine, detector: any SpeechDetecting = ThresholdDetector())
+        -> DaemonCoordinator
+    {
         DaemonCoordinator(
             settings: .init(),
             engine: engine,

@@ -104,9 +104,12 @@ import Glibc
     }
 
     @Test func otherFailuresNameTheCall() {
-        let error = GPIORequestFailure(kind: .failed, errorNumber: EINVAL, chip: "gpiochip0", function: "gpiod_chip_request_lines")
-            .error(role: "button", section: "button", chipSpec: "gpiochip0", line: .offset(17))
-        #expect(error.description.contains("gpiod_chip_request_lines failed for line 17 on gpiochip0: Invalid argument"))
+        let error = GPIORequestFailure(
+            kind: .failed, errorNumber: EINVAL, chip: "gpiochip0", function: "gpiod_chip_request_lines"
+        )
+        .error(role: "button", section: "button", chipSpec: "gpiochip0", line: .offset(17))
+        #expect(
+            error.description.contains("gpiod_chip_request_lines failed for line 17 on gpiochip0: Invalid argument"))
     }
 
     @Test func listedChipsAreShownWhenTheConfiguredOneIsMissing() {

@@ -18,7 +18,8 @@ import VoiceCore
         let out = environment["VOICED_VAD_OUT"] ?? NSTemporaryDirectory()
         var settings = ListeningSettings()
         if let path = environment["VOICED_VAD_SETTINGS"] {
-            settings = try JSONDecoder().decode(ListeningSettings.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            settings = try JSONDecoder().decode(
+                ListeningSettings.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
         }
         for rate in [16000, 24000] {
             let count = try OfflineVAD.scoreManifest(

@@ -33,8 +33,9 @@ final class TemporaryDirectory {
             let folder = "\(rate / 1000)k"
             let noise = Signals.whiteNoise(levelDBFS: -55, seconds: 3, sampleRate: rate, seed: 41)
             let speech = Signals.speechLike(levelDBFS: -25, seconds: 1, sampleRate: rate, seed: 42)
-            try directory.write(Signals.mix(noise, Signals.placed(speech, at: 1, totalSeconds: 3, sampleRate: rate)),
-                                rate: rate, to: "\(folder)/sp.wav")
+            try directory.write(
+                Signals.mix(noise, Signals.placed(speech, at: 1, totalSeconds: 3, sampleRate: rate)),
+                rate: rate, to: "\(folder)/sp.wav")
             try directory.write(noise, rate: rate, to: "\(folder)/nz.wav")
             let reply = Signals.placed(
                 Signals.speechLike(levelDBFS: -20, seconds: 2, sampleRate: rate, seed: 43), at: 0.3, totalSeconds: 3,
@@ -57,9 +58,11 @@ final class TemporaryDirectory {
         let directory = try TemporaryDirectory()
         try makeCorpus(in: directory)
         let output = directory.path + "/decisions.json"
-        let count = try OfflineVAD.scoreManifest(manifestPath: directory.path + "/manifest.json", rate: rate, outputPath: output)
+        let count = try OfflineVAD.scoreManifest(
+            manifestPath: directory.path + "/manifest.json", rate: rate, outputPath: output)
         #expect(count == 3)
-        let decoded = try JSONDecoder().decode([String: String].self, from: Data(contentsOf: URL(fileURLWithPath: output)))
+        let decoded = try JSONDecoder().decode(
+            [String: String].self, from: Data(contentsOf: URL(fileURLWithPath: output)))
         let folder = "\(rate / 1000)k"
         #expect(Set(decoded.keys) == ["\(folder)/sp.wav", "\(folder)/nz.wav", "\(folder)/echo.wav"])
         for (_, value) in decoded {
@@ -107,7 +110,8 @@ final class TemporaryDirectory {
         )
         try directory.write(mic, rate: rate, to: "mic.wav")
         try directory.write(reply, rate: rate, to: "played.wav")
-        let text = try OfflineVAD.timeline(recording: directory.path + "/mic.wav", reference: directory.path + "/played.wav")
+        let text = try OfflineVAD.timeline(
+            recording: directory.path + "/mic.wav", reference: directory.path + "/played.wav")
         let lines = text.split(separator: "\n")
         // One barge-in (the first utterance, over the reply), one ordinary turn (the second).
         #expect(lines.filter { $0.contains("s  barge-in: level") }.count == 1)

@@ -139,7 +139,9 @@ import VoiceProtocol
     @Test func appendWithCharactersNeedingEscapesStillEncodesValidJSON() throws {
         let hostile = "a\"b\\c\n"
         let text = RealtimeCoding.encode(.inputAudioBufferAppend(audio: hostile), eventID: "x\"y")
-        #expect(try RealtimeCoding.decodeClientMessage(text) == ClientMessage(eventID: "x\"y", event: .inputAudioBufferAppend(audio: hostile)))
+        #expect(
+            try RealtimeCoding.decodeClientMessage(text)
+                == ClientMessage(eventID: "x\"y", event: .inputAudioBufferAppend(audio: hostile)))
     }
 
     @Test func unknownClientTypeThrowsWithItsEventID() {

@@ -131,24 +131,30 @@ import VoiceProtocol
     }
 
     @Test func pingAcceptsBothTimestampNames() throws {
-        #expect(try RealtimeCoding.decodeServerEvent(#"{"type":"ping","ping_timestamp":42}"#) == .ping(Ping(timestamp: 42)))
+        #expect(
+            try RealtimeCoding.decodeServerEvent(#"{"type":"ping","ping_timestamp":42}"#) == .ping(Ping(timestamp: 42)))
         #expect(try RealtimeCoding.decodeServerEvent(#"{"type":"ping","timestamp":43}"#) == .ping(Ping(timestamp: 43)))
         #expect(try RealtimeCoding.decodeServerEvent(#"{"type":"ping"}"#) == .ping(Ping(timestamp: nil)))
     }
 
     @Test func usageAtTheTopLevelOfResponseDoneIsMovedIntoTheResponse() throws {
         let event = try RealtimeCoding.decodeServerEvent(
-            #"{"type":"response.done","response":{"id":"r","object":"realtime.response","status":"completed"},"usage":{"total_tokens":9}}"#)
+            #"{"type":"response.done","response":{"id":"r","object":"realtime.response","status":"completed"},"usage":{"total_tokens":9}}"#
+        )
         #expect(event == .responseDone(ResponseInfo(id: "r", status: .completed, usage: Usage(totalTokens: 9))))
         let empty = try RealtimeCoding.decodeServerEvent(
-            #"{"type":"response.done","response":{"id":"r","object":"realtime.response","status":"completed","usage":{}}}"#)
+            #"{"type":"response.done","response":{"id":"r","object":"realtime.response","status":"completed","usage":{}}}"#
+        )
         #expect(empty == .responseDone(ResponseInfo(id: "r", status: .completed, usage: Usage())))
     }
 
     @Test func contentPartDoneWithoutPartOrWithAnEmptyPartDecodes() throws {
         let missing = try RealtimeCoding.decodeServerEvent(
             #"{"type":"response.content_part.done","response_id":"r","item_id":"i"}"#)
-        #expect(missing == .responseContentPartDone(ContentPartEvent(reference: .init(responseID: "r", itemID: "i"), part: nil)))
+        #expect(
+            missing
+                == .responseContentPartDone(ContentPartEvent(reference: .init(responseID: "r", itemID: "i"), part: nil))
+        )
         let empty = try RealtimeCoding.decodeServerEvent(
             #"{"type":"response.content_part.done","response_id":"r","item_id":"i","part":{}}"#)
         #expect(empty == missing)
@@ -160,12 +166,14 @@ import VoiceProtocol
                 == .conversationItemDeleted(itemID: ""))
         #expect(
             try RealtimeCoding.decodeServerEvent(#"{"type":"response.output_audio.delta","delta":"AA=="}"#)
-                == .responseOutputAudioDelta(ResponseDelta(reference: .init(responseID: "", itemID: ""), delta: "AA==")))
+                == .responseOutputAudioDelta(ResponseDelta(reference: .init(responseID: "", itemID: ""), delta: "AA=="))
+        )
     }
 
     @Test func statusDetailsMayBeAString() throws {
         let event = try RealtimeCoding.decodeServerEvent(
-            #"{"type":"response.done","response":{"id":"r","object":"realtime.response","status":"incomplete","status_details":"unimplemented"}}"#)
+            #"{"type":"response.done","response":{"id":"r","object":"realtime.response","status":"incomplete","status_details":"unimplemented"}}"#
+        )
         #expect(event == .responseDone(ResponseInfo(id: "r", status: .incomplete, statusDetails: "unimplemented")))
     }
 

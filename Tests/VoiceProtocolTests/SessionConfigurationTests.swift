@@ -23,9 +23,12 @@ import VoiceProtocol
     }
 
     @Test func unknownAudioFormatDecodesAsOther() throws {
-        let text = #"{"type":"session.update","session":{"audio":{"input":{"format":{"type":"audio/flac","rate":16000}}}}}"#
+        let text =
+            #"{"type":"session.update","session":{"audio":{"input":{"format":{"type":"audio/flac","rate":16000}}}}}"#
         let event = try RealtimeCoding.decodeClientEvent(text)
-        #expect(event == .sessionUpdate(.init(audio: .init(input: .init(format: .other(type: "audio/flac", rate: 16_000))))))
+        #expect(
+            event == .sessionUpdate(.init(audio: .init(input: .init(format: .other(type: "audio/flac", rate: 16_000)))))
+        )
     }
 
     @Test func unknownTurnDetectionTypeIsAnError() {

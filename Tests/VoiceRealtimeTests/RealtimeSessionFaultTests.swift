@@ -35,8 +35,9 @@ struct RealtimeSessionFaultTests {
         try await harness.waitForState(.ready)
         harness.session.sendText("What time is it?")
         try await harness.waitForCompletedResponses(1)
-        #expect(harness.simulator.receivedEvents(connection: 1).map(\.typeName).suffix(2)
-            == ["conversation.item.create", "response.create"])
+        #expect(
+            harness.simulator.receivedEvents(connection: 1).map(\.typeName).suffix(2)
+                == ["conversation.item.create", "response.create"])
         await harness.stop()
         harness.expectKeyNeverShown()
     }
@@ -112,8 +113,10 @@ struct RealtimeSessionFaultTests {
 
     // MARK: - Drops and closes mid-response
 
-    @Test(arguments: ["drop@mid:2#first:1", "close:1000@mid:2#first:1", "close:1001@mid:2#first:1",
-        "close:1011@mid:2#first:1", "close:4000@mid:2#first:1"])
+    @Test(arguments: [
+        "drop@mid:2#first:1", "close:1000@mid:2#first:1", "close:1001@mid:2#first:1",
+        "close:1011@mid:2#first:1", "close:4000@mid:2#first:1",
+    ])
     func aConnectionLostMidReplyIsReplacedAndTheNextTurnAnswered(fault: String) async throws {
         let harness = try await RealtimeSessionHarness(faults: [fault])
         try await harness.waitForState(.ready)
@@ -263,7 +266,8 @@ struct RealtimeSessionFaultTests {
             })
         try await harness.waitForState(.ready)
         let rate = 24_000
-        let audio = Signals.tone(frequency: 220, levelDBFS: -12, seconds: 0.8, sampleRate: rate)
+        let audio =
+            Signals.tone(frequency: 220, levelDBFS: -12, seconds: 0.8, sampleRate: rate)
             + Signals.silence(seconds: 1.0, sampleRate: rate)
         for start in stride(from: 0, to: audio.count, by: 2400) {
             harness.session.appendAudio(Array(audio[start..<min(start + 2400, audio.count)]))
@@ -276,9 +280,13 @@ struct RealtimeSessionFaultTests {
     }
 
     @Test func duplicateFunctionCallItemsArePassedOnOnce() async throws {
-        let harness = try await RealtimeSessionHarness(faults: ["duplicate-function-calls"], simulator: { simulator in
-            simulator.functionCalls = [.init(trigger: "timer", calls: [.init(name: "set_timer", arguments: #"{"seconds":60}"#)])]
-        })
+        let harness = try await RealtimeSessionHarness(
+            faults: ["duplicate-function-calls"],
+            simulator: { simulator in
+                simulator.functionCalls = [
+                    .init(trigger: "timer", calls: [.init(name: "set_timer", arguments: #"{"seconds":60}"#)])
+                ]
+            })
         try await harness.waitForState(.ready)
         harness.session.sendText("set a timer")
         try await harness.waitForEvents("the function call") { events in
@@ -286,7 +294,9 @@ struct RealtimeSessionFaultTests {
         }
         try await harness.waitForCompletedResponses(1)
         let items = harness.events.compactMap { event -> String? in
-            guard case .server(.conversationItemAdded(let added)) = event, added.item.type == .functionCall else { return nil }
+            guard case .server(.conversationItemAdded(let added)) = event, added.item.type == .functionCall else {
+                return nil
+            }
             return added.item.id
         }
         #expect(items.count == 1)

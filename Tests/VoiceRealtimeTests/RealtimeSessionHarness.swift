@@ -129,7 +129,8 @@ final class RealtimeSessionHarness: Sendable {
         let secret = Self.apiKey
         #expect(!logs.text.contains(secret), "the API key appeared in the logs", sourceLocation: sourceLocation)
         #expect(!"\(events)".contains(secret), "the API key appeared in session events", sourceLocation: sourceLocation)
-        #expect(!"\(session.status())".contains(secret), "the API key appeared in status", sourceLocation: sourceLocation)
+        #expect(
+            !"\(session.status())".contains(secret), "the API key appeared in status", sourceLocation: sourceLocation)
     }
 
     func stop() async {

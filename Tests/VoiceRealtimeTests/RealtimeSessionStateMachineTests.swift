@@ -88,7 +88,10 @@ import VoiceProtocol
         let ready = machine.received(try Self.event(Self.updated), connectionID: 1, now: .seconds(1))
         #expect(machine.phase == .ready)
         #expect(machine.status.state == .ready)
-        #expect(Self.emitted(ready).contains { if case .connection(let status) = $0 { status.state == .ready } else { false } })
+        #expect(
+            Self.emitted(ready).contains {
+                if case .connection(let status) = $0 { status.state == .ready } else { false }
+            })
     }
 
     @Test func conversationCreatedFirstAlsoTriggersConfiguration() throws {
@@ -131,10 +134,11 @@ import VoiceProtocol
         let flushed = machine.received(try Self.event(Self.updated), connectionID: 1, now: .seconds(1))
         let events = Self.sent(flushed)
         // 6000 samples at 24 kHz in 100 ms chunks: 2400 + 2400 + 1200, then the commit.
-        #expect(events.map(\.typeName) == [
-            "input_audio_buffer.append", "input_audio_buffer.append", "input_audio_buffer.append",
-            "input_audio_buffer.commit",
-        ])
+        #expect(
+            events.map(\.typeName) == [
+                "input_audio_buffer.append", "input_audio_buffer.append", "input_audio_buffer.append",
+                "input_audio_buffer.commit",
+            ])
         #expect(Self.sentAudioSamples(flushed) == samples)
         #expect(machine.statistics.audioChunksSent == 3)
     }
@@ -167,7 +171,8 @@ import VoiceProtocol
         _ = machine.start(now: .zero)
         var emitted: [RealtimeSessionEvent] = []
         for second in 0..<3 {
-            emitted += Self.emitted(machine.appendAudio([Int16](repeating: Int16(second), count: 24_000), now: .seconds(second)))
+            emitted += Self.emitted(
+                machine.appendAudio([Int16](repeating: Int16(second), count: 24_000), now: .seconds(second)))
         }
         #expect(emitted.filter { if case .inputUndeliverable = $0 { true } else { false } }.count == 1)
         #expect(machine.statistics.droppedInputSamples == 48_000)
@@ -202,39 +207,48 @@ import VoiceProtocol
 
     @Test func pingIsAnsweredWithTheSameTimestamp() throws {
         var machine = try Self.readyMachine()
-        let actions = machine.received(try Self.event(#"{"type":"ping","ping_timestamp":42}"#), connectionID: 1, now: .seconds(2))
+        let actions = machine.received(
+            try Self.event(#"{"type":"ping","ping_timestamp":42}"#), connectionID: 1, now: .seconds(2))
         #expect(Self.sent(actions) == [.pong(timestamp: 42)])
         #expect(Self.emitted(actions).isEmpty)
     }
 
     @Test func audioOfACancelledResponseIsDropped() throws {
         var machine = try Self.readyMachine()
-        _ = machine.received(try Self.event(#"{"type":"response.created","response":{"id":"r1"}}"#), connectionID: 1, now: .seconds(1))
-        let first = machine.received(.audio(responseID: "r1", itemID: "i1", samples: [1, 2]), connectionID: 1, now: .seconds(1))
+        _ = machine.received(
+            try Self.event(#"{"type":"response.created","response":{"id":"r1"}}"#), connectionID: 1, now: .seconds(1))
+        let first = machine.received(
+            .audio(responseID: "r1", itemID: "i1", samples: [1, 2]), connectionID: 1, now: .seconds(1))
         #expect(Self.emitted(first) == [.audioDelta(responseID: "r1", itemID: "i1", samples: [1, 2])])
         let cancel = machine.cancelResponse(now: .seconds(2))
         #expect(Self.sent(cancel) == [.responseCancel(responseID: "r1")])
-        let straggler = machine.received(.audio(responseID: "r1", itemID: "i1", samples: [3]), connectionID: 1, now: .seconds(2))
+        let straggler = machine.received(
+            .audio(responseID: "r1", itemID: "i1", samples: [3]), connectionID: 1, now: .seconds(2))
         #expect(Self.emitted(straggler).isEmpty)
         #expect(machine.statistics.cancelledDeltasDropped == 1)
     }
 
     @Test func bargeInUnderServerVADDropsTheOldResponsesAudio() throws {
         var machine = try Self.readyMachine()
-        _ = machine.received(try Self.event(#"{"type":"response.created","response":{"id":"r1"}}"#), connectionID: 1, now: .seconds(1))
+        _ = machine.received(
+            try Self.event(#"{"type":"response.created","response":{"id":"r1"}}"#), connectionID: 1, now: .seconds(1))
         let started = #"{"type":"input_audio_buffer.speech_started","item_id":"u2","audio_start_ms":10}"#
         _ = machine.received(try Self.event(started), connectionID: 1, now: .seconds(2))
-        let straggler = machine.received(.audio(responseID: "r1", itemID: "i1", samples: [3]), connectionID: 1, now: .seconds(2))
+        let straggler = machine.received(
+            .audio(responseID: "r1", itemID: "i1", samples: [3]), connectionID: 1, now: .seconds(2))
         #expect(Self.emitted(straggler).isEmpty)
-        let next = machine.received(.audio(responseID: "r2", itemID: "i2", samples: [4]), connectionID: 1, now: .seconds(3))
+        let next = machine.received(
+            .audio(responseID: "r2", itemID: "i2", samples: [4]), connectionID: 1, now: .seconds(3))
         #expect(Self.emitted(next).count == 1)
     }
 
     @Test func duplicateSpeechStartedAndFunctionCallEventsArePassedOnOnce() throws {
         var machine = try Self.readyMachine()
         let started = #"{"type":"input_audio_buffer.speech_started","item_id":"u1","audio_start_ms":10}"#
-        let call = #"{"type":"response.function_call_arguments.done","response_id":"r1","item_id":"f1","output_index":0,"call_id":"c1","name":"set_timer","arguments":"{}"}"#
-        let item = #"{"type":"conversation.item.added","item":{"id":"f1","type":"function_call","call_id":"c1","name":"set_timer","arguments":"{}"}}"#
+        let call =
+            #"{"type":"response.function_call_arguments.done","response_id":"r1","item_id":"f1","output_index":0,"call_id":"c1","name":"set_timer","arguments":"{}"}"#
+        let item =
+            #"{"type":"conversation.item.added","item":{"id":"f1","type":"function_call","call_id":"c1","name":"set_timer","arguments":"{}"}}"#
         var forwarded = 0
         for json in [started, started, call, call, item, item] {
             forwarded += Self.emitted(machine.received(try Self.event(json), connectionID: 1, now: .seconds(1))).count
@@ -245,7 +259,8 @@ import VoiceProtocol
 
     @Test func unknownAndMalformedMessagesAreCountedAndIgnored() throws {
         var machine = try Self.readyMachine()
-        let unknown = machine.received(try Self.event(#"{"type":"brand.new_event"}"#), connectionID: 1, now: .seconds(1))
+        let unknown = machine.received(
+            try Self.event(#"{"type":"brand.new_event"}"#), connectionID: 1, now: .seconds(1))
         let malformed = machine.received(.malformed("not JSON"), connectionID: 1, now: .seconds(1))
         #expect(Self.emitted(unknown + malformed).isEmpty)
         #expect(machine.statistics.unknownServerEvents == 1)
@@ -255,7 +270,8 @@ import VoiceProtocol
 
     @Test func aFunctionOutputForACallFromAnEarlierConnectionGoesInAsText() throws {
         var machine = try Self.readyMachine()
-        let known = #"{"type":"response.function_call_arguments.done","response_id":"r1","item_id":"f1","output_index":0,"call_id":"c1","name":"t","arguments":"{}"}"#
+        let known =
+            #"{"type":"response.function_call_arguments.done","response_id":"r1","item_id":"f1","output_index":0,"call_id":"c1","name":"t","arguments":"{}"}"#
         _ = machine.received(try Self.event(known), connectionID: 1, now: .seconds(1))
         let forKnown = Self.sent(machine.sendFunctionOutput(callID: "c1", output: "ok", now: .seconds(1)))
         #expect(forKnown == [.conversationItemCreate(item: .functionCallOutput(callID: "c1", output: "ok"))])
@@ -306,7 +322,11 @@ import VoiceProtocol
             now = until
             #expect(machine.tick(now: now).contains(.openConnection(id: id + 1)))
         }
-        #expect(delays == [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30), .seconds(30)])
+        #expect(
+            delays == [
+                .milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(16), .seconds(30),
+                .seconds(30),
+            ])
         #expect(machine.status.attempts == 9)
         #expect(machine.status.lastError?.contains("HTTP 503") == true)
     }
@@ -314,7 +334,8 @@ import VoiceProtocol
     @Test(arguments: [
         ConnectionEnd.refused(status: 401, body: ""),
         .refused(status: 403, body: "forbidden"),
-        .refused(status: 400, body: #"{"code":"Client specified an invalid argument","error":"Incorrect API key provided"}"#),
+        .refused(
+            status: 400, body: #"{"code":"Client specified an invalid argument","error":"Incorrect API key provided"}"#),
     ])
     func aRejectedKeyWaitsMinutesAndSaysSo(end: ConnectionEnd) {
         var machine = Machine(settings: Self.settings(), random: FixedUnitRandomSource([0]))
@@ -408,11 +429,14 @@ import VoiceProtocol
 
     @Test func theSessionRotatesBetweenTurnsBeforeItsLimit() throws {
         var machine = try Self.readyMachine { $0.maxSessionMinutes = 10 }
-        _ = machine.received(try Self.event(#"{"type":"response.created","response":{"id":"r1"}}"#), connectionID: 1, now: .seconds(599))
+        _ = machine.received(
+            try Self.event(#"{"type":"response.created","response":{"id":"r1"}}"#), connectionID: 1, now: .seconds(599))
         // Mid-reply at the limit: keep going.
         _ = machine.received(.audio(responseID: "r1", itemID: "i", samples: [1]), connectionID: 1, now: .seconds(600))
         #expect(!machine.tick(now: .seconds(600)).contains(.closeConnection(id: 1)))
-        _ = machine.received(try Self.event(#"{"type":"response.done","response":{"id":"r1","status":"completed"}}"#), connectionID: 1, now: .seconds(601))
+        _ = machine.received(
+            try Self.event(#"{"type":"response.done","response":{"id":"r1","status":"completed"}}"#), connectionID: 1,
+            now: .seconds(601))
         let rotate = machine.tick(now: .seconds(602))
         #expect(rotate.contains(.closeConnection(id: 1)))
         #expect(rotate.contains(.openConnection(id: 2)))
@@ -430,10 +454,11 @@ import VoiceProtocol
     }
 
     @Test func connectOnDemandWaitsForInputAndClosesWhenIdle() throws {
-        var machine = Machine(settings: Self.settings {
-            $0.idle.policy = .connectOnDemand
-            $0.idle.closeAfterMinutes = 1
-        })
+        var machine = Machine(
+            settings: Self.settings {
+                $0.idle.policy = .connectOnDemand
+                $0.idle.closeAfterMinutes = 1
+            })
         let start = machine.start(now: .zero)
         #expect(!start.contains(.openConnection(id: 1)))
         #expect(machine.status.state == .disconnected)
@@ -466,21 +491,28 @@ import VoiceProtocol
             $0.idle.policy = .connectOnDemand
             $0.idle.closeAfterMinutes = 1.5
         }
-        _ = machine.received(try Self.event(#"{"type":"response.created","response":{"id":"r1"}}"#), connectionID: 1, now: .seconds(1))
+        _ = machine.received(
+            try Self.event(#"{"type":"response.created","response":{"id":"r1"}}"#), connectionID: 1, now: .seconds(1))
         var now = Duration.seconds(1)
         var trail: [String] = []
         while now < .seconds(400) {
             // Keep the reply alive (and the session mid-turn) for a while, then let it finish.
             if now < .seconds(200) {
-                _ = machine.received(.audio(responseID: "r1", itemID: "i", samples: [1]), connectionID: machine.connection?.id ?? 0, now: now)
+                _ = machine.received(
+                    .audio(responseID: "r1", itemID: "i", samples: [1]), connectionID: machine.connection?.id ?? 0,
+                    now: now)
             } else if machine.activeResponseID != nil {
-                _ = machine.received(try Self.event(#"{"type":"response.done","response":{"id":"r1","status":"completed"}}"#), connectionID: 1, now: now)
+                _ = machine.received(
+                    try Self.event(#"{"type":"response.done","response":{"id":"r1","status":"completed"}}"#),
+                    connectionID: 1, now: now)
             }
             // Ticks at every deadline, and at least every 5 s so the reply's audio keeps arriving.
             now = min(machine.nextDeadline ?? .seconds(1000), now + .seconds(5))
             _ = machine.tick(now: now)
             trail.append("\(now) \(machine.phase)")
-            if let next = machine.nextDeadline { #expect(next > now, "deadline \(next) not after \(now) in \(machine.phase)") }
+            if let next = machine.nextDeadline {
+                #expect(next > now, "deadline \(next) not after \(now) in \(machine.phase)")
+            }
         }
         #expect(machine.statistics.rotations == 1, "\(trail)")
     }

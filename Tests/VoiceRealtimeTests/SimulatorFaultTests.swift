@@ -22,7 +22,9 @@ import VoiceSimulator
 
     @Test(arguments: [401, 403, 500, 503])
     func refusedUpgradesForTheFirstConnections(status: Int) async throws {
-        let configuration = SimulatorConfiguration(faults: [FaultRule(.refuseUpgrade(status: status), connections: .first(2))])
+        let configuration = SimulatorConfiguration(faults: [
+            FaultRule(.refuseUpgrade(status: status), connections: .first(2))
+        ])
         try await withSimulator(configuration) { simulator, port in
             for _ in 1...2 {
                 do {
@@ -72,7 +74,9 @@ import VoiceSimulator
     }
 
     @Test func faultsApplyOnlyToTheSelectedConnections() async throws {
-        let configuration = SimulatorConfiguration(faults: [FaultRule(.drop(.onConnect), connections: .numbers([1, 3]))])
+        let configuration = SimulatorConfiguration(faults: [
+            FaultRule(.drop(.onConnect), connections: .numbers([1, 3]))
+        ])
         try await withSimulator(configuration) { _, port in
             for connection in 1...3 {
                 let client = try await connectClient(port: port)
@@ -108,7 +112,8 @@ import VoiceSimulator
     }
 
     @Test func unknownEventTypesAreSent() async throws {
-        let configuration = SimulatorConfiguration(faults: [FaultRule(.unknownEvent(.midResponse(afterAudioChunks: 1)))])
+        let configuration = SimulatorConfiguration(faults: [FaultRule(.unknownEvent(.midResponse(afterAudioChunks: 1)))]
+        )
         try await withSimulator(configuration) { _, port in
             let client = try await configuredClient(port: port, session: manualSession)
             startReply(client)
@@ -220,7 +225,8 @@ import VoiceSimulator
         let configuration = SimulatorConfiguration(faults: [FaultRule(.duplicateSpeechStarted)])
         try await withSimulator(configuration) { _, port in
             let client = try await configuredClient(
-                port: port, session: SessionConfiguration(turnDetection: .serverVAD(.init(silenceDurationMilliseconds: 300))))
+                port: port,
+                session: SessionConfiguration(turnDetection: .serverVAD(.init(silenceDurationMilliseconds: 300))))
             appendInChunks(client, tone(seconds: 1.0) + silence(seconds: 0.5))
             let events = await client.events(until: isResponseDone)
             let started = events.compactMap { event -> SpeechStarted? in
@@ -245,7 +251,9 @@ import VoiceSimulator
             client.send(.responseCreate())
             let events = await client.events(until: isResponseDone)
             let added = events.compactMap { event -> ConversationItem? in
-                if case .conversationItemAdded(let added) = event, added.item.type == .functionCall { return added.item }
+                if case .conversationItemAdded(let added) = event, added.item.type == .functionCall {
+                    return added.item
+                }
                 return nil
             }
             #expect(added.count == 2)

@@ -121,7 +121,8 @@ import VoiceSimulator
     @Test func reservedFunctionNameNextToItsBuiltInFailsTheFirstResponse() async throws {
         try await withSimulator { _, port in
             let session = SessionConfiguration(
-                turnDetection: .manual, tools: [.webSearch(WebSearchTool()), .function(FunctionTool(name: "web_search"))])
+                turnDetection: .manual,
+                tools: [.webSearch(WebSearchTool()), .function(FunctionTool(name: "web_search"))])
             let client = try await configuredClient(port: port, session: session)
             client.send(.responseCreate())
             #expect(serverError(await client.nextEvent())?.type == .internalError)

@@ -9,7 +9,8 @@ import VoiceSimulator
         try await withSimulator { _, port in
             let client = try await connectClient(port: port)
             _ = await client.events { if case .conversationCreated = $0 { true } else { false } }
-            client.send(.sessionUpdate(SessionConfiguration(instructions: "be brief", voice: "Rex", turnDetection: .manual)))
+            client.send(
+                .sessionUpdate(SessionConfiguration(instructions: "be brief", voice: "Rex", turnDetection: .manual)))
             guard case .sessionUpdated(let info)? = await client.nextEvent() else {
                 Issue.record("no session.updated")
                 return
@@ -38,24 +39,27 @@ import VoiceSimulator
             let committed = await client.events {
                 if case .inputAudioTranscriptionCompleted = $0 { true } else { false }
             }
-            #expect(committed.map(\.typeName) == [
-                "input_audio_buffer.committed", "conversation.item.added",
-                "conversation.item.input_audio_transcription.completed",
-            ])
+            #expect(
+                committed.map(\.typeName) == [
+                    "input_audio_buffer.committed", "conversation.item.added",
+                    "conversation.item.input_audio_transcription.completed",
+                ])
             guard case .inputAudioTranscriptionCompleted(let transcription)? = committed.last else { return }
             #expect(transcription.transcript == "(2.0 s of speech)")
 
             client.send(.responseCreate(ResponseParameters(metadata: ["src": "ptt"])))
             let reply = await client.events(until: isResponseDone)
             let types = reply.map(\.typeName)
-            #expect(Array(types.prefix(4)) == [
-                "response.created", "response.output_item.added", "conversation.item.added",
-                "response.content_part.added",
-            ])
-            #expect(Array(types.suffix(5)) == [
-                "response.output_audio.done", "response.output_audio_transcript.done", "response.content_part.done",
-                "response.output_item.done", "response.done",
-            ])
+            #expect(
+                Array(types.prefix(4)) == [
+                    "response.created", "response.output_item.added", "conversation.item.added",
+                    "response.content_part.added",
+                ])
+            #expect(
+                Array(types.suffix(5)) == [
+                    "response.output_audio.done", "response.output_audio_transcript.done", "response.content_part.done",
+                    "response.output_item.done", "response.done",
+                ])
             let samples = try AudioPayload.decodePCM16(AudioPayload.encodeBytes(try replyAudio(reply)))
             let seconds = Double(samples.count) / 24_000
             #expect(abs(seconds - 2.0) < 0.11, "reply lasts \(seconds) s")
@@ -64,9 +68,11 @@ import VoiceSimulator
                 if case .responseOutputAudioTranscriptDelta(let delta) = event { return delta.delta }
                 return nil
             }
-            guard case .responseOutputAudioTranscriptDone(let done)? = reply.first(where: {
-                $0.typeName == "response.output_audio_transcript.done"
-            }) else { return }
+            guard
+                case .responseOutputAudioTranscriptDone(let done)? = reply.first(where: {
+                    $0.typeName == "response.output_audio_transcript.done"
+                })
+            else { return }
             #expect(deltas.joined() == done.text)
             #expect(done.text.hasPrefix("I heard 2.0 seconds of speech."))
             guard case .responseDone(let response)? = reply.last else { return }
@@ -100,11 +106,12 @@ import VoiceSimulator
             appendInChunks(client, silence(seconds: 0.5) + tone(seconds: 1.5) + silence(seconds: 0.8))
             let events = await client.events(until: isResponseDone)
             let types = events.map(\.typeName)
-            #expect(Array(types.prefix(6)) == [
-                "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
-                "input_audio_buffer.committed", "conversation.item.added",
-                "conversation.item.input_audio_transcription.completed", "response.created",
-            ])
+            #expect(
+                Array(types.prefix(6)) == [
+                    "input_audio_buffer.speech_started", "input_audio_buffer.speech_stopped",
+                    "input_audio_buffer.committed", "conversation.item.added",
+                    "conversation.item.input_audio_transcription.completed", "response.created",
+                ])
             guard case .speechStarted(let started) = events[0], case .speechStopped(let stopped) = events[1] else {
                 return
             }

@@ -27,7 +27,8 @@ import VoiceProtocol
     @Test func speechDetectorFindsStartAndEndInAudioTime() {
         var detector = SpeechDetector(levelDBFS: -35, silenceMilliseconds: 300, sampleRate: 16_000)
         let edges = detector.process(
-            silence(seconds: 0.25, rate: 16_000) + tone(seconds: 0.5, rate: 16_000) + silence(seconds: 0.5, rate: 16_000))
+            silence(seconds: 0.25, rate: 16_000) + tone(seconds: 0.5, rate: 16_000)
+                + silence(seconds: 0.5, rate: 16_000))
         #expect(edges == [.started(atMilliseconds: 250), .stopped(atMilliseconds: 750)])
         #expect(detector.elapsedMilliseconds == 1_250)
     }
@@ -47,7 +48,9 @@ import VoiceProtocol
         #expect(rms(samples) > 1_500)
         #expect(samples.map { abs(Int($0)) }.max() ?? 0 <= 32_767 * 45 / 100)
         // Pauses between words: some 10 ms frames are nearly silent.
-        let frames = stride(from: 0, to: samples.count, by: 160).map { rms(Array(samples[$0..<min(samples.count, $0 + 160)])) }
+        let frames = stride(from: 0, to: samples.count, by: 160).map {
+            rms(Array(samples[$0..<min(samples.count, $0 + 160)]))
+        }
         #expect(frames.contains { $0 < 100 })
         #expect(frames.contains { $0 > 3_000 })
     }
@@ -80,13 +83,22 @@ import VoiceProtocol
     }
 
     @Test func faultSpecificationsParse() throws {
-        #expect(try FaultRule(parsing: "refuse:503#first:2") == FaultRule(.refuseUpgrade(status: 503), connections: .first(2)))
-        #expect(try FaultRule(parsing: "close:1011@mid:3") == FaultRule(.close(code: 1011, .midResponse(afterAudioChunks: 3))))
+        #expect(
+            try FaultRule(parsing: "refuse:503#first:2")
+                == FaultRule(.refuseUpgrade(status: 503), connections: .first(2)))
+        #expect(
+            try FaultRule(parsing: "close:1011@mid:3")
+                == FaultRule(.close(code: 1011, .midResponse(afterAudioChunks: 3))))
         #expect(try FaultRule(parsing: "drop") == FaultRule(.drop(.midResponse(afterAudioChunks: 2))))
-        #expect(try FaultRule(parsing: "stall@ready#after:1") == FaultRule(.stall(.afterSessionUpdated), connections: .after(1)))
-        #expect(try FaultRule(parsing: "error:max_duration@connect#1,3")
-            == FaultRule(.error(.maxDuration, .onConnect), connections: .numbers([1, 3])))
-        #expect(try FaultRule(parsing: "oversized:2000000@ready") == FaultRule(.oversizedFrame(bytes: 2_000_000, .afterSessionUpdated)))
+        #expect(
+            try FaultRule(parsing: "stall@ready#after:1")
+                == FaultRule(.stall(.afterSessionUpdated), connections: .after(1)))
+        #expect(
+            try FaultRule(parsing: "error:max_duration@connect#1,3")
+                == FaultRule(.error(.maxDuration, .onConnect), connections: .numbers([1, 3])))
+        #expect(
+            try FaultRule(parsing: "oversized:2000000@ready")
+                == FaultRule(.oversizedFrame(bytes: 2_000_000, .afterSessionUpdated)))
         #expect(try FaultRule(parsing: "trickle:250") == FaultRule(.slowTrickle(interval: .milliseconds(250))))
         #expect(try FaultRule(parsing: "expire:30") == FaultRule(.sessionExpiry(after: .seconds(30))))
         #expect(try FaultRule(parsing: "duplicate-speech-started") == FaultRule(.duplicateSpeechStarted))

@@ -59,7 +59,8 @@ private struct FakeSystem: DoctorSystem {
         var settings = ButtonSettings()
         settings.enabled = true
         var system = FakeSystem()
-        #expect(DoctorChecks.gpioButton(settings: settings, status: nil, system: system).detail == "no GPIO chips in /dev")
+        #expect(
+            DoctorChecks.gpioButton(settings: settings, status: nil, system: system).detail == "no GPIO chips in /dev")
 
         system.files["/dev/gpiochip4"] = FakeSystem.device(group: "gpio")
         let wrongChip = DoctorChecks.gpioButton(settings: settings, status: nil, system: system)
@@ -102,7 +103,8 @@ private struct FakeSystem: DoctorSystem {
         #expect(DoctorChecks.apiKey(keyFile: "/etc/voiced/api-key", system: system).outcome == .problem)
 
         system.variables["CREDENTIALS_DIRECTORY"] = "/run/credentials/voiced.service"
-        system.files["/run/credentials/voiced.service/xai-api-key"] = .init(kind: .regular, mode: 0o400, groupName: "voiced", size: 64)
+        system.files["/run/credentials/voiced.service/xai-api-key"] = .init(
+            kind: .regular, mode: 0o400, groupName: "voiced", size: 64)
         let credential = DoctorChecks.apiKey(keyFile: "/etc/voiced/api-key", system: system)
         #expect(credential.outcome == .ok)
         #expect(credential.detail.contains("credential"))
@@ -134,7 +136,8 @@ private struct FakeSystem: DoctorSystem {
         system.kernelSynchronized = true
         #expect(DoctorChecks.clock(system: system).outcome == .ok)
         system.kernelSynchronized = nil
-        system.files["/run/systemd/timesync/synchronized"] = .init(kind: .regular, mode: 0o644, groupName: "root", size: 0)
+        system.files["/run/systemd/timesync/synchronized"] = .init(
+            kind: .regular, mode: 0o644, groupName: "root", size: 0)
         #expect(DoctorChecks.clock(system: system).outcome == .ok)
         system.now = 1_600_000_000
         #expect(DoctorChecks.clock(system: system).outcome == .problem)

@@ -19,7 +19,8 @@ struct ToolDispatchTests {
         let dispatcher = ToolCallDispatcher(
             registry: ToolRegistry(settings: ToolSettings(), device: device), link: link, logger: Logger(label: "test")
         )
-        let mute = FunctionCallArgumentsDone(responseID: "r1", itemID: "i1", callID: "c1", name: "mute", arguments: "{}")
+        let mute = FunctionCallArgumentsDone(
+            responseID: "r1", itemID: "i1", callID: "c1", name: "mute", arguments: "{}")
         let volume = FunctionCallArgumentsDone(
             responseID: "r1", itemID: "i2", callID: "c2", name: "set_volume", arguments: #"{"percent":20}"#
         )
@@ -51,20 +52,23 @@ struct ToolDispatchTests {
         let dispatcher = ToolCallDispatcher(
             registry: ToolRegistry(settings: ToolSettings(), device: device), link: link, logger: Logger(label: "test")
         )
-        let call = FunctionCallArgumentsDone(responseID: "r1", itemID: "i1", callID: "c1", name: "unmute", arguments: "{}")
+        let call = FunctionCallArgumentsDone(
+            responseID: "r1", itemID: "i1", callID: "c1", name: "unmute", arguments: "{}")
         await dispatcher.handle(.responseFunctionCallArgumentsDone(call))
         await dispatcher.handle(.responseDone(ResponseInfo(id: "r1", status: .cancelled)))
         await dispatcher.waitForRunningCalls()
         #expect(link.outputs.map(\.callID) == ["c1"])
 
-        let stop = FunctionCallArgumentsDone(responseID: "r2", itemID: "i2", callID: "c2", name: "stop", arguments: "{}")
+        let stop = FunctionCallArgumentsDone(
+            responseID: "r2", itemID: "i2", callID: "c2", name: "stop", arguments: "{}")
         await dispatcher.handle(.responseFunctionCallArgumentsDone(stop))
         await dispatcher.handle(.responseDone(ResponseInfo(id: "r2", status: .completed)))
         await dispatcher.waitForRunningCalls()
         #expect(link.outputs.map(\.callID) == ["c1", "c2"])
         #expect(await device.cancels == 1)
 
-        let late = FunctionCallArgumentsDone(responseID: "r3", itemID: "i3", callID: "c3", name: "mute", arguments: "{}")
+        let late = FunctionCallArgumentsDone(
+            responseID: "r3", itemID: "i3", callID: "c3", name: "mute", arguments: "{}")
         await dispatcher.handle(.responseFunctionCallArgumentsDone(late))
         await dispatcher.connectionLost()
         await dispatcher.handle(.responseDone(ResponseInfo(id: "r3", status: .completed)))
@@ -90,7 +94,8 @@ struct ToolDispatchTests {
         settings.functions = [
             ConfiguredTool(name: "weather", action: .program(ProgramAction(argv: [weather, received]))),
             ConfiguredTool(name: "hang", action: .program(ProgramAction(argv: [hang], timeoutMs: 300))),
-            ConfiguredTool(name: "flood", action: .program(ProgramAction(argv: ["/usr/bin/yes"], maximumOutputBytes: 1_000))),
+            ConfiguredTool(
+                name: "flood", action: .program(ProgramAction(argv: ["/usr/bin/yes"], maximumOutputBytes: 1_000))),
             ConfiguredTool(
                 name: "lights",
                 action: .httpPost(HTTPPostAction(url: "http://127.0.0.1:\(http.port)/api/webhook/lights"))
@@ -99,29 +104,35 @@ struct ToolDispatchTests {
         let hugeArguments = #"{"room":""# + String(repeating: "x", count: 100_000) + #""}"#
         let scriptsForCalls = [
             FunctionCallScript(trigger: "volume", calls: [.init(name: "set_volume", arguments: #"{"percent":30}"#)]),
-            FunctionCallScript(trigger: "parallel", calls: [
-                .init(name: "mute", arguments: "{}"),
-                .init(name: "change_volume", arguments: #"{"direction":"up"}"#),
-                .init(name: "set_voice", arguments: #"{"voice":"leo"}"#),
-                .init(name: "weather", arguments: #"{"days":2}"#),
-                .init(name: "lights", arguments: #"{"room":"kitchen","on":true}"#),
-            ]),
-            FunctionCallScript(trigger: "hostile", calls: [
-                .init(name: "set_volume", arguments: "{not json"),
-                .init(name: "lights", arguments: hugeArguments),
-                .init(name: "hang", arguments: "{}"),
-                .init(name: "flood", arguments: "{}"),
-                .init(name: "no_such_tool", arguments: "{}"),
-            ]),
+            FunctionCallScript(
+                trigger: "parallel",
+                calls: [
+                    .init(name: "mute", arguments: "{}"),
+                    .init(name: "change_volume", arguments: #"{"direction":"up"}"#),
+                    .init(name: "set_voice", arguments: #"{"voice":"leo"}"#),
+                    .init(name: "weather", arguments: #"{"days":2}"#),
+                    .init(name: "lights", arguments: #"{"room":"kitchen","on":true}"#),
+                ]),
+            FunctionCallScript(
+                trigger: "hostile",
+                calls: [
+                    .init(name: "set_volume", arguments: "{not json"),
+                    .init(name: "lights", arguments: hugeArguments),
+                    .init(name: "hang", arguments: "{}"),
+                    .init(name: "flood", arguments: "{}"),
+                    .init(name: "no_such_tool", arguments: "{}"),
+                ]),
         ]
         let device = FakeDevice()
         let registry = ToolRegistry(settings: settings, device: device)
         let records = CallRecords()
 
-        try await withToolSession(functionCalls: scriptsForCalls, registry: registry, records: records) { simulator, session in
+        try await withToolSession(functionCalls: scriptsForCalls, registry: registry, records: records) {
+            simulator, session in
             // One call.
             session.sendText("volume to thirty")
-            #expect(await simulator.waitUntil { Self.responseCreates(in: $0) == 2 && $0.counters.responsesStarted == 2 })
+            #expect(
+                await simulator.waitUntil { Self.responseCreates(in: $0) == 2 && $0.counters.responsesStarted == 2 })
             #expect(await device.snapshot.volumePercent == 30)
             let first = Self.clientEvents(simulator)
             let output = try #require(Self.functionOutputs(first).first)
@@ -130,7 +141,8 @@ struct ToolDispatchTests {
 
             // Parallel calls: five outputs, then exactly one response.create.
             session.sendText("parallel please")
-            #expect(await simulator.waitUntil { Self.responseCreates(in: $0) == 4 && $0.counters.responsesStarted == 4 })
+            #expect(
+                await simulator.waitUntil { Self.responseCreates(in: $0) == 4 && $0.counters.responsesStarted == 4 })
             let snapshot = await device.snapshot
             #expect(snapshot.muted && snapshot.volumePercent == 40 && snapshot.voice == "leo")
             let second = Array(Self.clientEvents(simulator).dropFirst(first.count))
@@ -146,7 +158,8 @@ struct ToolDispatchTests {
 
             // Hostile arguments and misbehaving tools: every call answered with an error, the session carries on.
             session.sendText("hostile now")
-            #expect(await simulator.waitUntil { Self.responseCreates(in: $0) == 6 && $0.counters.responsesStarted == 6 })
+            #expect(
+                await simulator.waitUntil { Self.responseCreates(in: $0) == 6 && $0.counters.responsesStarted == 6 })
             let third = Array(Self.clientEvents(simulator).dropFirst(first.count + second.count))
             let errors = Self.functionOutputs(third).map(\.output)
             #expect(errors.count == 5)
@@ -157,7 +170,10 @@ struct ToolDispatchTests {
         }
         let finished = records.list.withLock { $0 }
         #expect(finished.count == 11)
-        #expect(finished.filter { $0.failure != nil }.map(\.name).sorted() == ["flood", "hang", "lights", "no_such_tool", "set_volume"])
+        #expect(
+            finished.filter { $0.failure != nil }.map(\.name).sorted() == [
+                "flood", "hang", "lights", "no_such_tool", "set_volume",
+            ])
     }
 
     // MARK: - Helpers
@@ -193,9 +209,10 @@ struct ToolDispatchTests {
             }
         }
         do {
-            #expect(await simulator.waitUntil { simulator in
-                simulator.receivedEvents().contains { if case .sessionUpdate = $0.event { true } else { false } }
-            })
+            #expect(
+                await simulator.waitUntil { simulator in
+                    simulator.receivedEvents().contains { if case .sessionUpdate = $0.event { true } else { false } }
+                })
             #expect(await waitUntil { session.status().state == .ready })
             try await body(simulator, session)
         } catch {
@@ -208,7 +225,9 @@ struct ToolDispatchTests {
         await simulator.stop()
     }
 
-    static func clientEvents(_ simulator: RealtimeSimulator) -> [ClientEvent] { simulator.receivedEvents().map(\.event) }
+    static func clientEvents(_ simulator: RealtimeSimulator) -> [ClientEvent] {
+        simulator.receivedEvents().map(\.event)
+    }
 
     static func responseCreates(in simulator: RealtimeSimulator) -> Int {
         clientEvents(simulator).filter { if case .responseCreate = $0 { true } else { false } }.count
@@ -216,7 +235,9 @@ struct ToolDispatchTests {
 
     static func functionOutputs(_ events: [ClientEvent]) -> [(callID: String, output: String)] {
         events.compactMap { event in
-            guard case .conversationItemCreate(let item, _) = event, item.type == .functionCallOutput else { return nil }
+            guard case .conversationItemCreate(let item, _) = event, item.type == .functionCallOutput else {
+                return nil
+            }
             return (item.callID ?? "", item.output ?? "")
         }
     }
@@ -235,7 +256,9 @@ struct ToolDispatchTests {
 /// The session as the dispatcher's link.
 struct SessionToolLink: ToolCallLink {
     let session: RealtimeSession
-    func sendToolOutput(callID: String, output: String) async { session.sendFunctionOutput(callID: callID, output: output) }
+    func sendToolOutput(callID: String, output: String) async {
+        session.sendFunctionOutput(callID: callID, output: output)
+    }
     func requestToolFollowUp() async { session.createResponse() }
 }
 

@@ -17,7 +17,8 @@ struct ToolRunnerTests {
     final class Scripts {
         let directory: URL
         init() throws {
-            directory = FileManager.default.temporaryDirectory.appendingPathComponent("voiced-tools-\(UUID().uuidString)")
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+                "voiced-tools-\(UUID().uuidString)")
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         }
         deinit { try? FileManager.default.removeItem(at: directory) }
@@ -48,7 +49,8 @@ struct ToolRunnerTests {
         )
         let arguments = #"{"room": "kitchen", "on": true, "quote": "it's \"fine\""}"#
         let result = await ProgramRunner.run(
-            ProgramAction(argv: [program, received, "two words; $(not a shell)"]), toolName: "lights", arguments: arguments
+            ProgramAction(argv: [program, received, "two words; $(not a shell)"]), toolName: "lights",
+            arguments: arguments
         )
         #expect(result.succeeded, "\(result)")
         #expect(result.output == #"{"tool":"lights","argc":2,"second":"two words; $(not a shell)"}"#)
@@ -57,7 +59,8 @@ struct ToolRunnerTests {
 
     @Test("/bin/cat echoes the arguments back")
     func cat() async {
-        let result = await ProgramRunner.run(ProgramAction(argv: ["/bin/cat"]), toolName: "echo", arguments: #"{"a":[1,2]}"#)
+        let result = await ProgramRunner.run(
+            ProgramAction(argv: ["/bin/cat"]), toolName: "echo", arguments: #"{"a":[1,2]}"#)
         #expect(result == ToolResult(output: #"{"a":[1,2]}"#))
     }
 
@@ -82,7 +85,8 @@ struct ToolRunnerTests {
         )
         #expect(result.failure?.contains("did not finish within 300 ms") == true, "\(result)")
         #expect(ContinuousClock.now - started < .seconds(30))
-        let childText = try String(contentsOfFile: childFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let childText = try String(contentsOfFile: childFile, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let child = try #require(Int32(childText))
         #expect(await waitUntil { !isRunning(child) }, "the background child \(child) survived")
     }
@@ -111,7 +115,8 @@ struct ToolRunnerTests {
         let big = #"{"x":""# + String(repeating: "a", count: 2_000_000) + #""}"#
         let ignored = await ProgramRunner.run(ProgramAction(argv: ["/bin/true"]), toolName: "true", arguments: big)
         #expect(ignored == ToolResult(output: #"{"ok":true}"#))
-        let missing = await ProgramRunner.run(ProgramAction(argv: ["/nonexistent/tool"]), toolName: "x", arguments: "{}")
+        let missing = await ProgramRunner.run(
+            ProgramAction(argv: ["/nonexistent/tool"]), toolName: "x", arguments: "{}")
         #expect(missing.failure?.contains("cannot start /nonexistent/tool") == true, "\(missing)")
     }
 
@@ -142,7 +147,8 @@ struct ToolRunnerTests {
 
         let silent = try await LoopbackHTTPServer.start(reply: .never)
         defer { silent.stop() }
-        let timedOut = await HTTPPoster().post(HTTPPostAction(url: "http://127.0.0.1:\(silent.port)/", timeoutMs: 300), body: "{}")
+        let timedOut = await HTTPPoster().post(
+            HTTPPostAction(url: "http://127.0.0.1:\(silent.port)/", timeoutMs: 300), body: "{}")
         #expect(timedOut.failure == "127.0.0.1 did not answer within 300 ms")
 
         let huge = try await LoopbackHTTPServer.start(reply: .ok(String(repeating: "x", count: 100_000)))
@@ -248,7 +254,8 @@ final class LoopbackHTTPServer: Sendable {
                 var headers: [String: String] = [:]
                 for (name, value) in head.headers { headers[name.lowercased()] = value }
                 let request = Request(
-                    method: head.method.rawValue, uri: head.uri, headers: headers, body: String(decoding: body, as: UTF8.self)
+                    method: head.method.rawValue, uri: head.uri, headers: headers,
+                    body: String(decoding: body, as: UTF8.self)
                 )
                 box.server.withLock { $0?.record(request) }
                 let (status, text): (Int, String)

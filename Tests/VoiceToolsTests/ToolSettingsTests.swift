@@ -41,14 +41,18 @@ struct ToolSettingsTests {
         #expect(tools.contains(.webSearch(WebSearchTool(allowedDomains: ["example.org"]))))
         #expect(tools.contains(.xSearch(XSearchTool(excludedXHandles: ["spam"], fromDate: "2026-01-01"))))
         #expect(tools.contains(.fileSearch(FileSearchTool(vectorStoreIDs: ["collection_1"], maxNumberOfResults: 4))))
-        #expect(tools.contains(.mcp(MCPTool(
-            serverURL: "https://mcp.example.org/sse", serverLabel: "home", allowedTools: ["lights"],
-            authorization: "Bearer abc", headers: ["X-Home": "1"]
-        ))))
+        #expect(
+            tools.contains(
+                .mcp(
+                    MCPTool(
+                        serverURL: "https://mcp.example.org/sse", serverLabel: "home", allowedTools: ["lights"],
+                        authorization: "Bearer abc", headers: ["X-Home": "1"]
+                    ))))
         let schema: JSONValue = [
             "type": "object", "properties": ["on": ["type": "boolean"]], "required": ["on"],
         ]
-        #expect(tools.contains(.function(FunctionTool(name: "lights", description: "Switch lights", parameters: schema))))
+        #expect(
+            tools.contains(.function(FunctionTool(name: "lights", description: "Switch lights", parameters: schema))))
         let weather = try #require(settings.functions.last)
         #expect(weather.action == .program(ProgramAction(argv: ["/usr/local/bin/weather", "--short"])))
         #expect(weather.parameters == ConfiguredTool.emptyObjectSchema)
@@ -111,7 +115,8 @@ struct ToolSettingsTests {
             #expect("\(error)".contains(expected), "\(json) → \(error)")
         }
         // The same name is fine for a configured tool once the device tools are off.
-        let settings = try decode(#"{"device_tools": false, "functions": [{"name": "mute", "program": {"argv": ["/bin/true"]}}]}"#)
+        let settings = try decode(
+            #"{"device_tools": false, "functions": [{"name": "mute", "program": {"argv": ["/bin/true"]}}]}"#)
         #expect(settings.functions.map(\.name) == ["mute"])
     }
 
@@ -137,7 +142,9 @@ struct ToolSettingsTests {
             settings: ToolSettings(), device: device, now: { Date(timeIntervalSince1970: 1_780_000_000) },
             timeZone: { LocalTimeZone(identifier: zone.identifier, secondsFromUTC: { zone.secondsFromGMT(for: $0) }) }
         )
-        #expect(await registry.call(name: "set_volume", arguments: #"{"percent": 130}"#).output == #"{"volume_percent":100}"#)
+        #expect(
+            await registry.call(name: "set_volume", arguments: #"{"percent": 130}"#).output
+                == #"{"volume_percent":100}"#)
         #expect(await device.snapshot.volumePercent == 100)
         _ = await registry.call(name: "change_volume", arguments: #"{"direction": "down"}"#)
         #expect(await device.snapshot.volumePercent == 100 - BuiltInDeviceTool.volumeStep)
@@ -163,7 +170,8 @@ struct ToolSettingsTests {
 
 /// A device whose state the built-in tools change.
 actor FakeDevice: DeviceControl {
-    var snapshot = DeviceStatusSnapshot(volumePercent: 50, muted: false, voice: "eve", state: "idle", connection: "ready")
+    var snapshot = DeviceStatusSnapshot(
+        volumePercent: 50, muted: false, voice: "eve", state: "idle", connection: "ready")
     var cancels = 0
 
     func setVolume(percent: Int) { snapshot.volumePercent = percent }

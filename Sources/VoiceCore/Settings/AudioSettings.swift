@@ -123,12 +123,14 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         format = try container.decodeIfPresent(SampleFormat.self, forKey: .format) ?? defaults.format
         channels = try container.decodeIfPresent(Int.self, forKey: .channels)
         channel = try Self.decodeChannel(from: container) ?? defaults.channel
-        periodMilliseconds = try container.decodeIfPresent(Int.self, forKey: .periodMilliseconds)
+        periodMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .periodMilliseconds)
             ?? defaults.periodMilliseconds
         bufferPeriods = try container.decodeIfPresent(Int.self, forKey: .bufferPeriods) ?? defaults.bufferPeriods
-        playbackPrebufferMilliseconds = try container.decodeIfPresent(
-            Int.self, forKey: .playbackPrebufferMilliseconds
-        ) ?? defaults.playbackPrebufferMilliseconds
+        playbackPrebufferMilliseconds =
+            try container.decodeIfPresent(
+                Int.self, forKey: .playbackPrebufferMilliseconds
+            ) ?? defaults.playbackPrebufferMilliseconds
         pace = try container.decodeIfPresent(Pacing.self, forKey: .pace) ?? defaults.pace
         sessionRate = try container.decodeIfPresent(Int.self, forKey: .sessionRate) ?? defaults.sessionRate
         realtimePriority = try container.decodeIfPresent(Int.self, forKey: .realtimePriority)

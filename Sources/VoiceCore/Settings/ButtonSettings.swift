@@ -154,13 +154,17 @@ public struct ButtonSettings: Sendable, Codable, Equatable {
         line = try container.decodeIfPresent(GPIOLineReference.self, forKey: .line) ?? defaults.line
         activeLow = try container.decodeIfPresent(Bool.self, forKey: .activeLow) ?? defaults.activeLow
         bias = try container.decodeIfPresent(GPIOBias.self, forKey: .bias) ?? defaults.bias
-        debounceMilliseconds = try container.decodeIfPresent(Int.self, forKey: .debounceMilliseconds)
+        debounceMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .debounceMilliseconds)
             ?? defaults.debounceMilliseconds
-        holdMilliseconds = try container.decodeIfPresent(Int.self, forKey: .holdMilliseconds)
+        holdMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .holdMilliseconds)
             ?? defaults.holdMilliseconds
-        doubleTapMilliseconds = try container.decodeIfPresent(Int.self, forKey: .doubleTapMilliseconds)
+        doubleTapMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .doubleTapMilliseconds)
             ?? defaults.doubleTapMilliseconds
-        longHoldMilliseconds = try container.decodeIfPresent(Int.self, forKey: .longHoldMilliseconds)
+        longHoldMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .longHoldMilliseconds)
             ?? defaults.longHoldMilliseconds
         actions = try container.decodeIfPresent(Actions.self, forKey: .actions) ?? defaults.actions
     }

@@ -66,8 +66,9 @@ public struct ControlSettings: Sendable, Equatable, Codable {
         }
         // sun_path holds 108 bytes including the terminating NUL.
         if socketPath.utf8.count > 107 {
-            problems.append("control.socket_path is \(socketPath.utf8.count) bytes long; Unix socket paths must be "
-                + "at most 107 bytes")
+            problems.append(
+                "control.socket_path is \(socketPath.utf8.count) bytes long; Unix socket paths must be "
+                    + "at most 107 bytes")
         }
         if socketPermissions == nil {
             problems.append("control.socket_mode \"\(socketMode)\" is not an octal mode like \"0660\"")

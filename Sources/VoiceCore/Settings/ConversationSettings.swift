@@ -25,11 +25,16 @@ public struct ConversationSettings: Sendable, Codable, Equatable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = ConversationSettings()
-        turnEnding = try container.decodeIfPresent(ConversationStateMachine.TurnEnding.self, forKey: .turnEnding) ?? defaults.turnEnding
-        noSpeechTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .noSpeechTimeoutMs) ?? defaults.noSpeechTimeoutMs
+        turnEnding =
+            try container.decodeIfPresent(ConversationStateMachine.TurnEnding.self, forKey: .turnEnding)
+            ?? defaults.turnEnding
+        noSpeechTimeoutMs =
+            try container.decodeIfPresent(Int.self, forKey: .noSpeechTimeoutMs) ?? defaults.noSpeechTimeoutMs
         maxTurnSeconds = try container.decodeIfPresent(Int.self, forKey: .maxTurnSeconds) ?? defaults.maxTurnSeconds
-        followUpSeconds = try container.decodeIfPresent(Double.self, forKey: .followUpSeconds) ?? defaults.followUpSeconds
-        bargeInPreRollMs = try container.decodeIfPresent(Int.self, forKey: .bargeInPreRollMs) ?? defaults.bargeInPreRollMs
+        followUpSeconds =
+            try container.decodeIfPresent(Double.self, forKey: .followUpSeconds) ?? defaults.followUpSeconds
+        bargeInPreRollMs =
+            try container.decodeIfPresent(Int.self, forKey: .bargeInPreRollMs) ?? defaults.bargeInPreRollMs
     }
 
     /// The state machine's view of these settings.

@@ -303,7 +303,8 @@ extension RealtimeSettings {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Self()
             enabled = try container.decodeIfPresent(Bool.self, forKey: .enabled) ?? defaults.enabled
-            model = container.contains(.model) ? try container.decodeIfPresent(String.self, forKey: .model) : defaults.model
+            model =
+                container.contains(.model) ? try container.decodeIfPresent(String.self, forKey: .model) : defaults.model
             languageHint = try container.decodeIfPresent(String.self, forKey: .languageHint)
             keyterms = try container.decodeIfPresent([String].self, forKey: .keyterms) ?? []
         }
@@ -414,7 +415,8 @@ extension RealtimeSettings {
                 problems.append("realtime.backoff.quick_failure_seconds must not be negative")
             }
             if !(authRetryMinSeconds > 0 && authRetryMaxSeconds >= authRetryMinSeconds) {
-                problems.append("realtime.backoff.auth_retry_min_seconds must be positive and at most auth_retry_max_seconds")
+                problems.append(
+                    "realtime.backoff.auth_retry_min_seconds must be positive and at most auth_retry_max_seconds")
             }
             return problems
         }
@@ -472,7 +474,9 @@ extension RealtimeSettings {
             ] where !(value > 0) {
                 problems.append("realtime.timeouts.\(key) must be positive")
             }
-            if !(pingIntervalSeconds >= 0) { problems.append("realtime.timeouts.ping_interval_seconds must not be negative") }
+            if !(pingIntervalSeconds >= 0) {
+                problems.append("realtime.timeouts.ping_interval_seconds must not be negative")
+            }
             return problems
         }
 
@@ -487,7 +491,8 @@ extension RealtimeSettings {
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             let defaults = Self()
-            connectSeconds = try container.decodeIfPresent(Double.self, forKey: .connectSeconds) ?? defaults.connectSeconds
+            connectSeconds =
+                try container.decodeIfPresent(Double.self, forKey: .connectSeconds) ?? defaults.connectSeconds
             handshakeSeconds =
                 try container.decodeIfPresent(Double.self, forKey: .handshakeSeconds) ?? defaults.handshakeSeconds
             deadConnectionSeconds =

@@ -253,7 +253,9 @@ public struct ConfiguredTool: Sendable, Equatable, Codable {
     }
 
     /// `{"type":"object","properties":{}}`: a function without arguments.
-    public static let emptyObjectSchema: FreeFormValue = .object(["type": .string("object"), "properties": .object([:])])
+    public static let emptyObjectSchema: FreeFormValue = .object([
+        "type": .string("object"), "properties": .object([:]),
+    ])
 
     enum CodingKeys: String, CodingKey {
         case name, description, parameters, program
@@ -272,11 +274,15 @@ public struct ConfiguredTool: Sendable, Equatable, Codable {
         case (nil, let post?): action = .httpPost(post)
         case (nil, nil):
             throw DecodingError.dataCorrupted(
-                .init(codingPath: container.codingPath, debugDescription: "function '\(name)' needs a program: or an http_post: action")
+                .init(
+                    codingPath: container.codingPath,
+                    debugDescription: "function '\(name)' needs a program: or an http_post: action")
             )
         case (.some, .some):
             throw DecodingError.dataCorrupted(
-                .init(codingPath: container.codingPath, debugDescription: "function '\(name)' has both program: and http_post:; keep one")
+                .init(
+                    codingPath: container.codingPath,
+                    debugDescription: "function '\(name)' has both program: and http_post:; keep one")
             )
         }
     }
@@ -370,7 +376,9 @@ public struct HTTPPostAction: Sendable, Equatable, Codable {
     /// A longer response body fails the call.
     public var maximumResponseBytes = 65_536
 
-    public init(url: String, headers: [String: String] = [:], timeoutMs: Int = 5_000, maximumResponseBytes: Int = 65_536) {
+    public init(
+        url: String, headers: [String: String] = [:], timeoutMs: Int = 5_000, maximumResponseBytes: Int = 65_536
+    ) {
         self.url = url
         self.headers = headers
         self.timeoutMs = timeoutMs

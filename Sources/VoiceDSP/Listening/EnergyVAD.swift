@@ -192,7 +192,8 @@ public struct EnergyVAD: Sendable {
             }
             let needed = max(parameters.onsetFrames, 1) + (runIsSharp ? runConfirmationFrames : 0)
             if onsetCount >= max(needed, minimumOnsetFrames, 1) {
-                let highTone = clickShare > parameters.highToneClickShareDB
+                let highTone =
+                    clickShare > parameters.highToneClickShareDB
                     && bandPredictionGainDB(sampleCount: keepsBand ? frame.count : 0)
                         > parameters.highTonePredictionGainDB
                 if highTone {
@@ -205,7 +206,8 @@ public struct EnergyVAD: Sendable {
                 }
             }
         } else if energy > offset && !steady
-            && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB) {
+            && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB)
+        {
             hangoverLeft = hangoverFrames
         } else {
             hangoverLeft -= 1
@@ -214,7 +216,8 @@ public struct EnergyVAD: Sendable {
                 onsetCount = 0
             }
         }
-        let echoInaudible = requiredLevelDBFS == nil
+        let echoInaudible =
+            requiredLevelDBFS == nil
             || (echoEstimateDBFS ?? 0) < noiseFloorDBFS - parameters.spreadEchoClearanceDB
         if !speaking && echoInaudible && framesSeen > 1 {
             // The spread learns from frames that are neither speech nor (audibly) our own echo.
@@ -257,9 +260,11 @@ public struct EnergyVAD: Sendable {
         guard runIsSharp else { return }
         if onsetCount == onsetFrames {
             let fallsAlready = halves.1 < runHalfPeakDBFS - parameters.impulseAttackDropDB
-            let knockBody = clickShareDB < parameters.impulseBodyClickShareDB
+            let knockBody =
+                clickShareDB < parameters.impulseBodyClickShareDB
                 && runFirstClickShareDB - clickShareDB > parameters.impulseClickDropDB
-            runConfirmationFrames = knockBody
+            runConfirmationFrames =
+                knockBody
                 ? max(parameters.impulseKnockConfirmationFrames, 1) : (fallsAlready ? 1 : 0)
         }
         if onsetCount > onsetFrames && energy < runPeakDBFS - parameters.impulseDecayDB {
@@ -299,8 +304,11 @@ public struct EnergyVAD: Sendable {
 
     private mutating func updateNoiseFloor(energy: Double) {
         let power = Double.pow(10, energy / 10)
-        smoothedPower = framesSeen == 1 ? power : parameters.noiseFloorSmoothing * smoothedPower
-            + (1 - parameters.noiseFloorSmoothing) * power
+        smoothedPower =
+            framesSeen == 1
+            ? power
+            : parameters.noiseFloorSmoothing * smoothedPower
+                + (1 - parameters.noiseFloorSmoothing) * power
         currentMinimum = min(currentMinimum, smoothedPower)
         currentLength += 1
         let subWindowFrames = max(parameters.noiseFloorWindowMilliseconds / 10 / Self.subWindowCount, 1)
