@@ -68,12 +68,13 @@ public enum StartupCodeTrimmer {
     public static func trimExecutable(faultChunkBytes: Int = 0, again: [ReleasedRange]? = nil) -> Outcome {
         #if os(Linux)
         if let again {
-            var current: [ReleasedRange] = []
-            guard forEachLine(ofFile: "/proc/self/maps", { current += readOnlyFileMappings(maps: $0) }) else {
+            // Thousands of lines once the mappings are split: parsed in place, a String per file only.
+            var current = ReadOnlyMappingCollector()
+            guard forEachLineBytes(ofFile: "/proc/self/maps", { current.add(line: $0) }) else {
                 return Outcome(releasedKilobytes: 0, mappings: 0)
             }
             var outcome = Outcome(releasedKilobytes: 0, mappings: 0)
-            for range in stillMapped(again, current: current) {
+            for range in stillMapped(again, current: current.mappings) {
                 if let start = UnsafeMutableRawPointer(bitPattern: range.addresses.lowerBound),
                     madvise(start, Int(range.addresses.upperBound - range.addresses.lowerBound), MADV_DONTNEED) == 0
                 {
@@ -170,15 +171,62 @@ public enum StartupCodeTrimmer {
         }
     }
 
-    /// The read-only (not writable) file mappings in `/proc/self/maps` text, with their paths.
+    /// The read-only (not writable) file mappings in `/proc/self/maps` text, with their paths; adjacent
+    /// mappings of one file (the split VMAs of one segment) come out as one.
     static func readOnlyFileMappings(maps: some StringProtocol) -> [ReleasedRange] {
-        maps.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-            guard fields.count == 6, fields[1].hasPrefix("r"), !fields[1].contains("w") else { return nil }
-            let bounds = fields[0].split(separator: "-").compactMap { UInt($0, radix: 16) }
-            guard bounds.count == 2, bounds[0] < bounds[1] else { return nil }
-            return ReleasedRange(
-                addresses: bounds[0]..<bounds[1], path: String(fields[5].trimmingPrefix(while: { $0 == " " })))
+        var collector = ReadOnlyMappingCollector()
+        for line in maps.split(separator: "\n") {
+            var text = String(line)
+            text.withUTF8 { collector.add(line: $0) }
+        }
+        return collector.mappings
+    }
+
+    /// Collects ``readOnlyFileMappings(maps:)`` from lines of `/proc/self/maps` given as bytes.
+    struct ReadOnlyMappingCollector {
+        private(set) var mappings: [ReleasedRange] = []
+        private var lastPath: [UInt8] = []
+
+        /// `start-end perms offset device inode   path`; lines without a path (anonymous memory),
+        /// writable or unreadable ones, and malformed ones are skipped.
+        mutating func add(line: UnsafeBufferPointer<UInt8>) {
+            var index = 0
+            func hexadecimal() -> UInt? {
+                var value: UInt = 0
+                let first = index
+                while index < line.count, let digit = Self.hexDigit(line[index]), index - first < 16 {
+                    value = value << 4 | UInt(digit)
+                    index += 1
+                }
+                return index > first ? value : nil
+            }
+            func skipField() {
+                while index < line.count, line[index] != UInt8(ascii: " ") { index += 1 }
+                while index < line.count, line[index] == UInt8(ascii: " ") { index += 1 }
+            }
+            guard let start = hexadecimal(), index < line.count, line[index] == UInt8(ascii: "-") else { return }
+            index += 1
+            guard let end = hexadecimal(), start < end, index + 5 <= line.count else { return }
+            let readable = line[index + 1] == UInt8(ascii: "r")
+            let writable = line[index + 2] == UInt8(ascii: "w")
+            index += 1
+            for _ in 0..<4 { skipField() }  // permissions, offset, device, inode
+            guard readable, !writable, index < line.count else { return }
+            let path = UnsafeBufferPointer(rebasing: line[index...])
+            if let last = mappings.last, last.addresses.upperBound == start, path.elementsEqual(lastPath) {
+                mappings[mappings.count - 1].addresses = last.addresses.lowerBound..<end
+            } else {
+                lastPath = Array(path)
+                mappings.append(ReleasedRange(addresses: start..<end, path: String(decoding: path, as: UTF8.self)))
+            }
+        }
+
+        private static func hexDigit(_ byte: UInt8) -> UInt8? {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+            default: nil
+            }
         }
     }
 
@@ -313,6 +361,12 @@ public enum StartupCodeTrimmer {
     /// read, so the shared libraries' mappings, after the executable's, were never seen). False if the
     /// file cannot be read.
     static func forEachLine(ofFile path: String, _ body: (Substring) -> Void) -> Bool {
+        forEachLineBytes(ofFile: path) { body(Substring(String(decoding: $0, as: UTF8.self))) }
+    }
+
+    /// ``forEachLine(ofFile:_:)`` with each line's bytes (no newline), valid only during the call:
+    /// no allocation per line.
+    static func forEachLineBytes(ofFile path: String, _ body: (UnsafeBufferPointer<UInt8>) -> Void) -> Bool {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
@@ -325,17 +379,23 @@ public enum StartupCodeTrimmer {
                 return false
             }
             if count == 0 {
-                if !pending.isEmpty { body(Substring(String(decoding: pending, as: UTF8.self))) }
+                if !pending.isEmpty { pending.withUnsafeBufferPointer(body) }
                 return true
             }
-            var lineStart = 0
-            for index in 0..<count where block[index] == UInt8(ascii: "\n") {
-                pending.append(contentsOf: block[lineStart..<index])
-                body(Substring(String(decoding: pending, as: UTF8.self)))
-                pending.removeAll(keepingCapacity: true)
-                lineStart = index + 1
+            block.withUnsafeBufferPointer { bytes in
+                var lineStart = 0
+                for index in 0..<count where bytes[index] == UInt8(ascii: "\n") {
+                    if pending.isEmpty {
+                        body(UnsafeBufferPointer(rebasing: bytes[lineStart..<index]))
+                    } else {
+                        pending.append(contentsOf: bytes[lineStart..<index])
+                        pending.withUnsafeBufferPointer(body)
+                        pending.removeAll(keepingCapacity: true)
+                    }
+                    lineStart = index + 1
+                }
+                pending.append(contentsOf: bytes[lineStart..<count])
             }
-            pending.append(contentsOf: block[lineStart..<count])
         }
     }
 
