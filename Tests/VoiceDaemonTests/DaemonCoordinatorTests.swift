@@ -59,6 +59,19 @@ struct ThresholdDetector: SpeechDetecting {
     }
 }
 
+/// Coordinator tests speak in tones at the session rate.
+protocol SessionRateTones {
+    var rate: Int { get }
+}
+
+extension SessionRateTones {
+    /// A 300 Hz tone: speech to `ThresholdDetector` at the default amplitude.
+    func tone(milliseconds: Int, amplitude: Double = 8000) -> [Int16] {
+        let step = 2 * Double.pi * 300 / Double(rate)
+        return (0..<rate * milliseconds / 1000).map { index -> Int16 in Int16(amplitude * sin(step * Double(index))) }
+    }
+}
+
 /// A clock the test advances by hand.
 final class TestTime: Sendable {
     private let value = Synchronization.Mutex<Duration>(.zero)
@@ -66,7 +79,7 @@ final class TestTime: Sendable {
     var now: Duration { value.withLock { $0 } }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct DaemonCoordinatorTests {
+@Suite(.timeLimit(.minutes(5))) struct DaemonCoordinatorTests: SessionRateTones {
     let rate = 24_000
     let engine = MemoryAudioEngine(sessionRate: 24_000)
     let link = LinkRecorder()
@@ -86,11 +99,6 @@ final class TestTime: Sendable {
             renderEarcon: { _, rate in [Int16](repeating: 1000, count: rate / 20) },
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-    }
-
-    func tone(milliseconds: Int, amplitude: Double = 8000) -> [Int16] {
-        let step = 2 * Double.pi * 300 / Double(rate)
-        return (0..<rate * milliseconds / 1000).map { index -> Int16 in Int16(amplitude * sin(step * Double(index))) }
     }
 
     /// Feeds audio in 20 ms ticks, as the daemon's tick loop would.

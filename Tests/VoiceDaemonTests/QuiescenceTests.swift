@@ -33,7 +33,7 @@ struct LoggingDetector: SpeechDetecting {
 /// Issue 9: the idle daemon lets the engine pause the microphone and stop the speaker, runs its
 /// audio loop per chunk rather than per timer tick, and keeps the echo reference aligned across the
 /// gaps that leaves.
-@Suite(.timeLimit(.minutes(2))) struct QuiescenceTests {
+@Suite(.timeLimit(.minutes(2))) struct QuiescenceTests: SessionRateTones {
     let rate = 24_000
     let link = LinkRecorder()
     let status = StatusBox()
@@ -54,11 +54,6 @@ struct LoggingDetector: SpeechDetecting {
             renderEarcon: { _, rate in [Int16](repeating: 1000, count: rate / 20) },
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-    }
-
-    func tone(milliseconds: Int, amplitude: Double = 8000) -> [Int16] {
-        let step = 2 * Double.pi * 300 / Double(rate)
-        return (0..<rate * milliseconds / 1000).map { index -> Int16 in Int16(amplitude * sin(step * Double(index))) }
     }
 
     func hear(_ samples: [Int16], on engine: MemoryAudioEngine, through coordinator: DaemonCoordinator) async {

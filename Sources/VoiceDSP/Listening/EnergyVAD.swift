@@ -123,24 +123,20 @@ public struct EnergyVAD: Sendable {
         var band = bandSignal
         bandSignal = []
         band.withUnsafeMutableBufferPointer { band in
-            for index in 0..<half {
-                let x = Double(frame[index]) / 32768
-                raw += x * x
-                let y = lowPass.process(highPass.process(x))
-                firstHalf += y * y
-                let click = clickBand.process(y)
-                clickEnergy += click * click
-                if keepsBand { band[index] = y }
+            // Each half's band energy apart (the impulse test compares them); the rest over the frame.
+            func filter(_ indices: Range<Int>, bandEnergy: inout Double) {
+                for index in indices {
+                    let x = Double(frame[index]) / 32768
+                    raw += x * x
+                    let y = lowPass.process(highPass.process(x))
+                    bandEnergy += y * y
+                    let click = clickBand.process(y)
+                    clickEnergy += click * click
+                    if keepsBand { band[index] = y }
+                }
             }
-            for index in half..<frame.count {
-                let x = Double(frame[index]) / 32768
-                raw += x * x
-                let y = lowPass.process(highPass.process(x))
-                secondHalf += y * y
-                let click = clickBand.process(y)
-                clickEnergy += click * click
-                if keepsBand { band[index] = y }
-            }
+            filter(0..<half, bandEnergy: &firstHalf)
+            filter(half..<frame.count, bandEnergy: &secondHalf)
         }
         highPass.flushTinyState()
         lowPass.flushTinyState()
