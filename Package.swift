@@ -162,8 +162,8 @@ var targets: [Target] = [
         dependencies: [
             "VoiceDSP", "VoiceCore", "VoiceProtocol", "VoiceALSA", "VoiceRealtime", "VoiceSimulator",
             "VoiceControl", "VoiceControlServer", "VoiceListening", "CVoicedBenchAllocations",
-            argumentParser, logging,
-        ],
+            argumentParser, logging, .product(name: "NIOWebSocket", package: "swift-nio"),
+        ] + nio,
         swiftSettings: swiftSettings
     ),
 
@@ -200,7 +200,10 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceRealtimeTests",
-        dependencies: ["VoiceRealtime", "VoiceSimulator", "VoiceProtocol", "VoiceTestSupport"],
+        dependencies: [
+            "VoiceRealtime", "VoiceSimulator", "VoiceProtocol", "VoiceTestSupport",
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ],
         swiftSettings: swiftSettings
     ),
     .testTarget(

@@ -466,9 +466,9 @@ extension RealtimeSession {
 
     /// The loop's side of one connection task: frames to send, and a way to end it.
     ///
-    /// Once the upgrade has handed over the channel, text frames are written to it directly (masked here, as
-    /// a client must): one event-loop hop per frame instead of a writer task, the WebSocketHandler actor and
-    /// NIO's async writer. The writer task stays for the close handshake: finishing `outgoing` makes the
+    /// Once the upgrade has handed over the channel, text frames are written to it directly, framed and masked
+    /// here (`MaskedClientFrame`, as a client must mask) and handed to the pipeline below NIO's frame encoder:
+    /// no writer task, WebSocketHandler actor or NIO async writer per frame, and no second masking pass. The writer task stays for the close handshake: finishing `outgoing` makes the
     /// handler send its close frame after every frame written before. Anything sent before the channel is
     /// attached goes through the writer task, and then everything after it does too, so order is kept.
     final class ConnectionHandle: Sendable {
@@ -480,6 +480,10 @@ extension RealtimeSession {
 
         private struct Route {
             var channel: (any Channel)?
+            /// Where the session's own frames enter the pipeline: the context of NIO's frame encoder, so the
+            /// bytes `MaskedClientFrame` built go on below it, to TLS or the socket. Nil if the encoder is not
+            /// there; frames then go through it.
+            var belowEncoder: NIOLoopBound<ChannelHandlerContext>?
             var queuedThroughWriter = false
             var closed = false
         }
@@ -491,7 +495,12 @@ extension RealtimeSession {
 
         /// The upgraded channel (on its event loop, before the connection's handler runs).
         func attach(_ channel: any Channel) {
-            route.withLock { $0.channel = channel }
+            let encoder = try? channel.pipeline.syncOperations.context(handlerType: WebSocketFrameEncoder.self)
+            let belowEncoder = encoder.map { NIOLoopBound($0, eventLoop: channel.eventLoop) }
+            route.withLock { route in
+                route.channel = channel
+                route.belowEncoder = belowEncoder
+            }
         }
 
         /// Whether frames go straight to the channel (for tests).
@@ -499,22 +508,45 @@ extension RealtimeSession {
             route.withLock { $0.channel != nil && !$0.queuedThroughWriter && !$0.closed }
         }
 
+        /// Whether frames are built here and written below NIO's frame encoder (for tests).
+        var writesBelowTheEncoder: Bool {
+            route.withLock { $0.belowEncoder != nil }
+        }
+
         /// Sends one text frame, in order with every frame sent before.
         func send(_ text: String) {
-            let channel = route.withLock { route -> (any Channel)? in
+            let direct = route.withLock { route -> DirectRoute? in
                 guard !route.closed else { return nil }
-                if let channel = route.channel, !route.queuedThroughWriter { return channel }
+                if let channel = route.channel, !route.queuedThroughWriter {
+                    return DirectRoute(channel: channel, belowEncoder: route.belowEncoder)
+                }
                 route.queuedThroughWriter = true
                 return nil
             }
-            guard let channel else {
+            guard let direct else {
                 outgoing.yield(text)
                 return
             }
-            let frame = WebSocketFrame(
-                fin: true, opcode: .text, maskKey: .random(), data: channel.allocator.buffer(string: text)
-            )
-            channel.writeAndFlush(frame, promise: nil)
+            let channel = direct.channel
+            guard let belowEncoder = direct.belowEncoder else {
+                let data = channel.allocator.buffer(string: text)
+                channel.writeAndFlush(
+                    WebSocketFrame(fin: true, opcode: .text, maskKey: .random(), data: data), promise: nil)
+                return
+            }
+            // Header and masked payload in one buffer, written below NIO's encoder (which would mask it again,
+            // a byte at a time).
+            let frame = MaskedClientFrame.text(text, maskKey: .random(), allocator: channel.allocator)
+            if channel.eventLoop.inEventLoop {
+                belowEncoder.value.writeAndFlush(NIOAny(frame), promise: nil)
+            } else {
+                channel.eventLoop.execute { belowEncoder.value.writeAndFlush(NIOAny(frame), promise: nil) }
+            }
+        }
+
+        private struct DirectRoute {
+            var channel: any Channel
+            var belowEncoder: NIOLoopBound<ChannelHandlerContext>?
         }
 
         /// Ends the connection: the writer finishes (a close frame goes out) and the connection task stops
