@@ -28,8 +28,7 @@ public final class RealtimeSession: Service, Sendable {
     public let events: AsyncStream<RealtimeSessionEvent>
 
     private let eventsContinuation: AsyncStream<RealtimeSessionEvent>.Continuation
-    private let inputs: AsyncStream<LoopInput>
-    private let inputsContinuation: AsyncStream<LoopInput>.Continuation
+    private let inputs = Inbox()
     private let shared: Mutex<SharedState>
     private let settings: RealtimeSettings
     private let tools: [Tool]
@@ -73,7 +72,6 @@ public final class RealtimeSession: Service, Sendable {
         taskExecutor = EventLoopTaskExecutor(eventLoop: eventLoopGroup.next())
         self.logger = logger
         (events, eventsContinuation) = AsyncStream.makeStream(of: RealtimeSessionEvent.self)
-        (inputs, inputsContinuation) = AsyncStream.makeStream(of: LoopInput.self)
         var initial = ConnectionStatus()
         initial.endpoint = settings.url
         initial.model = settings.model
@@ -137,7 +135,7 @@ public final class RealtimeSession: Service, Sendable {
     public func statistics() -> RealtimeSessionStatistics { shared.withLock { $0.statistics } }
 
     private func command(_ command: Command) {
-        inputsContinuation.yield(.command(command))
+        inputs.yield(.command(command))
     }
 
     // MARK: - Service
@@ -151,7 +149,7 @@ public final class RealtimeSession: Service, Sendable {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 self.perform(loop.machine.start(now: self.clock.now()), loop: &loop, group: &group)
-                for await input in self.inputs {
+                while let input = await self.inputs.next() {
                     let now = self.clock.now()
                     let actions: [RealtimeSessionStateMachine.Action]
                     switch input {
@@ -177,14 +175,14 @@ public final class RealtimeSession: Service, Sendable {
                 for handle in loop.connections.values { handle.close() }
             }
         } onGracefulShutdown: {
-            self.inputsContinuation.yield(.shutdown)
+            self.inputs.yield(.shutdown)
         }
         shared.withLock { state in
             state.status.state = .disconnected
             state.nextAttemptAt = nil
         }
         // Commands after the end are dropped rather than piling up.
-        inputsContinuation.finish()
+        inputs.finish()
         eventsContinuation.finish()
     }
 
@@ -259,7 +257,7 @@ public final class RealtimeSession: Service, Sendable {
         loop.timer?.cancel()
         loop.armedDeadline = deadline
         let clock = self.clock
-        let inputs = self.inputsContinuation
+        let inputs = self.inputs
         loop.timer = Task {
             do {
                 try await clock.sleep(until: deadline)
@@ -286,7 +284,7 @@ public final class RealtimeSession: Service, Sendable {
         } catch {
             end = .failed(redact(Self.describe(error)))
         }
-        inputsContinuation.yield(.ended(id, end))
+        inputs.yield(.ended(id, end))
     }
 
     private func connect(id: Int, handle: ConnectionHandle) async throws -> ConnectionEnd {
@@ -309,7 +307,7 @@ public final class RealtimeSession: Service, Sendable {
         let pingInterval = settings.timeouts.pingIntervalSeconds
         let maxFrameSize = settings.maxFrameBytes
         let outputCodec = settings.outputAudio.codec
-        let inputs = inputsContinuation
+        let inputs = self.inputs
         var configuredWebSocket = RealtimeWebSocketChannel(
             host: endpoint.host,
             port: endpoint.port,
