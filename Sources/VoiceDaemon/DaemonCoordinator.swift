@@ -413,7 +413,7 @@ public actor DaemonCoordinator {
         guard !outgoing.isEmpty else { return }
         let chunk = outgoing
         outgoing.removeAll(keepingCapacity: true)
-        link.appendAudio(chunk)
+        await link.appendAudio(chunk)
         // Captured → handed to the session, which encodes and writes it to the socket at once.
         let sendDelay = outgoingNewestCapturedAt.map { Self.milliseconds(now() - $0) }
         outgoingNewestCapturedAt = nil

@@ -4,11 +4,7 @@ import VoiceCore
 /// `RealtimeSession+RealtimeLink.swift`); tests may substitute their own.
 public protocol RealtimeLink: Sendable {
     /// Mic audio at the session rate. Buffered by the session until it is ready.
-    ///
-    /// Synchronous, unlike the rest: the coordinator calls it ten times a second while a turn streams, and an
-    /// `async` requirement made every call hop off the coordinator's actor and back (two executor switches).
-    /// An implementation only queues the audio.
-    func appendAudio(_ samples: [Int16])
+    func appendAudio(_ samples: [Int16]) async
     func commitInput() async
     func clearInput() async
     func requestResponse() async
