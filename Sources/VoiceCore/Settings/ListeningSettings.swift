@@ -85,7 +85,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// A reference louder than this means the device is speaking, dBFS.
     public var referenceActiveDBFS: Double = -60
     /// After playback goes quiet, the echo counts as active this long (mic held back).
-    public var echoTailMs: Int = 300
+    public var echoTailMs: Int = 500
     /// Quantile of (mic - reference) the coupling estimate tracks while only the device speaks.
     public var couplingQuantile: Double = 0.9
     /// Coupling adaptation step per frame, dB.
