@@ -127,7 +127,7 @@ var targets: [Target] = [
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl", logging],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl", "VoiceSystemd", logging],
         swiftSettings: swiftSettings
     ),
 
@@ -220,7 +220,9 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceDaemonTests",
-        dependencies: ["VoiceDaemon", "VoiceSimulator", "VoiceControl", "VoiceProtocol", "VoiceTestSupport"],
+        dependencies: [
+            "VoiceDaemon", "VoiceSimulator", "VoiceControl", "VoiceProtocol", "VoiceSystemd", "VoiceTestSupport",
+        ],
         swiftSettings: swiftSettings
     ),
 ]

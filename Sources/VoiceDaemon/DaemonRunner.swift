@@ -227,7 +227,7 @@ public enum DaemonRunner {
                     }
                 },
                 devices: { DeviceListing.current() },
-                doctor: { await Doctor.report(configuration: effectiveConfiguration, status: status.snapshot()) },
+                doctor: { Doctor.report(configuration: effectiveConfiguration, status: status.snapshot()) },
                 reload: {
                     // Re-read and check the file; what can change live (the voice) is applied, the
                     // rest (devices, socket, endpoint) needs a restart, and the answer says so.

@@ -1,15 +1,18 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import VoiceConfig
 import VoiceControl
 import VoiceCore
+import VoiceSystemd
 
 /// `voicectl doctor`, answered by the running daemon: what it sees, and what to fix.
+///
+/// The daemon's own state says whether audio runs and the service accepted the key; where something is
+/// wrong, the machine checks (``DoctorChecks``: /dev/snd, GPIO chips, the key file, the clock) say why.
 enum Doctor {
-    static func report(configuration: VoicedConfiguration, status: DaemonStatus) async -> DoctorReport {
+    static func report(
+        configuration: VoicedConfiguration,
+        status: DaemonStatus,
+        system: any DoctorSystem = LiveDoctorSystem()
+    ) -> DoctorReport {
         var checks: [DoctorReport.Check] = []
         let audio = status.audio
         if audio.state == "running" {
@@ -27,6 +30,9 @@ enum Doctor {
                     fix:
                         "check the device names in audio.capture_device / audio.playback_device (`voicectl devices`), and that the voiced user is in group audio"
                 ))
+            // Why it does not run: no card (overlay missing) or no permission on its nodes.
+            let devices = DoctorChecks.soundDevices(system: system)
+            if devices.outcome != .ok { checks.append(Self.check(devices)) }
         }
         switch status.connection.state {
         case .ready:
@@ -46,27 +52,20 @@ enum Doctor {
                     fix: "check the network and DNS; the daemon keeps retrying on its own"
                 ))
         }
-        switch status.button.state {
-        case "ready": checks.append(.init(name: "button", outcome: .ok, detail: "GPIO button ready"))
-        case "disabled":
-            checks.append(
-                .init(name: "button", outcome: .ok, detail: "no GPIO button configured (voicectl press works)"))
-        default:
-            checks.append(
-                .init(
-                    name: "button", outcome: .problem, detail: status.button.reason ?? status.button.state,
-                    fix:
-                        "check button.chip and button.line in the config (`gpioinfo`), and that the voiced user is in group gpio"
-                ))
-        }
-        let synchronized = FileManager.default.fileExists(atPath: "/run/systemd/timesync/synchronized")
+        // The daemon has a key (it would not run without one); what is left to say is a key file that
+        // other users can read.
+        let key = DoctorChecks.apiKey(keyFile: configuration.daemon.apiKeyFile, system: system)
+        if key.outcome == .warning { checks.append(Self.check(key)) }
         checks.append(
-            .init(
-                name: "clock", outcome: synchronized ? .ok : .warning,
-                detail: synchronized ? "clock synchronized" : "no sign of clock synchronization",
-                fix: synchronized
-                    ? "" : "enable systemd-timesyncd (TLS needs a correct clock): `timedatectl set-ntp true`"
-            ))
+            Self.check(DoctorChecks.gpioButton(settings: configuration.button, status: status.button, system: system)))
+        checks.append(Self.check(DoctorChecks.clock(system: system)))
         return DoctorReport(checks: checks)
+    }
+
+    /// The machine check's finding as the control protocol carries it (same fields).
+    static func check(_ finding: DoctorFinding) -> DoctorReport.Check {
+        DoctorReport.Check(
+            name: finding.name, outcome: DoctorReport.Outcome(rawValue: finding.outcome.rawValue) ?? .problem,
+            detail: finding.detail, fix: finding.fix)
     }
 }

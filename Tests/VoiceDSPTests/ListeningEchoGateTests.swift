@@ -21,6 +21,21 @@ import VoiceTestSupport
         return Signals.mix(echo, noise)
     }
 
+    @Test(arguments: rates)
+    func theEchoTailLastsTheRoomsReverberationTime(sampleRate: Int) {
+        // The tail (the barge-in margin's reach after playback) lasts the RT60 the echo estimate's
+        // decay assumes: 120 dB/s is an RT60 of 0.5 s, so 500 ms, not less.
+        let parameters = ListeningParameters()
+        #expect(parameters.echo.tailMilliseconds == Int(60 / parameters.echo.echoDecayDBPerSecond * 1000))
+        let tone = Signals.tone(frequency: 500, levelDBFS: -20, seconds: 1.5, sampleRate: sampleRate)
+        let reference = Signals.placed(tone, at: 0.5, totalSeconds: 3, sampleRate: sampleRate)
+        let capture = Self.room(reference, echoGainDB: -15, sampleRate: sampleRate)
+        let decisions = runDetector(capture, reference: reference, sampleRate: sampleRate)
+        // Playback stops at 2.0 s; the reference is held over the 60 ms echo window before the tail.
+        #expect(decisions[frames(from: 2.0, to: 2.5)].allSatisfy { $0.echoActive })
+        #expect(!decisions[frames(from: 2.6, to: 3)].contains { $0.echoActive })
+    }
+
     @Test(arguments: rates, [-6.0, -12.0, -20.0])
     func echoOfOurOwnPlaybackIsNotSpeech(sampleRate: Int, echoGainDB: Double) {
         let reference = Self.playback(sampleRate: sampleRate)

@@ -101,7 +101,7 @@ import VoiceTestSupport
     func dishClinksDoNotStartSpeech(sampleRate: Int) {
         // A high pure partial ringing 30–120 ms holds its level like speech, so the decay test cannot
         // reject it; but nearly all its energy is above 1.5 kHz and one sinusoid predicts it. (Clinks
-        // with two or three strong partials are not caught: docs/listening.md.)
+        // with overtones: the next test.)
         let room = Signals.mix(
             Signals.whiteNoise(levelDBFS: -75, seconds: 30, sampleRate: sampleRate, seed: 56),
             Signals.clinks(peakDBFS: -30, seconds: 30, sampleRate: sampleRate, seed: 57)
@@ -112,6 +112,23 @@ import VoiceTestSupport
         let with = speechBursts(runDetector(room, sampleRate: sampleRate))
         #expect(without >= 15)
         #expect(with <= without / 5, "clinks taken for speech: \(with) with the tone test, \(without) without")
+    }
+
+    @Test(arguments: rates)
+    func clinksWithOvertonesDoNotStartSpeech(sampleRate: Int) {
+        // A glass rings with inharmonic overtones (1.58 and 2.31 × the fundamental): in the speech band
+        // mostly two sinusoids, which the order-4 predictor still predicts (a third partial that
+        // reaches into the band now and then lets one through).
+        let room = Signals.mix(
+            Signals.whiteNoise(levelDBFS: -75, seconds: 30, sampleRate: sampleRate, seed: 61),
+            Signals.clinks(peakDBFS: -30, seconds: 30, sampleRate: sampleRate, overtones: true, seed: 62)
+        )
+        var withoutToneTest = ListeningParameters()
+        withoutToneTest.vad.highTonePredictionGainDB = 1000
+        let without = speechBursts(runDetector(room, sampleRate: sampleRate, parameters: withoutToneTest))
+        let with = speechBursts(runDetector(room, sampleRate: sampleRate))
+        #expect(without >= 15)
+        #expect(with <= without / 3, "clinks taken for speech: \(with) with the tone test, \(without) without")
     }
 
     @Test(arguments: rates)
@@ -128,23 +145,23 @@ import VoiceTestSupport
         #expect(first == plain && first <= 202, "onset at frame \(first), \(plain) without the tone test")
     }
 
-    @Test func predictionGainSeparatesASinusoidFromNoise() {
-        // The measure itself: one sinusoid is predicted almost exactly, white noise not at all.
+    @Test func predictionGainSeparatesOneOrTwoSinusoidsFromNoise() {
+        // The measure itself: one or two sinusoids are predicted almost exactly, white noise not at all.
         func gain(_ samples: [Int16]) -> Double {
-            var energy = 0.0, lag1 = 0.0, lag2 = 0.0, previous1 = 0.0, previous2 = 0.0
-            for sample in samples.prefix(160) {
-                let x = Double(sample) / 32768
-                energy += x * x
-                lag1 += x * previous1
-                lag2 += x * previous2
-                previous2 = previous1
-                previous1 = x
-            }
-            return EnergyVAD.predictionGainDB(energy: energy, lag1: lag1, lag2: lag2)
+            let x = samples.prefix(160).map { Double($0) / 32768 }
+            return x.withUnsafeBufferPointer { EnergyVAD.predictionGainDB($0, order: EnergyVAD.toneOrder, lag: 1) }
         }
-        #expect(gain(Signals.tone(frequency: 2500, levelDBFS: -20, seconds: 0.01, sampleRate: 16000)) > 15)
+        let oneTone = Signals.tone(frequency: 2500, levelDBFS: -20, seconds: 0.01, sampleRate: 16000)
+        let twoTones = Signals.mix(
+            oneTone,
+            Signals.tone(frequency: 3950, levelDBFS: -26, seconds: 0.01, sampleRate: 16000)
+        )
+        #expect(gain(oneTone) > 15)
+        // Two partials (a clink's fundamental and its first overtone) still clear the rejection threshold.
+        #expect(gain(twoTones) > EnergyVADParameters().highTonePredictionGainDB + 2)
         #expect(gain(Signals.whiteNoise(levelDBFS: -20, seconds: 0.01, sampleRate: 16000, seed: 60)) < 3)
-        #expect(EnergyVAD.predictionGainDB(energy: 0, lag1: 0, lag2: 0) == 0)
+        let silence = [Double](repeating: 0, count: 160)
+        #expect(silence.withUnsafeBufferPointer { EnergyVAD.predictionGainDB($0, order: 4, lag: 1) } == 0)
     }
 
     /// Runs a detector over `signal` and returns it (for its internal state).

@@ -1,45 +1,21 @@
 import Testing
 import VoiceCore
+import VoiceTestSupport
 
 @testable import VoiceSystemd
 
-/// A machine described by a few paths.
-private struct FakeSystem: DoctorSystem {
-    var files: [String: DoctorFileInfo] = [:]
-    var unreadable: Set<String> = []
-    var variables: [String: String] = [:]
-    var kernelSynchronized: Bool?
-    var now = 1_760_000_000
-
-    func entries(of directory: String) -> [String]? {
-        let prefix = directory + "/"
-        let names = files.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }
-            .filter { !$0.contains("/") }
-        return names.isEmpty ? nil : names
-    }
-    func info(of path: String) -> DoctorFileInfo? { files[path] }
-    func canAccess(_ path: String, write: Bool) -> Bool { files[path] != nil && !unreadable.contains(path) }
-    func environment(_ name: String) -> String? { variables[name] }
-    func kernelClockSynchronized() -> Bool? { kernelSynchronized }
-    func secondsSinceEpoch() -> Int { now }
-
-    static func device(group: String = "audio") -> DoctorFileInfo {
-        DoctorFileInfo(kind: .characterDevice, mode: 0o660, groupName: group, size: 0)
-    }
-}
-
 @Suite struct DoctorChecksTests {
     @Test func soundDevicesNeedCaptureAndPlayback() {
-        var system = FakeSystem()
-        system.files["/dev/snd/controlC0"] = FakeSystem.device()
-        system.files["/dev/snd/pcmC0D0p"] = FakeSystem.device()
+        var system = FakeDoctorSystem()
+        system.files["/dev/snd/controlC0"] = FakeDoctorSystem.device()
+        system.files["/dev/snd/pcmC0D0p"] = FakeDoctorSystem.device()
         let missing = DoctorChecks.soundDevices(system: system)
         #expect(missing.outcome == .problem)
         #expect(missing.detail == "no capture device in /dev/snd")
         #expect(missing.fix.contains("dtoverlay"))
         #expect(DoctorChecks.soundDevices(hardwareExpected: false, system: system).outcome == .ok)
 
-        system.files["/dev/snd/pcmC0D0c"] = FakeSystem.device()
+        system.files["/dev/snd/pcmC0D0c"] = FakeDoctorSystem.device()
         let present = DoctorChecks.soundDevices(system: system)
         #expect(present.outcome == .ok)
         #expect(present.detail.contains("pcmC0D0c, pcmC0D0p"))
@@ -51,18 +27,18 @@ private struct FakeSystem: DoctorSystem {
     }
 
     @Test func aDisabledButtonIsFine() {
-        let finding = DoctorChecks.gpioButton(settings: ButtonSettings(), status: nil, system: FakeSystem())
+        let finding = DoctorChecks.gpioButton(settings: ButtonSettings(), status: nil, system: FakeDoctorSystem())
         #expect(finding.outcome == .ok)
     }
 
     @Test func theButtonNeedsAChipItMayOpen() {
         var settings = ButtonSettings()
         settings.enabled = true
-        var system = FakeSystem()
+        var system = FakeDoctorSystem()
         #expect(
             DoctorChecks.gpioButton(settings: settings, status: nil, system: system).detail == "no GPIO chips in /dev")
 
-        system.files["/dev/gpiochip4"] = FakeSystem.device(group: "gpio")
+        system.files["/dev/gpiochip4"] = FakeDoctorSystem.device(group: "gpio")
         let wrongChip = DoctorChecks.gpioButton(settings: settings, status: nil, system: system)
         #expect(wrongChip.outcome == .problem)
         #expect(wrongChip.detail.contains("gpiochip0 not found (present: gpiochip4)"))
@@ -80,8 +56,8 @@ private struct FakeSystem: DoctorSystem {
     @Test func theDaemonsButtonStatusIsTrusted() {
         var settings = ButtonSettings()
         settings.enabled = true
-        var system = FakeSystem()
-        system.files["/dev/gpiochip0"] = FakeSystem.device(group: "gpio")
+        var system = FakeDoctorSystem()
+        system.files["/dev/gpiochip0"] = FakeDoctorSystem.device(group: "gpio")
         var status = ButtonStatus()
         status.state = "unavailable"
         status.reason = "button unavailable: line 17 on gpiochip0 is in use by \"gpio-keys\""
@@ -89,11 +65,11 @@ private struct FakeSystem: DoctorSystem {
         #expect(busy.outcome == .problem)
         #expect(busy.detail == status.reason)
         status.state = "ready"
-        #expect(DoctorChecks.gpioButton(settings: settings, status: status, system: FakeSystem()).outcome == .ok)
+        #expect(DoctorChecks.gpioButton(settings: settings, status: status, system: FakeDoctorSystem()).outcome == .ok)
     }
 
     @Test func theKeyIsFoundWithoutBeingShown() {
-        var system = FakeSystem()
+        var system = FakeDoctorSystem()
         let none = DoctorChecks.apiKey(keyFile: "/etc/voiced/api-key", system: system)
         #expect(none.outcome == .problem)
         #expect(none.fix.contains("/etc/voiced/api-key"))
@@ -109,7 +85,7 @@ private struct FakeSystem: DoctorSystem {
         #expect(credential.outcome == .ok)
         #expect(credential.detail.contains("credential"))
 
-        var loose = FakeSystem()
+        var loose = FakeDoctorSystem()
         loose.files["/home/pi/key"] = DoctorFileInfo(kind: .regular, mode: 0o644, groupName: "pi", size: 64)
         let warning = DoctorChecks.apiKey(keyFile: "/home/pi/key", system: loose)
         #expect(warning.outcome == .warning)
@@ -117,7 +93,7 @@ private struct FakeSystem: DoctorSystem {
     }
 
     @Test func theSocketMustBeASocketAndNotWorldWritable() {
-        var system = FakeSystem()
+        var system = FakeDoctorSystem()
         let path = "/run/voiced/control.sock"
         #expect(DoctorChecks.controlSocket(path: path, system: system).outcome == .problem)
         system.files[path] = DoctorFileInfo(kind: .regular, mode: 0o660, groupName: "voiced", size: 0)
@@ -131,7 +107,7 @@ private struct FakeSystem: DoctorSystem {
     }
 
     @Test func theClockMustBeSynchronizedAndPlausible() {
-        var system = FakeSystem()
+        var system = FakeDoctorSystem()
         #expect(DoctorChecks.clock(system: system).outcome == .warning)
         system.kernelSynchronized = true
         #expect(DoctorChecks.clock(system: system).outcome == .ok)

@@ -57,9 +57,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var impulseKnockFrames: Int = 2
     /// A frame with its energy almost all above 1.5 kHz (share above this, dB)...
     public var highToneBandShareDB: Double = -3
-    /// ...and predictable like one sinusoid (order-2 prediction gain above this, dB) does not start
-    /// speech: a dish clink or a beep.
-    public var highTonePredictionGainDB: Double = 11
+    /// ...and predictable like one or two sinusoids (order-4 prediction gain above this, dB) does not
+    /// start speech: a dish clink, a glass, a beep.
+    public var highTonePredictionGainDB: Double = 13
     /// After a rejected impulse, onsets must exceed its peak lowered at this rate, dB per second.
     public var impulseReleaseDBPerSecond: Double = 150
     /// A frame whose band levels changed less than this (mean over 7 bands) over
@@ -85,7 +85,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// A reference louder than this means the device is speaking, dBFS.
     public var referenceActiveDBFS: Double = -60
     /// After playback goes quiet, the echo counts as active this long (mic held back).
-    public var echoTailMs: Int = 300
+    public var echoTailMs: Int = 500
     /// Quantile of (mic - reference) the coupling estimate tracks while only the device speaks.
     public var couplingQuantile: Double = 0.9
     /// Coupling adaptation step per frame, dB.

@@ -18,8 +18,10 @@ public struct EchoGateParameters: Sendable, Equatable {
     /// A reference frame louder than this is "the device is speaking", dBFS.
     public var referenceActiveDBFS: Double = -60
     /// After the reference goes quiet, the echo stays "active" this long (output delay plus room
-    /// decay), milliseconds.
-    public var tailMilliseconds: Int = 300
+    /// decay: the reverberation time the echo estimate's decay assumes, RT60 0.5 s), milliseconds.
+    /// Onsets in the tail need the barge-in margin, because the room's fluctuation (the noise spread)
+    /// could not be measured under the reply.
+    public var tailMilliseconds: Int = 500
     /// Coupling adaptation: quantile tracked of (mic - reference) while only the device speaks.
     public var couplingQuantile: Double = 0.9
     /// Coupling adaptation step per frame, dB.

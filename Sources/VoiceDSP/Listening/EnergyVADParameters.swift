@@ -61,9 +61,10 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// A high pure tone (a dish clink, a beep) is rejected like an impact: the frame that would start
     /// speech has its energy almost all above 1.5 kHz (share above this, dB)...
     public var highToneClickShareDB: Double = -3
-    /// ...and an order-2 linear predictor predicts it this well (one dominant sinusoid), dB.
-    /// Fricatives, the only speech that high, are noise and stay under 10 dB.
-    public var highTonePredictionGainDB: Double = 11
+    /// ...and an order-4 linear predictor (covariance method) predicts it this well (one or two
+    /// dominant sinusoids: a clink's partials in the speech band), dB. Fricatives, the only speech
+    /// that high, are noise and stay under 10 dB at the onset (rarely up to 16).
+    public var highTonePredictionGainDB: Double = 13
     /// After a rejected impulse, frames must exceed its peak, lowered at this rate, to count toward
     /// an onset (its ringing tail and the next knock of a series are ignored), dB per second.
     public var impulseReleaseDBPerSecond: Double = 150

@@ -1,0 +1,122 @@
+import Testing
+import VoiceConfig
+import VoiceControl
+import VoiceCore
+import VoiceSystemd
+import VoiceTestSupport
+
+@testable import VoiceDaemon
+
+/// `voicectl doctor` as the daemon answers it: its own state, and the machine checks where they say why.
+@Suite struct DaemonDoctorTests {
+    /// A Pi that works: a card whose nodes this process may open, the button's chip, a synchronized clock.
+    static func healthyMachine() -> FakeDoctorSystem {
+        var system = FakeDoctorSystem()
+        system.files["/dev/snd/pcmC0D0c"] = FakeDoctorSystem.device()
+        system.files["/dev/snd/pcmC0D0p"] = FakeDoctorSystem.device()
+        system.files["/dev/gpiochip0"] = FakeDoctorSystem.device(group: "gpio")
+        system.files["/run/systemd/timesync/synchronized"] = DoctorFileInfo(
+            kind: .regular, mode: 0o644, groupName: "root", size: 0)
+        system.files["/etc/voiced/api-key"] = DoctorFileInfo(kind: .regular, mode: 0o600, groupName: "voiced", size: 40)
+        return system
+    }
+
+    static func runningStatus() -> DaemonStatus {
+        var status = DaemonStatus()
+        status.audio.state = "running"
+        status.audio.captureDevice = "default"
+        status.audio.playbackDevice = "default"
+        status.connection.state = .ready
+        status.button.state = "ready"
+        return status
+    }
+
+    static func buttonConfiguration() -> VoicedConfiguration {
+        var configuration = VoicedConfiguration()
+        configuration.button.enabled = true
+        return configuration
+    }
+
+    @Test func aWorkingApplianceIsHealthy() throws {
+        let report = Doctor.report(
+            configuration: Self.buttonConfiguration(), status: Self.runningStatus(), system: Self.healthyMachine())
+        #expect(report.isHealthy)
+        #expect(report.checks.map(\.name) == ["audio", "realtime", "gpio button", "clock"])
+        #expect(report.checks.allSatisfy { $0.outcome == .ok })
+    }
+
+    @Test func audioThatDoesNotRunIsExplainedByTheMissingCard() throws {
+        var system = Self.healthyMachine()
+        system.files["/dev/snd/pcmC0D0c"] = nil
+        system.files["/dev/snd/pcmC0D0p"] = nil
+        system.files["/dev/snd/controlC0"] = FakeDoctorSystem.device()
+        var status = Self.runningStatus()
+        status.audio.state = "audio device lost"
+        status.audio.lastError = "snd_pcm_open(default): No such file or directory"
+        let report = Doctor.report(configuration: Self.buttonConfiguration(), status: status, system: system)
+        #expect(!report.isHealthy)
+        let devices = try #require(report.checks.first { $0.name == "sound devices" })
+        #expect(devices.outcome == .problem)
+        #expect(devices.detail == "no capture or playback device in /dev/snd")
+        #expect(devices.fix.contains("dtoverlay"))
+    }
+
+    @Test func audioThatDoesNotRunIsExplainedByPermissions() throws {
+        var system = Self.healthyMachine()
+        system.unreadable.insert("/dev/snd/pcmC0D0c")
+        var status = Self.runningStatus()
+        status.audio.state = "stopped"
+        let report = Doctor.report(configuration: Self.buttonConfiguration(), status: status, system: system)
+        let devices = try #require(report.checks.first { $0.name == "sound devices" })
+        #expect(devices.detail == "no permission to open /dev/snd/pcmC0D0c")
+        #expect(devices.fix.contains("group audio"))
+    }
+
+    @Test func runningAudioSkipsTheDeviceCheck() {
+        // The demo's simulated card runs without /dev/snd: no finding about hardware it does not use.
+        var system = Self.healthyMachine()
+        system.files["/dev/snd/pcmC0D0c"] = nil
+        system.files["/dev/snd/pcmC0D0p"] = nil
+        let report = Doctor.report(
+            configuration: Self.buttonConfiguration(), status: Self.runningStatus(), system: system)
+        #expect(!report.checks.contains { $0.name == "sound devices" })
+        #expect(report.isHealthy)
+    }
+
+    @Test func anUnavailableButtonSaysWhichChipsExist() throws {
+        var system = Self.healthyMachine()
+        system.files["/dev/gpiochip0"] = nil
+        system.files["/dev/gpiochip4"] = FakeDoctorSystem.device(group: "gpio")
+        var configuration = Self.buttonConfiguration()
+        configuration.button.chip = "gpiochip0"
+        var status = Self.runningStatus()
+        status.button.state = "unavailable"
+        status.button.reason = "cannot open gpiochip0"
+        let report = Doctor.report(configuration: configuration, status: status, system: system)
+        let button = try #require(report.checks.first { $0.name == "gpio button" })
+        #expect(button.outcome == .problem)
+        #expect(button.detail.contains("gpiochip4"))
+    }
+
+    @Test func aKeyFileOthersCanReadIsAWarning() throws {
+        var system = Self.healthyMachine()
+        system.files["/etc/voiced/api-key"] = DoctorFileInfo(
+            kind: .regular, mode: 0o644, groupName: "voiced", size: 40)
+        let report = Doctor.report(
+            configuration: Self.buttonConfiguration(), status: Self.runningStatus(), system: system)
+        let key = try #require(report.checks.first { $0.name == "api key" })
+        #expect(key.outcome == .warning)
+        #expect(key.fix == "sudo chmod 600 /etc/voiced/api-key")
+        #expect(report.isHealthy, "a warning is not a problem")
+    }
+
+    @Test func aClockBefore2024IsAProblem() throws {
+        var system = Self.healthyMachine()
+        system.now = 1_600_000_000
+        let report = Doctor.report(
+            configuration: Self.buttonConfiguration(), status: Self.runningStatus(), system: system)
+        let clock = try #require(report.checks.first { $0.name == "clock" })
+        #expect(clock.outcome == .problem)
+        #expect(clock.fix.contains("timedatectl"))
+    }
+}
