@@ -127,7 +127,14 @@ var targets: [Target] = [
     ),
     .target(
         name: "VoiceTestSupport",
-        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl", "VoiceSystemd", logging],
+        dependencies: ["VoiceCore", "VoiceDSP", "VoiceControl", logging],
+        swiftSettings: swiftSettings
+    ),
+    // Kept apart from VoiceTestSupport so test targets that do not need libsystemd (VoiceGPIOTests, which CI
+    // also links against a libgpiod v2 built under a temporary prefix) do not get its link flags.
+    .target(
+        name: "VoiceSystemdTestSupport",
+        dependencies: ["VoiceSystemd"],
         swiftSettings: swiftSettings
     ),
 
@@ -195,7 +202,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "VoiceSystemdTests",
-        dependencies: ["VoiceSystemd", "VoiceTestSupport"],
+        dependencies: ["VoiceSystemd", "VoiceSystemdTestSupport", "VoiceTestSupport"],
         swiftSettings: swiftSettings
     ),
     .testTarget(
@@ -221,7 +228,8 @@ var targets: [Target] = [
     .testTarget(
         name: "VoiceDaemonTests",
         dependencies: [
-            "VoiceDaemon", "VoiceSimulator", "VoiceControl", "VoiceProtocol", "VoiceSystemd", "VoiceTestSupport",
+            "VoiceDaemon", "VoiceSimulator", "VoiceControl", "VoiceProtocol", "VoiceSystemd", "VoiceSystemdTestSupport",
+            "VoiceTestSupport",
         ],
         swiftSettings: swiftSettings
     ),

@@ -3,7 +3,7 @@ import VoiceConfig
 import VoiceControl
 import VoiceCore
 import VoiceSystemd
-import VoiceTestSupport
+import VoiceSystemdTestSupport
 
 @testable import VoiceDaemon
 

@@ -1,6 +1,6 @@
 import Testing
 import VoiceCore
-import VoiceTestSupport
+import VoiceSystemdTestSupport
 
 @testable import VoiceSystemd
 
