@@ -466,9 +466,10 @@ extension RealtimeSession {
     ///
     /// Once the upgrade has handed over the channel, text frames are written to it directly, framed and masked
     /// here (`MaskedClientFrame`, as a client must mask) and handed to the pipeline below NIO's frame encoder:
-    /// no writer task, WebSocketHandler actor or NIO async writer per frame, and no second masking pass. The writer task stays for the close handshake: finishing `outgoing` makes the
-    /// handler send its close frame after every frame written before. Anything sent before the channel is
-    /// attached goes through the writer task, and then everything after it does too, so order is kept.
+    /// no writer task, WebSocketHandler actor or NIO async writer per frame, and no second masking pass. The
+    /// writer task stays for the close handshake: finishing `outgoing` makes the handler send its close frame
+    /// after every frame written before. Anything sent before the channel is attached goes through the writer
+    /// task, and then everything after it does too, so order is kept.
     final class ConnectionHandle: Sendable {
         let outgoingStream: AsyncStream<String>
         let outgoing: AsyncStream<String>.Continuation
