@@ -4,7 +4,7 @@ import NIOWebSocket
 /// A client's WebSocket frame (RFC 6455 §5.2): the header and the masked payload, built in one buffer.
 ///
 /// NIO's `WebSocketFrameEncoder` masks a byte at a time (an index modulo 4 and a key lookup per byte) and
-/// writes the header as a second buffer. The session sends a ~13 KB `input_audio_buffer.append` ten times a
+/// writes the header as a second buffer. The session sends a ~6.4 KB `input_audio_buffer.append` ten times a
 /// second while a turn streams, so it builds its frames here instead: the payload is masked while it is
 /// copied into the frame, eight bytes at a time.
 package enum MaskedClientFrame {
