@@ -125,7 +125,8 @@ public enum Signals {
     /// RMS amplitude (full scale 1.0) for a level in dBFS.
     public static func amplitudeForRMS(_ levelDBFS: Double) -> Double { Double.pow(10, levelDBFS / 20) }
 
-    private static func pcm(_ value: Double) -> Int16 {
+    /// A sample in full scale 1.0 as 16-bit PCM, clipped.
+    static func pcm(_ value: Double) -> Int16 {
         Int16(max(-32768, min(32767, (value * 32767).rounded())))
     }
 }

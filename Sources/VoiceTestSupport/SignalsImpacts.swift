@@ -40,7 +40,7 @@ extension Signals {
             series += 1
             start += seriesEverySeconds * Double(sampleRate)
         }
-        return signal.map { Int16(max(-32768, min(32767, ($0 * 32767).rounded()))) }
+        return signal.map { pcm($0) }
     }
 
     /// Babble: `talkers` speech-like voices of different pitch at equal level, summed and scaled to
@@ -58,7 +58,7 @@ extension Signals {
         }
         let rms = (sum.reduce(0) { $0 + $1 * $1 } / Double(max(count, 1))).squareRoot()
         let gain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
-        return sum.map { Int16(max(-32768, min(32767, ($0 * gain * 32767).rounded()))) }
+        return sum.map { pcm($0 * gain) }
     }
 
     /// An abrupt voiced sound: harmonics of `pitch` at full level from the first sample, held for
@@ -78,7 +78,7 @@ extension Signals {
             power += value * value
         }
         let gain = amplitudeForRMS(levelDBFS) / max((power / Double(max(count, 1))).squareRoot(), 1e-12)
-        return signal.map { Int16(max(-32768, min(32767, ($0 * gain * 32767).rounded()))) }
+        return signal.map { pcm($0 * gain) }
     }
 
     /// A plosive then a vowel (a hard "b"): a broadband burst `burstDB` above the vowel's level decaying
@@ -103,7 +103,7 @@ extension Signals {
             signal[index] = burstAmplitude * random.nextGaussian() * Double.exp(-time * 1000 / 2)
             if index >= voiceStart { signal[index] += Double(vowel[index - voiceStart]) / 32768 }
         }
-        return signal.map { Int16(max(-32768, min(32767, ($0 * 32767).rounded()))) }
+        return signal.map { pcm($0) }
     }
 
     /// Clinks (a spoon on a glass): every `everySeconds`, one high partial of 2–3.5 kHz, struck and
@@ -138,7 +138,7 @@ extension Signals {
             }
             start += everySeconds * Double(sampleRate) + random.nextUniform() * Double(sampleRate) / 100
         }
-        return signal.map { Int16(max(-32768, min(32767, ($0 * 32767).rounded()))) }
+        return signal.map { pcm($0) }
     }
 
     /// A fricative ("s", "sh"): white noise differentiated twice (energy rising toward high
@@ -158,6 +158,6 @@ extension Signals {
             power += signal[index] * signal[index]
         }
         let gain = amplitudeForRMS(levelDBFS) / max((power / Double(max(count, 1))).squareRoot(), 1e-12)
-        return signal.map { Int16(max(-32768, min(32767, ($0 * gain * 32767).rounded()))) }
+        return signal.map { pcm($0 * gain) }
     }
 }

@@ -33,6 +33,6 @@ extension Signals {
         }
         let rms = (signal.reduce(0) { $0 + $1 * $1 } / Double(max(count, 1))).squareRoot()
         let scaleGain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
-        return signal.map { Int16(max(-32768, min(32767, ($0 * scaleGain * 32767).rounded()))) }
+        return signal.map { pcm($0 * scaleGain) }
     }
 }
