@@ -25,8 +25,8 @@ public enum RateConversion {
 ///
 /// The common cases take one pass over the device bytes: at twice the session rate (48 kHz for
 /// 24 kHz) the picked channel goes straight into ``HalfBandDecimator``, whose outputs are rounded to
-/// Int16 as they are computed; at the session rate S16 samples are copied and S32 rounded in SIMD.
-/// Downmixing and other ratios go through a mono Float buffer and ``PolyphaseResampler``.
+/// Int16 as they are computed; at the session rate S16 samples are copied and S32 rounded in SIMD. A mono
+/// device takes these routes whatever the selection. Downmixing and other ratios go through a mono Float buffer and ``PolyphaseResampler``.
 ///
 /// `convert(_:into:)` never allocates, locks or blocks.
 public final class CaptureConverter {
@@ -89,8 +89,13 @@ public final class CaptureConverter {
         precondition(output.count >= maximumOutputCount, "capture output buffer too small")
         let frames = min(deviceBytes.count / (format.bytesPerSample * channels), maximumPeriodFrames)
         guard frames > 0, let bytes = deviceBytes.baseAddress, let outputBase = output.baseAddress else { return 0 }
-        guard case .channel(let wanted) = selection else { return convertDownmix(deviceBytes, into: output) }
-        let channel = min(max(0, wanted), channels - 1)
+        // A mono device's downmix is its one channel: the same samples by the one-pass route.
+        let channel: Int
+        switch selection {
+        case .channel(let wanted): channel = min(max(0, wanted), channels - 1)
+        case .downmix where channels == 1: channel = 0
+        case .downmix: return convertDownmix(deviceBytes, into: output)
+        }
         switch (rateConversion, format) {
         case (.halfBandDecimation(let decimator), .s16LE):
             let source = InterleavedS16Samples(bytes: bytes, count: frames, channels: channels, channel: channel)

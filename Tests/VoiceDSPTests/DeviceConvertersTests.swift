@@ -89,10 +89,16 @@ import Testing
     }
 
     /// The one-pass capture routes must give exactly what the general route gives: mono Float (picked
-    /// or averaged), the same rate converter on Floats, then Int16.
+    /// or averaged), the same rate converter on Floats, then Int16. A mono device's downmix is its one
+    /// channel, so it takes the one-pass route too (the simulated card: 24 kHz mono S16_LE).
     @Test(arguments: [48000, 24000], [PCMSampleFormat.s16LE, .s32LE])
     func onePassCaptureEqualsTheStepByStepRoute(deviceRate: Int, format: PCMSampleFormat) {
-        let channels = 2
+        for channels in [2, 1] {
+            onePassCaptureEqualsTheStepByStepRoute(deviceRate: deviceRate, format: format, channels: channels)
+        }
+    }
+
+    private func onePassCaptureEqualsTheStepByStepRoute(deviceRate: Int, format: PCMSampleFormat, channels: Int) {
         let periodFrames = deviceRate / 100
         let noise = (0..<(deviceRate / 5 * channels)).map { (index: Int) -> Float in
             let smooth: Double = sin(Double(index) * 0.37) * 0.7
@@ -155,7 +161,7 @@ import Testing
                 period += 1
             }
             #expect(fast.count == (decimator == nil ? noise.count / channels : noise.count / channels / 2))
-            #expect(fast == reference, "\(deviceRate) Hz \(format) \(selection)")
+            #expect(fast == reference, "\(deviceRate) Hz \(format) ×\(channels) \(selection)")
         }
     }
 
