@@ -222,17 +222,6 @@ public final class ALSAAudioEngine: AudioEngine {
     /// True while the speaker is stopped because nothing plays (`quiesceWhenIdle`).
     public var isPlaybackStopped: Bool { shared.playbackStopped.load(ordering: .acquiring) }
 
-    /// For a caller that sleeps on a timer of its own instead of `waitForCapture` (the daemon's audio
-    /// loop while a turn streams: one thread woken per chunk instead of two): when (monotonic ns,
-    /// `CLOCK_MONOTONIC`, NIO's uptime clock) `captureRing` will hold `samples` samples, from the capture
-    /// thread's last delivery; the capture thread meanwhile reads batches of `samples` and does not
-    /// signal. Nil when that cannot be told (the engine is stopped or the microphone paused, nothing was
-    /// delivered since, or the audio is already late): then `waitForCapture`, which ends the batches.
-    public func expectCapture(samples: Int) -> Int64? {
-        guard isRunning, !isCapturePaused else { return nil }
-        return waiter.expectBatches(samples: samples, rate: settings.sessionRate)
-    }
-
     /// Returns once `captureRing` holds at least `samples` samples (0: do not wait for audio), after
     /// `timeout`, or at once when the daemon's state asks for capture again. The capture thread
     /// signals it the moment the audio is there, so the daemon runs per chunk, not per timer tick.
@@ -286,9 +275,6 @@ public final class ALSAAudioEngine: AudioEngine {
         statistics.lastError = lastError(captureLost: captureLost, playbackLost: playbackLost)
         return statistics
     }
-
-    /// Signals the capture thread (or a re-armed wait) sent the waiter thread since start (tests).
-    var captureSignalsSent: Int { waiter.signal.signalsSent.load(ordering: .relaxed) }
 
     /// Detailed recovery counters (status shows their sums).
     public func counters() -> ALSAEngineCounters {

@@ -145,7 +145,6 @@ final class CaptureLoop {
             tolerance: originTolerance
         )
         ring.write(UnsafeBufferPointer(rebasing: buffers.samples[0..<produced]))
-        waiter?.noteDelivery()
         waiter?.captureDelivered()
     }
 

@@ -52,14 +52,6 @@ final class CaptureWaiter: Sendable {
     let signal = EventSignal()
     /// Samples the capture thread waits for before signalling; 0 = disarmed.
     private let threshold = Atomic<Int>(0)
-    /// Samples per read a reader that wakes itself on a timer (`expectBatches`) takes; 0 = none. It
-    /// sizes the capture thread's batched reads like an armed threshold, without the signal.
-    private let expectedBatch = Atomic<Int>(0)
-    /// The capture thread's last write into the ring: when (monotonic ns) and the ring's write position
-    /// after it. Written position first, time last; a reader that sees a newer position with an older
-    /// time only estimates too early, and waits for the rest as usual.
-    private let lastDeliveryNanoseconds = Atomic<Int64>(.min)
-    private let lastDeliveryPosition = Atomic<Int>(0)
 
     private struct State {
         var continuation: CheckedContinuation<Void, Never>?
@@ -93,52 +85,20 @@ final class CaptureWaiter: Sendable {
         if threshold.compareExchange(expected: minimum, desired: 0, ordering: .relaxed).exchanged { signal.signal() }
     }
 
-    /// Called by the capture thread after each write into the ring, before `captureDelivered()`: the
-    /// time a reader on a timer plans by. Real-time safe (two atomic stores and the vDSO clock).
-    @inline(__always)
-    func noteDelivery() {
-        lastDeliveryPosition.store(ring.writePosition, ordering: .relaxed)
-        lastDeliveryNanoseconds.store(monotonicNanoseconds(), ordering: .releasing)
-    }
-
-    /// Periods of `periodSamples` the waiter still misses; nil while nobody waits (disarmed) and no
-    /// reader on a timer expects batches (then the capture thread keeps its last batch size).
+    /// Periods of `periodSamples` the waiter still misses; nil while nobody waits (disarmed).
     @inline(__always)
     func periodsWanted(periodSamples: Int) -> Int? {
         let minimum = threshold.load(ordering: .relaxed)
-        guard periodSamples > 0 else { return nil }
-        guard minimum > 0 else {
-            let batch = expectedBatch.load(ordering: .relaxed)
-            return batch > 0 ? (batch + periodSamples - 1) / periodSamples : nil
-        }
+        guard minimum > 0, periodSamples > 0 else { return nil }
         let missing = minimum - ring.availableToRead
         return missing <= 0 ? 1 : (missing + periodSamples - 1) / periodSamples
     }
 
     // MARK: - Async side
 
-    /// For a reader that sleeps on its own timer instead of `wait`: the capture thread reads `samples`
-    /// at a time (in whole periods) without signalling, and this says when (monotonic ns) the ring will
-    /// hold `samples` more than the reader has taken — the last delivery plus the audio still missing.
-    /// Returns `now` when they are already there, and nil when no delivery tells it (none yet, or the
-    /// estimate has passed: the audio is late; then `wait` is the way).
-    func expectBatches(samples: Int, rate: Int) -> Int64? {
-        guard samples > 0, rate > 0 else { return nil }
-        expectedBatch.store(samples, ordering: .relaxed)
-        let now = monotonicNanoseconds()
-        let target = ring.readPosition + samples
-        if ring.writePosition >= target { return now }
-        let deliveredAt = lastDeliveryNanoseconds.load(ordering: .acquiring)
-        guard deliveredAt != .min else { return nil }
-        let missing = target - lastDeliveryPosition.load(ordering: .relaxed)
-        let due = deliveredAt + Int64(missing) * 1_000_000_000 / Int64(rate)
-        return due > now ? due : nil
-    }
-
     /// Returns once the capture ring holds at least `minimum` samples (0: do not wait for audio),
-    /// `timeout` has passed, or `nudge()` was called. One waiter at a time. Ends `expectBatches`.
+    /// `timeout` has passed, or `nudge()` was called. One waiter at a time.
     func wait(minimum: Int, timeout: Duration) async {
-        expectedBatch.store(0, ordering: .relaxed)
         if minimum > 0, ring.availableToRead >= minimum { return }
         let (seconds, attoseconds) = timeout.components
         let deadline = monotonicNanoseconds() + seconds * 1_000_000_000 + attoseconds / 1_000_000_000

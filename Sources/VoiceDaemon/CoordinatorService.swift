@@ -2,7 +2,6 @@ import Logging
 import ServiceLifecycle
 import VoiceALSA
 import VoiceCore
-import VoiceDSP
 import VoiceRealtime
 import VoiceSystemd
 
@@ -59,9 +58,6 @@ struct CoordinatorService: Service {
                                 "\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
                         }
                     }
-                    if wake.state == .listening, await sleepUntilChunkCaptured(samples: wake.captureSamples) {
-                        continue
-                    }
                     await engine.waitForCapture(samples: wake.captureSamples, timeout: wake.timeout)
                 }
             }
@@ -69,23 +65,6 @@ struct CoordinatorService: Service {
             group.cancelAll()
         }
     }
-
-    /// While a turn streams, the loop sleeps on a timer of the session's event loop until the capture
-    /// thread's next batch (the rest of the chunk) is due, plus `chunkTimerMargin`, instead of waiting
-    /// for the capture thread's signal: the signal wakes the `voiced-wake` thread, which then wakes the
-    /// event loop — two threads per chunk where the timer wakes one. Returns false when the audio is not
-    /// there by then (or no delivery tells when it is due): the caller then waits for the signal.
-    private func sleepUntilChunkCaptured(samples: Int) async -> Bool {
-        guard let due = engine.expectCapture(samples: samples) else { return false }
-        if engine.captureRing.availableToRead < samples {
-            await session.taskExecutor.sleep(untilUptimeNanoseconds: UInt64(max(due + Self.chunkTimerMargin, 0)))
-        }
-        return engine.captureRing.availableToRead >= samples
-    }
-
-    /// How long after the batch is due the timer fires: the capture thread's wake-up jitter. A batch later
-    /// than this costs the signal's two wake-ups as before; the chunk goes out at most this much later.
-    static let chunkTimerMargin: Int64 = 2_000_000  // ns
 
     private func refreshCounters(uptime: Duration) {
         let audio = engine.statistics()

@@ -87,38 +87,3 @@ import VoiceDSP
         #expect(await waitUntil(timeout: 30) { nudged.isFinished })
     }
 }
-
-/// `expectBatches` on its own: when the next chunk is due, by the capture thread's last delivery.
-@Suite struct CaptureWaiterTimedReaderTests {
-    private func deliver(_ samples: Int, to ring: AudioRingBuffer, waiter: CaptureWaiter) {
-        let silence = [Int16](repeating: 0, count: samples)
-        _ = silence.withUnsafeBufferPointer { ring.write($0) }
-        waiter.noteDelivery()
-        waiter.captureDelivered()
-    }
-
-    @Test func theDueTimeIsTheLastDeliveryPlusTheAudioStillMissing() async {
-        let ring = AudioRingBuffer(minimumCapacity: 48_000)
-        let waiter = CaptureWaiter(ring: ring)
-        #expect(waiter.expectBatches(samples: 2_400, rate: 24_000) == nil, "no delivery yet: nothing to plan by")
-        #expect(waiter.periodsWanted(periodSamples: 480) == 5, "but the capture thread reads in batches of the chunk")
-
-        let before = monotonicNanoseconds()
-        deliver(480, to: ring, waiter: waiter)
-        let after = monotonicNanoseconds()
-        // 1,920 samples (80 ms at 24 kHz) after the delivery of the first 480.
-        let due = waiter.expectBatches(samples: 2_400, rate: 24_000)
-        #expect(due.map { $0 >= before + 80_000_000 && $0 <= after + 80_000_000 } == true)
-        // Already there: due now.
-        deliver(1_920, to: ring, waiter: waiter)
-        let now = waiter.expectBatches(samples: 2_400, rate: 24_000)
-        #expect(now.map { $0 <= monotonicNanoseconds() } == true)
-        // Once the estimate has passed with the audio still missing, it is late: no estimate.
-        ring.discardAll()
-        #expect(await waitUntil(timeout: 10) { waiter.expectBatches(samples: 24, rate: 24_000) == nil })
-
-        // A wait on the signal ends the batches: the capture thread keeps its last batch size between waits.
-        await waiter.wait(minimum: 0, timeout: .zero)
-        #expect(waiter.periodsWanted(periodSamples: 480) == nil)
-    }
-}
