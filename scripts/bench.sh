@@ -14,6 +14,10 @@
 # 2. The capture path under callgrind (`voiced-bench capture-path`, static-stdlib release build,
 #    debug info stripped): instructions per second of audio, and CPU seconds per audio hour.
 #    BENCH_CALLGRIND=0 skips it.
+# BENCH_VOICED_CALLGRIND=1 runs voiced itself under callgrind (debug info stripped, instrumentation on only for
+# the streaming window) and prints the whole daemon's instructions per 100 ms chunk, with the costliest
+# functions (inclusive) per chunk: a deterministic figure for per-chunk work, next to the noisy CPU share
+# (which, under valgrind, is not the daemon's: ignore the CPU and latency figures of such a run).
 # BENCH_IDLE_ONLY=1 measures only listening idle (and skips callgrind): the quick loop for memory work. Each
 # window's resident memory is also split by mapping (bench-out/memory-NAME.txt, from /proc/PID/smaps).
 #
@@ -61,12 +65,21 @@ for _ in $(seq 100); do grep -q "listening on" "$OUT/sim.out" 2>/dev/null && bre
 URL=$(grep -o 'ws://[^ ]*' "$OUT/sim.out" | head -1)
 [ -n "$URL" ] || { echo "the simulator did not start; see $OUT/sim.log" >&2; exit 1; }
 
-python3 - "$BIN" "$OUT" "$URL" "$WINDOW" "$WARMUP" "$BARGE_INS" "${BENCH_IDLE_ONLY:-0}" <<'PY'
+VOICED_CALLGRIND=${BENCH_VOICED_CALLGRIND:-0}
+if [ "$VOICED_CALLGRIND" != 0 ]; then
+    command -v valgrind >/dev/null || { echo "BENCH_VOICED_CALLGRIND needs valgrind (apt-get install valgrind)" >&2; exit 1; }
+    strip --strip-debug -o "$OUT/voiced.nodebug" "$BIN/voiced"  # valgrind cannot read Swift's DWARF 5
+fi
+
+python3 - "$BIN" "$OUT" "$URL" "$WINDOW" "$WARMUP" "$BARGE_INS" "${BENCH_IDLE_ONLY:-0}" "$VOICED_CALLGRIND" <<'PY'
 import array, fcntl, json, os, random, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
 bin_dir, out, url = sys.argv[1], sys.argv[2], sys.argv[3]
 window, warmup, barge_ins = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 idle_only = sys.argv[7] not in ("", "0")
+voiced_callgrind = sys.argv[8] not in ("", "0")
+if voiced_callgrind:
+    barge_ins = 0  # too slow under valgrind to react in time; the figure wanted is the streaming window's
 sys.path.insert(0, os.path.join(os.getcwd(), "scripts"))
 import smaps_summary  # noqa: E402  (scripts/smaps_summary.py)
 RATE = 24000
@@ -222,12 +235,19 @@ def measure(pid, name, counter=None):
     log(f"{name}: warm-up {warmup:g} s, then a {window:g} s window")
     time.sleep(warmup)
     counted = status()["counters"][counter] if counter else 0
+    if counter and voiced_callgrind:
+        subprocess.run(["callgrind_control", "--instr=on", str(pid)], check=True, capture_output=True)
     first = Sample(pid)
     rss = [first.rss_kb]
     while time.monotonic() - first.time < window:
         time.sleep(min(1.0, max(0.0, window - (time.monotonic() - first.time))))
         rss.append(Sample(pid).rss_kb)
     last = Sample(pid)
+    if counter and voiced_callgrind:
+        chunks = status()["counters"][counter] - counted
+        subprocess.run(["callgrind_control", "--dump=streaming", str(pid)], check=True, capture_output=True)
+        subprocess.run(["callgrind_control", "--instr=off", str(pid)], check=True, capture_output=True)
+        results["callgrind_chunks"] = chunks
     elapsed = last.time - first.time
     # Where the memory is, for BENCHMARKS.md: the mappings, largest resident first.
     with open(f"/proc/{pid}/smaps") as f, open(os.path.join(out, f"smaps-{name}.txt"), "w") as dump:
@@ -276,7 +296,11 @@ notifications.start()
 
 log("starting voiced (release) on the simulated sound card, paced")
 started = time.monotonic()
-daemon = subprocess.Popen([os.path.join(bin_dir, "voiced"), "run", "--config", "Config/demo.yaml"], env=env,
+command = [os.path.join(bin_dir, "voiced"), "run", "--config", "Config/demo.yaml"]
+if voiced_callgrind:
+    command = ["valgrind", "--tool=callgrind", "--instr-atstart=no",
+               f"--callgrind-out-file={out}/callgrind.voiced.out", os.path.join(out, "voiced.nodebug")] + command[1:]
+daemon = subprocess.Popen(command, env=env,
                           stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, "voiced.log"), "w"))
 try:
     # Start → the control socket accepts a connection (polled every 0.5 ms).
@@ -416,6 +440,24 @@ open(os.path.join(out, "daemon.txt"), "w").write(report + "\n")
 PY
 
 kill "$SIM_PID" 2>/dev/null || true; wait "$SIM_PID" 2>/dev/null || true; SIM_PID=""
+
+if [ "$VOICED_CALLGRIND" != 0 ]; then
+    # The dump of the streaming window (callgrind names it after the main file: .1).
+    python3 - "$OUT" <<'PY' | tee "$OUT/voiced-callgrind.txt"
+import json, re, subprocess, sys
+out = sys.argv[1]
+chunks = json.load(open(f"{out}/daemon.json"))["callgrind_chunks"]
+annotated = subprocess.run(["callgrind_annotate", "--inclusive=yes", f"{out}/callgrind.voiced.out.1"],
+                           capture_output=True, text=True, check=True).stdout
+rows = [(int(m.group(1).replace(",", "")), m.group(2)) for m in
+        re.finditer(r"^\s*([\d,]+) \([^)]*\)\s+\S*?:(\S+)", annotated, re.M)]
+total = int(re.search(r"([\d,]+) \([^)]*\)\s+PROGRAM TOTALS", annotated).group(1).replace(",", ""))
+print(f"voiced under callgrind, streaming a turn: {chunks} chunks, {total / chunks:,.0f} Ir per 100 ms chunk "
+      f"(all threads, user space)")
+for instructions, function in rows[:25]:
+    print(f"  {instructions / chunks:>10,.0f}  {function[:110]}")
+PY
+fi
 
 if [ "${BENCH_CALLGRIND:-1}" != 0 ] && [ "${BENCH_IDLE_ONLY:-0}" = 0 ]; then
     if ! command -v valgrind >/dev/null; then
