@@ -61,22 +61,72 @@ import VoiceTestSupport
         #expect(triggered > 0)
     }
 
+    /// Barge-ins in ten babble rooms with a user talking over the reply's third sentence from 4.2 s:
+    /// whether each room had one while the user talks, and how many others there were.
+    static func bargeInsOverTheReply(sampleRate: Int, parameters: ListeningParameters) -> (heard: Int, others: Int) {
+        let reference = reply(sampleRate: sampleRate)
+        let user = Signals.speechLike(levelDBFS: -18, seconds: 1.2, sampleRate: sampleRate, pitch: 120, seed: 60)
+        let placedUser = Signals.placed(user, at: 4.2, totalSeconds: seconds, sampleRate: sampleRate)
+        var heard = 0
+        var others = 0
+        for seed: UInt64 in 50..<60 {
+            let capture = Signals.mix(room(reference, sampleRate: sampleRate, seed: seed), placedUser)
+            let decisions = runDetector(capture, reference: reference, sampleRate: sampleRate, parameters: parameters)
+            let bargeIns = decisions.indices.filter { decisions[$0].bargeIn }
+            // While the user talks (the synthetic syllables under an echo this loud can take a few hundred
+            // ms at 24 kHz: the coupling learns from their quiet start; the corpus measures latency).
+            let whileTalking = frames(from: 4.2, to: 5.4)
+            if bargeIns.contains(where: whileTalking.contains) { heard += 1 }
+            others += bargeIns.filter { !whileTalking.contains($0) }.count
+        }
+        return (heard, others)
+    }
+
     @Test(arguments: rates)
-    func aUserTalkingOverTheReplyInBabbleStillBargesIn(sampleRate: Int) throws {
+    func aUserTalkingOverTheReplyInBabbleStillBargesIn(sampleRate: Int) {
+        let result = Self.bargeInsOverTheReply(sampleRate: sampleRate, parameters: Self.parameters())
+        #expect(result.heard == 10)
+        // A babble burst 17 dB over the floor in the echo tail, 0.4 s after the reply, in two of the ten
+        // rooms at 16 kHz (it clears the barge-in level by under 1 dB; docs/listening.md, fifth round).
+        #expect(result.others <= 2, "\(result.others) barge-ins without the user")
+    }
+
+    @Test func theFasterSpreadInTheBargeInMarginRemovesFalseBargeIns() {
+        // Guards the test above: with the 500 ms spread alone, babble between the reply's sentences
+        // barges in before the user does in several rooms at 24 kHz.
+        var slow = Self.parameters()
+        slow.vad.bargeInSpreadTimeMilliseconds = 0
+        let withFaster = Self.bargeInsOverTheReply(sampleRate: 24000, parameters: Self.parameters())
+        let withoutFaster = Self.bargeInsOverTheReply(sampleRate: 24000, parameters: slow)
+        #expect(withoutFaster.others > withFaster.others + 2)
+    }
+
+    @Test(arguments: rates)
+    func theCouplingDoesNotLearnTheUsersVoiceWhileTheirTurnIsOpen(sampleRate: Int) throws {
+        // After a barge-in the user goes on talking over the reply; frames the VAD does not flag (a
+        // quiet syllable, a pause between words) must not teach the coupling the user's voice.
         let reference = Self.reply(sampleRate: sampleRate)
         let user = Signals.speechLike(levelDBFS: -18, seconds: 1.2, sampleRate: sampleRate, pitch: 120, seed: 60)
         let capture = Signals.mix(
             Self.room(reference, sampleRate: sampleRate, seed: 50),
             Signals.placed(user, at: 4.2, totalSeconds: Self.seconds, sampleRate: sampleRate)
         )
-        let decisions = runDetector(
-            capture, reference: reference, sampleRate: sampleRate, parameters: Self.parameters())
-        let bargeIns = decisions.indices.filter { decisions[$0].bargeIn }
-        let first = try #require(bargeIns.first)
-        #expect(bargeIns.count == 1)
-        // Detected while the user talks (the synthetic syllables under an echo this loud can take a
-        // few hundred ms at 24 kHz: the coupling learns from their quiet start; the corpus measures latency).
-        #expect(first >= 420 && first < 540, "barge-in while the user talks, got frame \(first)")
+        var detector = ListeningDetector(sampleRate: sampleRate, parameters: Self.parameters())
+        let frameLength = sampleRate / 100
+        var couplingAtBargeIn: Double?
+        var turnCouplings: [Double] = []
+        for start in stride(from: 0, to: capture.count - frameLength + 1, by: frameLength) {
+            let decision = detector.process(
+                frame: Array(capture[start..<start + frameLength]),
+                reference: Array(reference[start..<start + frameLength]))
+            if decision.bargeIn && couplingAtBargeIn == nil { couplingAtBargeIn = detector.gate.couplingDB }
+            guard couplingAtBargeIn != nil else { continue }
+            if !detector.isInTurn { break }  // the first turn is over
+            turnCouplings.append(detector.gate.couplingDB)
+        }
+        let atBargeIn = try #require(couplingAtBargeIn)
+        #expect(turnCouplings.count > 50, "the turn lasts past the user's words")
+        #expect(turnCouplings.allSatisfy { $0 == atBargeIn })
     }
 
     @Test func theSpreadLearnsDuringPlaybackOnlyWhereTheEchoIsBelowTheRoom() {

@@ -40,6 +40,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var maximumSpreadDB: Double = 12
     /// Time constant of the noise spread's average over non-speech frames.
     public var spreadTimeMs: Int = 500
+    /// Time constant of a faster spread average used (with the slow one, the larger) in the barge-in
+    /// margin only; 0: off.
+    public var bargeInSpreadTimeMs: Int = 250
     /// The spread also learns during playback in frames whose echo estimate is this far below the floor, dB.
     public var spreadEchoClearanceDB: Double = 3
     /// Impulse rejection: an onset rising this far above the frame before it may be an impact, dB.
@@ -115,6 +118,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case spreadOffsetFactor = "spread_offset_factor"
         case maximumSpreadDB = "maximum_spread_db"
         case spreadTimeMs = "spread_time_ms"
+        case bargeInSpreadTimeMs = "barge_in_spread_time_ms"
         case spreadEchoClearanceDB = "spread_echo_clearance_db"
         case impulseRiseDB = "impulse_rise_db"
         case impulseAttackDropDB = "impulse_attack_drop_db"
@@ -163,6 +167,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.spreadOffsetFactor, into: &settings.spreadOffsetFactor)
         try read(.maximumSpreadDB, into: &settings.maximumSpreadDB)
         try read(.spreadTimeMs, into: &settings.spreadTimeMs)
+        try read(.bargeInSpreadTimeMs, into: &settings.bargeInSpreadTimeMs)
         try read(.spreadEchoClearanceDB, into: &settings.spreadEchoClearanceDB)
         try read(.impulseRiseDB, into: &settings.impulseRiseDB)
         try read(.impulseAttackDropDB, into: &settings.impulseAttackDropDB)
@@ -209,6 +214,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.spreadOffsetFactor = spreadOffsetFactor
         parameters.vad.maximumSpreadDB = maximumSpreadDB
         parameters.vad.spreadTimeMilliseconds = spreadTimeMs
+        parameters.vad.bargeInSpreadTimeMilliseconds = bargeInSpreadTimeMs
         parameters.vad.spreadEchoClearanceDB = spreadEchoClearanceDB
         parameters.vad.impulseRiseDB = impulseRiseDB
         parameters.vad.impulseAttackDropDB = impulseAttackDropDB

@@ -46,6 +46,8 @@ public struct EnergyVAD: Sendable {
     private var speaking = false
     /// Mean excess of non-speech frames over the floor, dB (see `EnergyVADParameters.spreadOnsetFactor`).
     private var spreadDB = 0.0
+    /// The same average over `bargeInSpreadTimeMilliseconds` (see `bargeInNoiseSpread`).
+    private var fastSpreadDB = 0.0
     private var previousEnergyDBFS = -120.0
     /// Impulse rejection: the onset run's start level, peaks, and whether it looks like an impact.
     private var runStartDBFS = -120.0
@@ -94,6 +96,11 @@ public struct EnergyVAD: Sendable {
     public var noiseFloor: Double { noiseFloorDBFS }
     /// The noise spread the thresholds currently add to, dB.
     public var noiseSpread: Double { spreadDB }
+    /// The noise spread the echo gate's barge-in margin uses, dB: the larger of `noiseSpread` and the same
+    /// average over `bargeInSpreadTimeMilliseconds` (0: `noiseSpread` alone).
+    public var bargeInNoiseSpread: Double {
+        parameters.bargeInSpreadTimeMilliseconds > 0 ? max(spreadDB, fastSpreadDB) : spreadDB
+    }
     /// Filtered energy of the last frame, dBFS.
     public var lastEnergy: Double { previousEnergyDBFS }
 
@@ -220,6 +227,10 @@ public struct EnergyVAD: Sendable {
             let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
             let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
             spreadDB += rate * (excess - spreadDB)
+            if parameters.bargeInSpreadTimeMilliseconds > 0 {
+                let fastRate = min(10 / Double(max(parameters.bargeInSpreadTimeMilliseconds, 10)), 1)
+                fastSpreadDB += fastRate * (excess - fastSpreadDB)
+            }
         }
         previousEnergyDBFS = energy
         updateNoiseFloor(energy: energy)

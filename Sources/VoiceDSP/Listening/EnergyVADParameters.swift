@@ -35,6 +35,11 @@ public struct EnergyVADParameters: Sendable, Equatable {
     public var maximumSpreadDB: Double = 12
     /// Time constant of the noise spread's average over non-speech frames, milliseconds.
     public var spreadTimeMilliseconds: Int = 500
+    /// Time constant of a second, faster average of the same frames, for the echo gate's barge-in margin
+    /// only (the larger of the two is used there), milliseconds; 0 turns it off. The room is measured
+    /// only in the few frames of a reply's pauses where the echo has died away, and the slow average
+    /// lags babble there; the VAD's own thresholds keep the slow one (onset latency).
+    public var bargeInSpreadTimeMilliseconds: Int = 250
     /// The spread also learns while our playback (or its tail) is audible, in frames where the echo
     /// estimate is this far below the noise floor: the echo then adds little to the mic energy, and
     /// the room's noise (babble between a reply's sentences) is measured instead of left at the

@@ -55,7 +55,7 @@ public struct ListeningDetector: Sendable {
             // very uneven room can still interrupt.
             let vadParameters = parameters.vad
             let spreadTerm = min(
-                parameters.echo.bargeInSpreadFactor * vad.noiseSpread,
+                parameters.echo.bargeInSpreadFactor * vad.bargeInNoiseSpread,
                 vadParameters.spreadOnsetFactor * vadParameters.maximumSpreadDB
             )
             let roomLevel = vad.noiseFloor + vadParameters.onsetThresholdDB + spreadTerm
@@ -67,9 +67,12 @@ public struct ListeningDetector: Sendable {
             minimumOnsetFrames: echo.echoActive ? parameters.echo.bargeInMinimumMilliseconds / 10 : 0,
             echoEstimateDBFS: echo.echoEstimateDBFS
         )
+        // While a turn is open the user may be talking in frames the VAD does not flag (a quiet
+        // syllable under the echo, a pause between words): learning there would teach the coupling
+        // the user's voice and raise the echo estimate for the rest of the reply.
         gate.learn(
             micEnergyDBFS: analysed.energyDBFS,
-            nearEndSpeech: analysed.isSpeech,
+            nearEndSpeech: analysed.isSpeech || inTurn,
             noiseFloorDBFS: analysed.noiseFloorDBFS
         )
         lastFrame = analysed
