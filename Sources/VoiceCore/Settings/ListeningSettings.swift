@@ -99,6 +99,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var couplingMinimumEchoDB: Double = 6
     /// While the echo is active a barge-in must clear the floor by the onset threshold plus this × the spread.
     public var bargeInSpreadFactor: Double = 4
+    /// While the echo is active the barge-in margin's spread is at least this × how far the floor fell below the
+    /// floor the spread was measured against; 0: off.
+    public var bargeInFloorDropFactor: Double = 1
 
     public init() {}
 
@@ -144,6 +147,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case couplingWarmUpMs = "coupling_warm_up_ms"
         case couplingMinimumEchoDB = "coupling_minimum_echo_db"
         case bargeInSpreadFactor = "barge_in_spread_factor"
+        case bargeInFloorDropFactor = "barge_in_floor_drop_factor"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -193,6 +197,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.couplingWarmUpMs, into: &settings.couplingWarmUpMs)
         try read(.couplingMinimumEchoDB, into: &settings.couplingMinimumEchoDB)
         try read(.bargeInSpreadFactor, into: &settings.bargeInSpreadFactor)
+        try read(.bargeInFloorDropFactor, into: &settings.bargeInFloorDropFactor)
         self = settings
     }
 
@@ -240,6 +245,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.echo.couplingWarmUpMilliseconds = couplingWarmUpMs
         parameters.echo.couplingMinimumEchoDB = couplingMinimumEchoDB
         parameters.echo.bargeInSpreadFactor = bargeInSpreadFactor
+        parameters.echo.bargeInFloorDropFactor = bargeInFloorDropFactor
         return parameters
     }
 }

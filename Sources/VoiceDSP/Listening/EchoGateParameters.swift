@@ -37,6 +37,11 @@ public struct EchoGateParameters: Sendable, Equatable {
     /// plus this factor times the noise spread (instead of the VAD's `spreadOnsetFactor`): a false
     /// barge-in cuts the reply off, so fluctuating room noise (babble) needs a wider margin then.
     public var bargeInSpreadFactor: Double = 4
+    /// While the echo is active, the spread in the barge-in margin is at least this factor times how far the
+    /// noise floor has fallen below the floor the spread was measured against (`EnergyVAD.spreadFloor`);
+    /// 0: off. The spread cannot learn under the echo, so a floor that drops there (minimum statistics catch
+    /// a dip of babble in a pause of the reply) shows a fluctuation the stale spread does not.
+    public var bargeInFloorDropFactor: Double = 1
 
     public init() {}
 }

@@ -48,6 +48,8 @@ public struct EnergyVAD: Sendable {
     private var spreadDB = 0.0
     /// The same average over `bargeInSpreadTimeMilliseconds` (see `bargeInNoiseSpread`).
     private var fastSpreadDB = 0.0
+    /// The noise floor averaged over the frames the spread learned from (see `spreadFloor`), dBFS.
+    private var spreadFloorDBFS: Double
     private var previousEnergyDBFS = -120.0
     /// Impulse rejection: the onset run's start level, peaks, and whether it looks like an impact.
     private var runStartDBFS = -120.0
@@ -76,6 +78,7 @@ public struct EnergyVAD: Sendable {
         self.bandSignal = Array(repeating: 0, count: frameLength)
         self.toneLag = max(1, (sampleRate + 8000) / 16000)
         self.noiseFloorDBFS = parameters.minimumNoiseFloorDBFS
+        self.spreadFloorDBFS = parameters.minimumNoiseFloorDBFS
         self.subWindowMinima = Array(repeating: .infinity, count: Self.subWindowCount)
         if parameters.stationaryFluxDB > 0 {
             self.spectralFlux = SpectralFlux(
@@ -101,6 +104,11 @@ public struct EnergyVAD: Sendable {
     public var bargeInNoiseSpread: Double {
         parameters.bargeInSpreadTimeMilliseconds > 0 ? max(spreadDB, fastSpreadDB) : spreadDB
     }
+    /// The floor the spread was measured against, dBFS: the noise floor averaged over the frames the
+    /// spread learned from, over `bargeInSpreadTimeMilliseconds` (or `spreadTimeMilliseconds` when that is 0).
+    /// The spread is an excess over this floor; when the floor later drops (minimum statistics catch a
+    /// dip of babble under our echo) while the spread cannot learn, floor + spread understates the room.
+    public var spreadFloor: Double { spreadFloorDBFS }
     /// Filtered energy of the last frame, dBFS.
     public var lastEnergy: Double { previousEnergyDBFS }
 
@@ -231,6 +239,11 @@ public struct EnergyVAD: Sendable {
                 let fastRate = min(10 / Double(max(parameters.bargeInSpreadTimeMilliseconds, 10)), 1)
                 fastSpreadDB += fastRate * (excess - fastSpreadDB)
             }
+            // Over the faster time when there is one: the barge-in margin pairs it with the faster spread.
+            let floorRate =
+                parameters.bargeInSpreadTimeMilliseconds > 0
+                ? min(10 / Double(max(parameters.bargeInSpreadTimeMilliseconds, 10)), 1) : rate
+            spreadFloorDBFS += floorRate * (noiseFloorDBFS - spreadFloorDBFS)
         }
         previousEnergyDBFS = energy
         updateNoiseFloor(energy: energy)

@@ -54,8 +54,13 @@ public struct ListeningDetector: Sendable {
             // The wider margin is capped at the VAD's own largest spread term, so a user in a loud,
             // very uneven room can still interrupt.
             let vadParameters = parameters.vad
+            // The spread cannot learn under the echo. When the floor has since fallen below the floor the
+            // spread was measured against (minimum statistics caught a dip of babble in a pause of the
+            // reply), the room evidently fluctuates at least that much, and the stale spread understates it.
+            let floorDrop = max(vad.spreadFloor - vad.noiseFloor, 0)
             let spreadTerm = min(
-                parameters.echo.bargeInSpreadFactor * vad.bargeInNoiseSpread,
+                parameters.echo.bargeInSpreadFactor
+                    * max(vad.bargeInNoiseSpread, parameters.echo.bargeInFloorDropFactor * floorDrop),
                 vadParameters.spreadOnsetFactor * vadParameters.maximumSpreadDB
             )
             let roomLevel = vad.noiseFloor + vadParameters.onsetThresholdDB + spreadTerm
