@@ -25,8 +25,9 @@ public enum RateConversion {
 ///
 /// The common cases take one pass over the device bytes: at twice the session rate (48 kHz for
 /// 24 kHz) the picked channel goes straight into ``HalfBandDecimator``, whose outputs are rounded to
-/// Int16 as they are computed; at the session rate S16 samples are copied and S32 rounded in SIMD. A mono
-/// device takes these routes whatever the selection. Downmixing and other ratios go through a mono Float buffer and ``PolyphaseResampler``.
+/// Int16 as they are computed; at the session rate S16 samples are copied and S32 rounded in SIMD.
+/// A mono device takes these routes whatever the selection. Downmixing and other ratios go through a
+/// mono Float buffer and ``PolyphaseResampler``.
 ///
 /// `convert(_:into:)` never allocates, locks or blocks.
 public final class CaptureConverter {

@@ -235,15 +235,12 @@ public struct EnergyVAD: Sendable {
             let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
             let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
             spreadDB += rate * (excess - spreadDB)
-            if parameters.bargeInSpreadTimeMilliseconds > 0 {
-                let fastRate = min(10 / Double(max(parameters.bargeInSpreadTimeMilliseconds, 10)), 1)
-                fastSpreadDB += fastRate * (excess - fastSpreadDB)
-            }
-            // Over the faster time when there is one: the barge-in margin pairs it with the faster spread.
-            let floorRate =
-                parameters.bargeInSpreadTimeMilliseconds > 0
-                ? min(10 / Double(max(parameters.bargeInSpreadTimeMilliseconds, 10)), 1) : rate
-            spreadFloorDBFS += floorRate * (noiseFloorDBFS - spreadFloorDBFS)
+            // The spread's floor follows at the faster rate when there is one: the barge-in margin pairs
+            // the two.
+            let fastTime = parameters.bargeInSpreadTimeMilliseconds
+            let fastRate = fastTime > 0 ? min(10 / Double(max(fastTime, 10)), 1) : rate
+            if fastTime > 0 { fastSpreadDB += fastRate * (excess - fastSpreadDB) }
+            spreadFloorDBFS += fastRate * (noiseFloorDBFS - spreadFloorDBFS)
         }
         previousEnergyDBFS = energy
         updateNoiseFloor(energy: energy)
