@@ -21,8 +21,6 @@ public final class ALSAAudioEngine: AudioEngine {
     private let backendFactory: any PCMBackendFactory
     private let tuning: ALSAEngineTuning
     private let running = Mutex<Running?>(nil)
-    /// The CPU the audio threads keep to while the engine runs (`audio.cpu`); -1: none.
-    private let audioCPUStorage = Atomic<Int>(-1)
 
     /// What exists while the engine runs. Only `start()`/`stop()` touch it, under the mutex.
     private struct Running {
@@ -80,8 +78,6 @@ public final class ALSAAudioEngine: AudioEngine {
         let batchPeriods = max(1, tuning.captureBatchMilliseconds / max(settings.periodMilliseconds, 1))
         if tuning.quiesceWhenIdle { captureRequest.bufferPeriods = max(captureRequest.bufferPeriods, batchPeriods + 3) }
         let playbackRequest = PCMOpenRequest(settings: settings, stream: .playback)
-        let cpu = AudioCPUPlacement.resolve(settings.cpu, allowed: AudioCPUPlacement.allowedCPUs())
-        audioCPUStorage.store(cpu ?? -1, ordering: .releasing)
         let captureBackend = backendFactory.makeBackend(for: .capture)
         let playbackBackend = backendFactory.makeBackend(for: .playback)
         let captureParameters = try captureBackend.open(captureRequest)
@@ -114,7 +110,7 @@ public final class ALSAAudioEngine: AudioEngine {
         )
         guard
             let captureThread = AudioThread.start(
-                name: "voiced-capture", realtimePriority: settings.realtimePriority, cpu: cpu, body: captureLoop.run
+                name: "voiced-capture", realtimePriority: settings.realtimePriority, body: captureLoop.run
             )
         else {
             captureBackend.close()
@@ -123,8 +119,7 @@ public final class ALSAAudioEngine: AudioEngine {
         }
         guard
             let playbackThread = AudioThread.start(
-                name: "voiced-playback", realtimePriority: settings.realtimePriority, cpu: cpu,
-                body: playbackLoop.run
+                name: "voiced-playback", realtimePriority: settings.realtimePriority, body: playbackLoop.run
             )
         else {
             shared.stopRequested.store(true, ordering: .relaxed)
@@ -133,7 +128,7 @@ public final class ALSAAudioEngine: AudioEngine {
             playbackBackend.close()
             throw AudioSettingsError(problems: ["cannot start the audio playback thread (pthread_create failed)"])
         }
-        waiter.start(cpu: cpu)
+        waiter.start()
         return Running(
             captureBackend: captureBackend, playbackBackend: playbackBackend,
             captureThread: captureThread, playbackThread: playbackThread
@@ -155,34 +150,6 @@ public final class ALSAAudioEngine: AudioEngine {
     }
 
     public var isRunning: Bool { running.withLock { $0 != nil } }
-
-    /// The CPU the engine's threads keep to (`audio.cpu`, resolved when the engine started); nil: the
-    /// scheduler places them.
-    public var audioCPU: Int? {
-        let cpu = audioCPUStorage.load(ordering: .acquiring)
-        return cpu < 0 ? nil : cpu
-    }
-
-    /// The CPUs each engine thread may run on, by thread name; empty while stopped (tests).
-    var threadAllowedCPUs: [String: [Int]] {
-        running.withLock { running in
-            guard let running else { return [:] }
-            return [
-                "voiced-capture": running.captureThread.allowedCPUs,
-                "voiced-playback": running.playbackThread.allowedCPUs,
-                "voiced-wake": waiter.threadAllowedCPUs,
-            ]
-        }
-    }
-
-    /// Keeps the calling thread on the audio threads' CPU, if they keep to one: for the thread that takes each
-    /// captured chunk from them (the daemon's session event loop), so the chunk's hand-offs stay on one core.
-    /// - Returns: the CPU, or nil when nothing was pinned (no CPU chosen, or the kernel refused).
-    @discardableResult
-    public func keepCurrentThreadOnAudioCPU() -> Int? {
-        guard let cpu = audioCPU, AudioCPUPlacement.pinCurrentThread(to: cpu) else { return nil }
-        return cpu
-    }
 
     /// True when both audio threads got the SCHED_FIFO priority of `audio.realtime_priority`.
     public var hasRealtimeThreads: Bool {

@@ -21,9 +21,8 @@ final class AudioThread {
     ///   - name: shown by `top -H` / `ps -L` (at most 15 bytes are kept).
     ///   - realtimePriority: SCHED_FIFO priority to ask for (allowed for root or when the unit sets
     ///     LimitRTPRIO); if refused the thread keeps the normal policy and `isRealtime` is false.
-    ///   - cpu: the CPU the thread keeps to (see `AudioCPUPlacement`); nil leaves it to the scheduler.
     static func start(
-        name: String, realtimePriority: Int? = nil, cpu: Int? = nil, body: @escaping () -> Void
+        name: String, realtimePriority: Int? = nil, body: @escaping () -> Void
     ) -> AudioThread? {
         var attributes = pthread_attr_t()
         pthread_attr_init(&attributes)
@@ -46,8 +45,6 @@ final class AudioThread {
             context.release()
             return nil
         }
-        // Set here, not by the thread itself: once `start` returns, the thread keeps to it (tests rely on it).
-        if let cpu { AudioCPUPlacement.pin(thread, to: cpu) }
         var isRealtime = false
         if let realtimePriority {
             var parameters = sched_param(sched_priority: Int32(realtimePriority))
@@ -63,9 +60,6 @@ final class AudioThread {
         self.thread = thread
         self.isRealtime = isRealtime
     }
-
-    /// The CPUs the thread may run on (its affinity); empty once it was joined or when the kernel does not say.
-    var allowedCPUs: [Int] { joined ? [] : AudioCPUPlacement.allowedCPUs(of: thread) }
 
     /// Waits for the body to return. Idempotent.
     func join() {

@@ -151,18 +151,14 @@ final class CaptureWaiter: Sendable {
 
     // MARK: - Lifecycle
 
-    /// - Parameter cpu: the CPU the waiter thread keeps to (the capture thread's: see `AudioCPUPlacement`).
-    func start(cpu: Int? = nil) {
+    func start() {
         thread.withLock { thread in
             guard thread == nil else { return }
             state.withLock { $0.running = true }
-            thread = AudioThread.start(name: "voiced-wake", cpu: cpu, body: run)
+            thread = AudioThread.start(name: "voiced-wake", body: run)
             if thread == nil { state.withLock { $0.running = false } }
         }
     }
-
-    /// The CPUs the waiter thread may run on; empty while it is not running.
-    var threadAllowedCPUs: [Int] { thread.withLock { $0?.allowedCPUs ?? [] } }
 
     func stop() {
         thread.withLock { thread in

@@ -40,9 +40,6 @@ struct CoordinatorService: Service {
                 // while a turn is spoken, per captured period while a reply can be interrupted, and
                 // once a second when idle. The capture thread wakes this loop the moment the audio
                 // is there, so nothing here polls.
-                // This thread takes every captured chunk from the engine's threads: on their CPU, the hand-offs
-                // are context switches on one warm core, not wake-ups of idle ones (`audio.cpu`).
-                engine.keepCurrentThreadOnAudioCPU()
                 var lastState: VoiceState?
                 var lastConnection: ConnectionState?
                 var lastRefresh: ContinuousClock.Instant?

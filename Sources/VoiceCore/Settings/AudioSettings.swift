@@ -24,20 +24,6 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         case off
     }
 
-    /// Which CPU the engine keeps the threads a captured chunk passes through: the capture thread, the wake-up
-    /// thread, the playback thread and the daemon's session event loop. Each chunk is handed from one to the
-    /// next in turn; on one core the hand-offs need no cross-core wake-up and find their code and data in that
-    /// core's caches, where on a quiet machine the scheduler sends each one to another idle core.
-    public enum CPUChoice: Sendable, Equatable {
-        /// The highest-numbered CPU the process may use, when it may use two or more (CPU 0 usually also
-        /// takes the interrupts); with one CPU nothing is pinned. `CPUAffinity=` in the unit narrows the set.
-        case auto
-        /// Leave the threads to the scheduler.
-        case off
-        /// This CPU (ignored, with a warning in status, when the process may not run there).
-        case number(Int)
-    }
-
     /// ALSA PCM name for the microphone: `default`, `plughw:CARD=…`, a dsnoop PCM, …
     public var captureDevice: String = "default"
     /// ALSA PCM name for the speaker: `default`, `plughw:CARD=…`, a dmix PCM, …
@@ -63,8 +49,6 @@ public struct AudioSettings: Sendable, Codable, Equatable {
     /// Needs permission (root, or `LimitRTPRIO=` in the systemd unit); without it the threads run
     /// normally and status says so.
     public var realtimePriority: Int?
-    /// Where the audio threads and the session's event loop run: `auto`, `off` or a CPU number.
-    public var cpu: CPUChoice = .auto
     /// An ALSA configuration file opened instead of the system one (the simulated sound card).
     /// Nil uses the system configuration (`/usr/share/alsa/alsa.conf`, `~/.asoundrc`).
     public var alsaConfigPath: String?
@@ -102,9 +86,6 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         if let realtimePriority, !(1...99).contains(realtimePriority) {
             problems.append("audio.realtime_priority must be between 1 and 99, not \(realtimePriority)")
         }
-        if case .number(let index) = cpu, index < 0 {
-            problems.append("audio.cpu must be auto, off or a CPU number (0, 1, …), not \(index)")
-        }
         if !(0...1000).contains(playbackPrebufferMilliseconds) {
             problems.append(
                 "audio.playback_prebuffer_ms must be between 0 and 1000, not \(playbackPrebufferMilliseconds)"
@@ -130,7 +111,6 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         case pace
         case sessionRate = "session_rate"
         case realtimePriority = "realtime_priority"
-        case cpu
         case alsaConfigPath = "alsa_config_path"
     }
 
@@ -154,7 +134,6 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         pace = try container.decodeIfPresent(Pacing.self, forKey: .pace) ?? defaults.pace
         sessionRate = try container.decodeIfPresent(Int.self, forKey: .sessionRate) ?? defaults.sessionRate
         realtimePriority = try container.decodeIfPresent(Int.self, forKey: .realtimePriority)
-        cpu = try Self.decodeCPU(from: container) ?? defaults.cpu
         alsaConfigPath = try container.decodeIfPresent(String.self, forKey: .alsaConfigPath)
     }
 
@@ -168,23 +147,6 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         throw DecodingError.dataCorruptedError(
             forKey: .channel, in: container, debugDescription: "audio.channel must be downmix, 0 or 1; got \"\(text)\""
         )
-    }
-
-    /// `cpu:` is `auto`, `off`, or a CPU number written as a number or a string.
-    private static func decodeCPU(from container: KeyedDecodingContainer<CodingKeys>) throws -> CPUChoice? {
-        guard container.contains(.cpu) else { return nil }
-        if let index = try? container.decode(Int.self, forKey: .cpu) { return .number(index) }
-        let text = try container.decode(String.self, forKey: .cpu)
-        switch text {
-        case "auto": return .auto
-        case "off": return .off
-        default:
-            if let index = Int(text) { return .number(index) }
-            throw DecodingError.dataCorruptedError(
-                forKey: .cpu, in: container,
-                debugDescription: "audio.cpu must be auto, off or a CPU number; got \"\(text)\""
-            )
-        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -204,11 +166,6 @@ public struct AudioSettings: Sendable, Codable, Equatable {
         try container.encode(pace, forKey: .pace)
         try container.encode(sessionRate, forKey: .sessionRate)
         try container.encodeIfPresent(realtimePriority, forKey: .realtimePriority)
-        switch cpu {
-        case .auto: try container.encode("auto", forKey: .cpu)
-        case .off: try container.encode("off", forKey: .cpu)
-        case .number(let index): try container.encode(index, forKey: .cpu)
-        }
         try container.encodeIfPresent(alsaConfigPath, forKey: .alsaConfigPath)
     }
 }
