@@ -36,3 +36,45 @@ extension Signals {
         return signal.map { pcm($0 * scaleGain) }
     }
 }
+
+extension Signals {
+    /// Struck-bell music (like the eval kit's "music-bell"): notes of a pentatonic scale struck on a beat
+    /// of 0.4–0.85 s (a half, one or two beats apart), sometimes two at once, each a 2 ms attack
+    /// followed by a free decay of five inharmonic partials (1, 2, 2.76, 4.07 and 5.4 times the note,
+    /// the higher ones weaker and decaying faster: time constant 0.5 s divided by the ratio), ringing
+    /// on under the next strike for a second. Scaled to `levelDBFS` RMS.
+    public static func bells(levelDBFS: Double, seconds: Double, sampleRate: Int, seed: UInt64) -> [Int16] {
+        var random = SplitMix64(seed: seed)
+        let count = Int(seconds * Double(sampleRate))
+        var signal = [Double](repeating: 0, count: count)
+        let scale = [0, 2, 4, 7, 9, 12, 14, 16, 19, 21, 24]
+        let partials: [(ratio: Double, amplitude: Double)] = [(1, 1), (2, 0.6), (2.76, 0.5), (4.07, 0.3), (5.4, 0.2)]
+        let rate = Double(sampleRate)
+        let beat = 0.4 + 0.45 * random.nextUniform()
+        let spacings = [0.5, 1, 1, 2]
+        var strike = Int(0.3 * rate)
+        while strike < count {
+            let spacing = Int(beat * spacings[Int(random.nextUniform() * 3.99)] * rate)
+            let notes = random.nextUniform() < 0.3 ? 2 : 1
+            for voice in 0..<notes {
+                let note = scale[Int(random.nextUniform() * Double(scale.count - 1))]
+                let frequency = 196 * Double.pow(2, Double(note) / 12)
+                let gain = (voice == 0 ? 1 : 0.5) * (0.6 + 0.4 * random.nextUniform())
+                for offset in 0..<(spacing + Int(rate)) where strike + offset < count {
+                    let time = Double(offset) / rate
+                    var value = 0.0
+                    for partial in partials where partial.ratio * frequency < rate / 2.2 {
+                        value +=
+                            partial.amplitude * Double.sin(2 * Double.pi * partial.ratio * frequency * time)
+                            * Double.exp(-time * partial.ratio / 0.5)
+                    }
+                    signal[strike + offset] += gain * min(1, time / 0.002) * value
+                }
+            }
+            strike += spacing
+        }
+        let rms = (signal.reduce(0) { $0 + $1 * $1 } / Double(max(count, 1))).squareRoot()
+        let scaleGain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
+        return signal.map { pcm($0 * scaleGain) }
+    }
+}

@@ -150,6 +150,25 @@ final class TemporaryDirectory {
         #expect(ListeningSettings().detectorParameters.vad.stationaryFluxDB == 0)
     }
 
+    @Test func struckToneKeysReachTheVAD() throws {
+        let settings = try JSONDecoder().decode(
+            ListeningSettings.self,
+            from: Data(
+                (#"{"struck_tone_room_ms": 0, "struck_tone_pair_ms": 2000, "struck_tone_change_db": 2, "#
+                    + #""struck_tone_rise_db": 3, "struck_tone_wait_ms": 30, "struck_tone_watch_ms": 80, "#
+                    + #""struck_tone_decay_db": 0.5, "struck_tone_attack_db": 8}"#).utf8))
+        let vad = settings.detectorParameters.vad
+        #expect(vad.struckToneRoomMilliseconds == 0)
+        #expect(vad.struckTonePairMilliseconds == 2000)
+        #expect(vad.struckToneChangeDB == 2)
+        #expect(vad.struckToneRiseDB == 3)
+        #expect(vad.struckToneWaitMilliseconds == 30)
+        #expect(vad.struckToneWatchMilliseconds == 80)
+        #expect(vad.struckToneDecayDB == 0.5)
+        #expect(vad.struckToneAttackDB == 8)
+        #expect(ListeningSettings().detectorParameters.vad.struckToneRoomMilliseconds == 10000)
+    }
+
     @Test func encodingRoundTripsWithSnakeCaseKeys() throws {
         var settings = ListeningSettings()
         settings.echoTailMs = 450

@@ -71,6 +71,24 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var stationaryFluxDB: Double = 0
     /// The spectral change is measured against the frame this long ago.
     public var spectralFluxLagMs: Int = 100
+    /// A room where two runs of speech within `struck_tone_pair_ms` started with an attack and then
+    /// decayed without changing their spectrum (bells, chimes) is a struck-tone room for this long:
+    /// onsets there wait up to `struck_tone_wait_ms` for a spectral change or a rise; 0: off.
+    public var struckToneRoomMs: Int = 10000
+    /// Two struck-looking runs within this time mark the room.
+    public var struckTonePairMs: Int = 3000
+    /// Band-shape change (mean over 7 bands, gain removed) that shows an onset is not a struck note, dB.
+    public var struckToneChangeDB: Double = 1.5
+    /// ...or a rise of the level above the onset, dB.
+    public var struckToneRiseDB: Double = 2
+    /// In a struck-tone room an onset waits at most this long for either; without one it is rejected.
+    public var struckToneWaitMs: Int = 40
+    /// Each new run of speech is watched this long for the struck signature.
+    public var struckToneWatchMs: Int = 60
+    /// The decay a struck run (or a rejected onset) shows over its watch (or wait), dB.
+    public var struckToneDecayDB: Double = 1
+    /// The attack a struck run starts with (its first onset frame above the frame before), dB.
+    public var struckToneAttackDB: Double = 6
 
     // MARK: Echo gate
     /// Reference-to-mic delay not already compensated by the audio engine's output delay.
@@ -134,6 +152,14 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case impulseReleaseDBPerSecond = "impulse_release_db_per_second"
         case stationaryFluxDB = "stationary_flux_db"
         case spectralFluxLagMs = "spectral_flux_lag_ms"
+        case struckToneRoomMs = "struck_tone_room_ms"
+        case struckTonePairMs = "struck_tone_pair_ms"
+        case struckToneChangeDB = "struck_tone_change_db"
+        case struckToneRiseDB = "struck_tone_rise_db"
+        case struckToneWaitMs = "struck_tone_wait_ms"
+        case struckToneWatchMs = "struck_tone_watch_ms"
+        case struckToneDecayDB = "struck_tone_decay_db"
+        case struckToneAttackDB = "struck_tone_attack_db"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
         case echoDecayDBPerSecond = "echo_decay_db_per_second"
@@ -184,6 +210,14 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.impulseReleaseDBPerSecond, into: &settings.impulseReleaseDBPerSecond)
         try read(.stationaryFluxDB, into: &settings.stationaryFluxDB)
         try read(.spectralFluxLagMs, into: &settings.spectralFluxLagMs)
+        try read(.struckToneRoomMs, into: &settings.struckToneRoomMs)
+        try read(.struckTonePairMs, into: &settings.struckTonePairMs)
+        try read(.struckToneChangeDB, into: &settings.struckToneChangeDB)
+        try read(.struckToneRiseDB, into: &settings.struckToneRiseDB)
+        try read(.struckToneWaitMs, into: &settings.struckToneWaitMs)
+        try read(.struckToneWatchMs, into: &settings.struckToneWatchMs)
+        try read(.struckToneDecayDB, into: &settings.struckToneDecayDB)
+        try read(.struckToneAttackDB, into: &settings.struckToneAttackDB)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
         try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
@@ -232,6 +266,14 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.impulseReleaseDBPerSecond = impulseReleaseDBPerSecond
         parameters.vad.stationaryFluxDB = stationaryFluxDB
         parameters.vad.spectralFluxLagMilliseconds = spectralFluxLagMs
+        parameters.vad.struckToneRoomMilliseconds = struckToneRoomMs
+        parameters.vad.struckTonePairMilliseconds = struckTonePairMs
+        parameters.vad.struckToneChangeDB = struckToneChangeDB
+        parameters.vad.struckToneRiseDB = struckToneRiseDB
+        parameters.vad.struckToneWaitMilliseconds = struckToneWaitMs
+        parameters.vad.struckToneWatchMilliseconds = struckToneWatchMs
+        parameters.vad.struckToneDecayDB = struckToneDecayDB
+        parameters.vad.struckToneAttackDB = struckToneAttackDB
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs
         parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond

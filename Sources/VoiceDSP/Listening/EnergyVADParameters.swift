@@ -85,5 +85,36 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// The spectral change is measured against the frame this long ago, milliseconds.
     public var spectralFluxLagMilliseconds: Int = 100
 
+    /// Struck-tone rooms (bells, chimes, a plucked or struck instrument). A struck note rises to its
+    /// peak within milliseconds and then decays freely: after the attack its band levels all fall
+    /// together, its level never rises again. Speech changes its spectrum and rises within tens of
+    /// milliseconds. A room is marked as a struck-tone room for this long when two runs of speech
+    /// within `struckTonePairMilliseconds` looked struck (see `struckToneWatchMilliseconds`), and
+    /// stays marked while its onsets are rejected; while it is marked, an onset that would start
+    /// speech waits up to `struckToneWaitMilliseconds` for a spectral change or a rise, and is
+    /// rejected without one. Only such rooms pay that wait. 0 turns the test and its band filters
+    /// off, milliseconds.
+    public var struckToneRoomMilliseconds: Int = 10000
+    /// Two struck-looking runs within this time mark the room, milliseconds.
+    public var struckTonePairMilliseconds: Int = 3000
+    /// Shape change of the seven band levels (mean absolute change after removing the mean change)
+    /// that shows an onset or a run is not a struck tone, dB.
+    public var struckToneChangeDB: Double = 1.5
+    /// ...or a rise of the level above the frame that would have started speech (or did), dB.
+    public var struckToneRiseDB: Double = 2
+    /// In a struck-tone room, an onset waits at most this long for the change or the rise; without
+    /// either it is rejected (and, if its level fell by `struckToneDecayDB`, the room stays marked),
+    /// milliseconds.
+    public var struckToneWaitMilliseconds: Int = 40
+    /// Every run of speech is watched for this long after it starts: it looked struck when its
+    /// shape changed less than `struckToneChangeDB`, its level rose less than `struckToneRiseDB`
+    /// and fell by `struckToneDecayDB`, and its first onset frame jumped `struckToneAttackDB` above
+    /// the frame before it (an attack), milliseconds.
+    public var struckToneWatchMilliseconds: Int = 60
+    /// The free decay a struck run or a rejected onset shows over its watch or wait, dB.
+    public var struckToneDecayDB: Double = 1
+    /// The attack a struck run starts with: its first onset frame above the frame before it, dB.
+    public var struckToneAttackDB: Double = 6
+
     public init() {}
 }
