@@ -68,26 +68,8 @@ public struct EnergyVAD: Sendable {
     private var bandSignal: [Double] = []
     /// Level of the onset run's first frame, dBFS (the struck-tone test's attack).
     private var runFirstEnergyDBFS = -120.0
-    /// Struck-tone test (see `EnergyVADParameters.struckToneRoomMilliseconds`); nil when it is off.
-    private var struckBands: SpectralBands?
-    /// Whether the struck-tone bands filtered the previous frame (else their state is stale).
-    private var struckBandsRanLastFrame = false
-    /// The room counts as a struck-tone room while `framesSeen` is below this.
-    private var struckRoomUntilFrame = 0
-    /// When the last run that looked struck was watched to its end (`framesSeen`).
-    private var lastStruckRunFrame = Int.min / 2
-    /// An onset in a struck-tone room waiting for a spectral change or a rise, with its reference.
-    private var struckPending = false
-    private var struckPendingFrames = 0
-    private var struckReferenceLevels = SIMD8<Double>(repeating: -120)
-    private var struckReferenceEnergyDBFS = -120.0
-    /// The watch over a new run of speech: frames watched (-1: none), its start, and what it showed.
-    private var struckWatchFrames = -1
-    private var struckWatchLevels = SIMD8<Double>(repeating: -120)
-    private var struckWatchEnergyDBFS = -120.0
-    private var struckWatchAttackDB = 0.0
-    private var struckWatchMaximumChangeDB = 0.0
-    private var struckWatchMaximumRiseDB = -120.0
+    /// Struck-tone rooms (see `EnergyVADParameters.struckToneRoomMilliseconds`); nil when the test is off.
+    private var struckTone: StruckToneTest?
 
     public init(sampleRate: Int, parameters: EnergyVADParameters = EnergyVADParameters()) {
         precondition(sampleRate >= 8000 && sampleRate % 100 == 0, "EnergyVAD needs a rate that is a multiple of 100 Hz")
@@ -103,7 +85,7 @@ public struct EnergyVAD: Sendable {
         self.spreadFloorDBFS = parameters.minimumNoiseFloorDBFS
         self.subWindowMinima = Array(repeating: .infinity, count: Self.subWindowCount)
         if parameters.struckToneRoomMilliseconds > 0 {
-            self.struckBands = SpectralBands(sampleRate: sampleRate)
+            self.struckTone = StruckToneTest(sampleRate: sampleRate)
         }
         if parameters.stationaryFluxDB > 0 {
             self.spectralFlux = SpectralFlux(
@@ -137,7 +119,7 @@ public struct EnergyVAD: Sendable {
     /// Filtered energy of the last frame, dBFS.
     public var lastEnergy: Double { previousEnergyDBFS }
     /// Whether the room is currently marked as a struck-tone room (bells, chimes).
-    public var isStruckToneRoom: Bool { framesSeen < struckRoomUntilFrame }
+    public var isStruckToneRoom: Bool { struckTone?.isRoomMarked(atFrame: framesSeen) ?? false }
 
     /// Forgets the noise floor and any speech in progress.
     public mutating func reset() {
@@ -218,16 +200,13 @@ public struct EnergyVAD: Sendable {
         // The struck-tone test's band levels, only for frames it looks at: onset candidates and the
         // watch over a new run (the filters settle within a frame when they restart from zero).
         var bandLevels = SIMD8<Double>(repeating: -120)
-        let wantsBands = framesSeen > warmUpFrames && ((!speaking && energy > onset) || struckWatchFrames >= 0)
-        if wantsBands && keepsBand, var bands = struckBands {
-            if !struckBandsRanLastFrame { bands.resetState() }
+        if var test = struckTone {
+            let wantsBands =
+                keepsBand && framesSeen > warmUpFrames && ((!speaking && energy > onset) || test.isWatching)
             bandLevels = bandSignal.withUnsafeBufferPointer { samples in
-                bands.levels(bandSignal: UnsafeBufferPointer(rebasing: samples[0..<frame.count]))
+                test.levels(of: wantsBands ? UnsafeBufferPointer(rebasing: samples[0..<frame.count]) : nil)
             }
-            struckBands = bands
-            struckBandsRanLastFrame = true
-        } else {
-            struckBandsRanLastFrame = false
+            struckTone = test
         }
         var startedNow = false
 
@@ -244,11 +223,15 @@ public struct EnergyVAD: Sendable {
             } else {
                 onsetCount = 0
             }
-            if onsetCount == 0 { struckPending = false }
+            if onsetCount == 0 { struckTone?.cancelWait() }
             let needed = max(parameters.onsetFrames, 1) + (runIsSharp ? runConfirmationFrames : 0)
             if onsetCount >= max(needed, minimumOnsetFrames, 1) {
-                if struckPending {
-                    startedNow = continueStruckToneTest(energy: energy, levels: bandLevels)
+                if struckTone?.isWaiting == true {
+                    let outcome = struckTone?.continueWait(
+                        energy: energy, levels: bandLevels, frame: framesSeen, parameters: parameters)
+                    // A struck note ringing out: the run starts over.
+                    if outcome == .rejected { onsetCount = 0 }
+                    startedNow = outcome == .starts
                 } else {
                     let highTone =
                         clickShare > parameters.highToneClickShareDB
@@ -258,12 +241,9 @@ public struct EnergyVAD: Sendable {
                         // A dish clink or a beep: rejected like an impact, its ringing must be exceeded.
                         impulseEnvelopeDBFS = runPeakDBFS
                         onsetCount = 0
-                    } else if struckBands != nil && isStruckToneRoom {
+                    } else if isStruckToneRoom {
                         // A struck-tone room: wait for what a struck note cannot show.
-                        struckPending = true
-                        struckPendingFrames = 0
-                        struckReferenceLevels = bandLevels
-                        struckReferenceEnergyDBFS = energy
+                        struckTone?.beginWait(energy: energy, levels: bandLevels)
                     } else {
                         startedNow = true
                     }
@@ -271,15 +251,9 @@ public struct EnergyVAD: Sendable {
                 if startedNow {
                     speaking = true
                     hangoverLeft = hangoverFrames
-                    struckPending = false
-                    if struckBands != nil {
-                        struckWatchFrames = 0
-                        struckWatchLevels = bandLevels
-                        struckWatchEnergyDBFS = energy
-                        struckWatchAttackDB = runFirstEnergyDBFS - runStartDBFS
-                        struckWatchMaximumChangeDB = 0
-                        struckWatchMaximumRiseDB = -120
-                    }
+                    struckTone?.cancelWait()
+                    struckTone?.beginWatch(
+                        energy: energy, levels: bandLevels, attackDB: runFirstEnergyDBFS - runStartDBFS)
                 }
             }
         } else if energy > offset && !steady
@@ -294,15 +268,15 @@ public struct EnergyVAD: Sendable {
             }
         }
         if !speaking {
-            struckWatchFrames = -1
-        } else if struckWatchFrames >= 0 && !startedNow {
-            watchStruckRun(energy: energy, levels: bandLevels)
+            struckTone?.endWatch()
+        } else if struckTone?.isWatching == true && !startedNow {
+            struckTone?.watch(energy: energy, levels: bandLevels, frame: framesSeen, parameters: parameters)
         }
         let echoInaudible =
             requiredLevelDBFS == nil
             || (echoEstimateDBFS ?? 0) < noiseFloorDBFS - parameters.spreadEchoClearanceDB
         // An onset waiting for the struck-tone test may be speech: it does not teach the spread.
-        if !speaking && echoInaudible && framesSeen > 1 && !struckPending {
+        if !speaking && echoInaudible && framesSeen > 1 && struckTone?.isWaiting != true {
             // The spread learns from frames that are neither speech nor (audibly) our own echo.
             let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
             let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
@@ -361,48 +335,6 @@ public struct EnergyVAD: Sendable {
             impulseEnvelopeDBFS = runPeakDBFS
             onsetCount = 0
         }
-    }
-
-    /// One more frame of an onset waiting in a struck-tone room. It starts speech as soon as the band
-    /// levels change shape or the level rises; without either within `struckToneWaitMilliseconds` the
-    /// onset is rejected (a struck note ringing out), and a rejection that decayed keeps the room
-    /// marked. Returns whether speech starts.
-    private mutating func continueStruckToneTest(energy: Double, levels: SIMD8<Double>) -> Bool {
-        struckPendingFrames += 1
-        let change = SpectralBands.shapeChange(from: struckReferenceLevels, to: levels)
-        if change >= parameters.struckToneChangeDB || energy > struckReferenceEnergyDBFS + parameters.struckToneRiseDB {
-            return true
-        }
-        if struckPendingFrames >= max(parameters.struckToneWaitMilliseconds / 10, 1) {
-            onsetCount = 0
-            struckPending = false
-            if energy <= struckReferenceEnergyDBFS - parameters.struckToneDecayDB {
-                struckRoomUntilFrame = framesSeen + parameters.struckToneRoomMilliseconds / 10
-            }
-        }
-        return false
-    }
-
-    /// One more frame of the watch over a new run of speech. A run that starts with an attack and then
-    /// neither changes its spectrum's shape nor rises, but decays, looked struck; two such runs within
-    /// `struckTonePairMilliseconds` mark the room.
-    private mutating func watchStruckRun(energy: Double, levels: SIMD8<Double>) {
-        struckWatchFrames += 1
-        struckWatchMaximumChangeDB = max(
-            struckWatchMaximumChangeDB, SpectralBands.shapeChange(from: struckWatchLevels, to: levels))
-        struckWatchMaximumRiseDB = max(struckWatchMaximumRiseDB, energy - struckWatchEnergyDBFS)
-        guard struckWatchFrames >= max(parameters.struckToneWatchMilliseconds / 10, 1) else { return }
-        struckWatchFrames = -1
-        let struck =
-            struckWatchMaximumChangeDB < parameters.struckToneChangeDB
-            && struckWatchMaximumRiseDB < parameters.struckToneRiseDB
-            && energy <= struckWatchEnergyDBFS - parameters.struckToneDecayDB
-            && struckWatchAttackDB >= parameters.struckToneAttackDB
-        guard struck else { return }
-        if framesSeen - lastStruckRunFrame <= parameters.struckTonePairMilliseconds / 10 {
-            struckRoomUntilFrame = framesSeen + parameters.struckToneRoomMilliseconds / 10
-        }
-        lastStruckRunFrame = framesSeen
     }
 
     /// Order of the high-tone predictor: two poles per sinusoid, so a clink of one or two strong partials

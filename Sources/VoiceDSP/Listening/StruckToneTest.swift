@@ -1,0 +1,134 @@
+/// Struck-tone rooms: bells, chimes, a plucked or struck instrument (see
+/// `EnergyVADParameters.struckToneRoomMilliseconds`).
+///
+/// A struck note rises within milliseconds and then decays freely: its band levels fall together and its
+/// level never rises again, where speech changes its spectrum or rises within tens of milliseconds. Every
+/// new run of speech is watched for `struckToneWatchMilliseconds`; two runs within
+/// `struckTonePairMilliseconds` that started with an attack and then looked struck mark the room. In a
+/// marked room an onset waits up to `struckToneWaitMilliseconds` for a spectral change or a rise and is
+/// rejected without one, so only rooms that have shown struck notes pay that wait.
+///
+/// Frames are counted by the caller (`EnergyVAD`'s frame index), so the mark is a frame number.
+struct StruckToneTest: Sendable {
+    /// What an onset waiting in a struck-tone room showed in one more frame.
+    enum WaitOutcome: Equatable {
+        /// A spectral change or a rise: speech starts.
+        case starts
+        /// Neither yet: the onset keeps waiting.
+        case waits
+        /// Neither within the wait: the onset is rejected.
+        case rejected
+    }
+
+    private var bands: SpectralBands
+    /// Whether the bands filtered the previous frame (else their state is stale).
+    private var bandsRanLastFrame = false
+    /// The room counts as a struck-tone room before this frame.
+    private var roomUntilFrame = 0
+    /// When the last run that looked struck was watched to its end.
+    private var lastStruckRunFrame = Int.min / 2
+    /// An onset waiting in a struck-tone room, and what it is compared with.
+    private(set) var isWaiting = false
+    private var waitFrames = 0
+    private var waitLevels = SIMD8<Double>(repeating: -120)
+    private var waitEnergyDBFS = -120.0
+    /// The watch over a new run of speech: frames watched (-1: none), its start, and what it showed.
+    private var watchFrames = -1
+    private var watchLevels = SIMD8<Double>(repeating: -120)
+    private var watchEnergyDBFS = -120.0
+    private var watchAttackDB = 0.0
+    private var watchMaximumChangeDB = 0.0
+    private var watchMaximumRiseDB = -120.0
+
+    init(sampleRate: Int) {
+        self.bands = SpectralBands(sampleRate: sampleRate)
+    }
+
+    func isRoomMarked(atFrame frame: Int) -> Bool { frame < roomUntilFrame }
+
+    /// Whether a run of speech is being watched (its frames need band levels).
+    var isWatching: Bool { watchFrames >= 0 }
+
+    /// The frame's seven band levels, or -120 dBFS in every band when `bandSignal` is nil (a frame the test
+    /// does not look at). The filters restart from zero after such a frame: they settle within one.
+    mutating func levels(of bandSignal: UnsafeBufferPointer<Double>?) -> SIMD8<Double> {
+        guard let bandSignal else {
+            bandsRanLastFrame = false
+            return SIMD8(repeating: -120)
+        }
+        if !bandsRanLastFrame { bands.resetState() }
+        bandsRanLastFrame = true
+        return bands.levels(bandSignal: bandSignal)
+    }
+
+    /// An onset in a marked room starts waiting; `energy` and `levels` are those of the frame that would
+    /// have started speech.
+    mutating func beginWait(energy: Double, levels: SIMD8<Double>) {
+        isWaiting = true
+        waitFrames = 0
+        waitLevels = levels
+        waitEnergyDBFS = energy
+    }
+
+    /// The onset fell under its threshold, or speech started: nothing waits any more.
+    mutating func cancelWait() {
+        isWaiting = false
+    }
+
+    /// One more frame of a waiting onset. A rejection that decayed keeps the room marked.
+    mutating func continueWait(
+        energy: Double,
+        levels: SIMD8<Double>,
+        frame: Int,
+        parameters: EnergyVADParameters
+    ) -> WaitOutcome {
+        waitFrames += 1
+        let change = SpectralBands.shapeChange(from: waitLevels, to: levels)
+        if change >= parameters.struckToneChangeDB || energy > waitEnergyDBFS + parameters.struckToneRiseDB {
+            return .starts
+        }
+        guard waitFrames >= max(parameters.struckToneWaitMilliseconds / 10, 1) else { return .waits }
+        isWaiting = false
+        if energy <= waitEnergyDBFS - parameters.struckToneDecayDB {
+            roomUntilFrame = frame + parameters.struckToneRoomMilliseconds / 10
+        }
+        return .rejected
+    }
+
+    /// Speech started: its run is watched from this frame. `attackDB` is how far the run's first onset frame
+    /// rose above the frame before it.
+    mutating func beginWatch(energy: Double, levels: SIMD8<Double>, attackDB: Double) {
+        watchFrames = 0
+        watchLevels = levels
+        watchEnergyDBFS = energy
+        watchAttackDB = attackDB
+        watchMaximumChangeDB = 0
+        watchMaximumRiseDB = -120
+    }
+
+    /// Speech ended: an unfinished watch proves nothing.
+    mutating func endWatch() {
+        watchFrames = -1
+    }
+
+    /// One more frame of the watched run. A run that started with an attack and then neither changed its
+    /// spectrum's shape nor rose, but decayed, looked struck; two such runs within
+    /// `struckTonePairMilliseconds` mark the room.
+    mutating func watch(energy: Double, levels: SIMD8<Double>, frame: Int, parameters: EnergyVADParameters) {
+        watchFrames += 1
+        watchMaximumChangeDB = max(watchMaximumChangeDB, SpectralBands.shapeChange(from: watchLevels, to: levels))
+        watchMaximumRiseDB = max(watchMaximumRiseDB, energy - watchEnergyDBFS)
+        guard watchFrames >= max(parameters.struckToneWatchMilliseconds / 10, 1) else { return }
+        watchFrames = -1
+        let struck =
+            watchMaximumChangeDB < parameters.struckToneChangeDB
+            && watchMaximumRiseDB < parameters.struckToneRiseDB
+            && energy <= watchEnergyDBFS - parameters.struckToneDecayDB
+            && watchAttackDB >= parameters.struckToneAttackDB
+        guard struck else { return }
+        if frame - lastStruckRunFrame <= parameters.struckTonePairMilliseconds / 10 {
+            roomUntilFrame = frame + parameters.struckToneRoomMilliseconds / 10
+        }
+        lastStruckRunFrame = frame
+    }
+}
