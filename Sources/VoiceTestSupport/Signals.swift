@@ -125,6 +125,14 @@ public enum Signals {
     /// RMS amplitude (full scale 1.0) for a level in dBFS.
     public static func amplitudeForRMS(_ levelDBFS: Double) -> Double { Double.pow(10, levelDBFS / 20) }
 
+    /// `signal` (full scale 1.0) scaled to an RMS level of `levelDBFS` over its whole length, as 16-bit PCM;
+    /// silence stays silence.
+    static func pcm(_ signal: [Double], scaledToRMS levelDBFS: Double) -> [Int16] {
+        let rms = (signal.reduce(0) { $0 + $1 * $1 } / Double(max(signal.count, 1))).squareRoot()
+        let gain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
+        return signal.map { pcm($0 * gain) }
+    }
+
     /// A sample in full scale 1.0 as 16-bit PCM, clipped.
     static func pcm(_ value: Double) -> Int16 {
         Int16(max(-32768, min(32767, (value * 32767).rounded())))

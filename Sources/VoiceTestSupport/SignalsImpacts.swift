@@ -56,9 +56,7 @@ extension Signals {
                 pitch: 100 + 25 * Double(talker), seed: seed &+ UInt64(talker) &* 7919)
             for index in 0..<min(count, voice.count) { sum[index] += Double(voice[index]) / 32768 }
         }
-        let rms = (sum.reduce(0) { $0 + $1 * $1 } / Double(max(count, 1))).squareRoot()
-        let gain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
-        return sum.map { pcm($0 * gain) }
+        return pcm(sum, scaledToRMS: levelDBFS)
     }
 
     /// An abrupt voiced sound: harmonics of `pitch` at full level from the first sample, held for

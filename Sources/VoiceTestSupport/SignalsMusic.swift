@@ -31,9 +31,7 @@ extension Signals {
             }
             start += length
         }
-        let rms = (signal.reduce(0) { $0 + $1 * $1 } / Double(max(count, 1))).squareRoot()
-        let scaleGain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
-        return signal.map { pcm($0 * scaleGain) }
+        return pcm(signal, scaledToRMS: levelDBFS)
     }
 }
 
@@ -73,8 +71,6 @@ extension Signals {
             }
             strike += spacing
         }
-        let rms = (signal.reduce(0) { $0 + $1 * $1 } / Double(max(count, 1))).squareRoot()
-        let scaleGain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
-        return signal.map { pcm($0 * scaleGain) }
+        return pcm(signal, scaledToRMS: levelDBFS)
     }
 }
