@@ -222,6 +222,9 @@ public struct ConversationStateMachine: Sendable {
 
     public mutating func sessionBecameReady() -> [Action] {
         isSessionReady = true
+        // Response IDs are a session's own: a new one may number its responses afresh (`resp_001` again), and
+        // nothing of the old connection can arrive any more.
+        cancelledResponseIDs.removeAll()
         return []
     }
 
@@ -229,6 +232,7 @@ public struct ConversationStateMachine: Sendable {
     /// reconnect; a reply in flight is lost.
     public mutating func sessionLost(reason: String) -> [Action] {
         isSessionReady = false
+        cancelledResponseIDs.removeAll()  // the connection that could send their stragglers is gone
         switch state {
         case .idle, .listening:
             return []
@@ -236,7 +240,7 @@ public struct ConversationStateMachine: Sendable {
             var actions: [Action] = [
                 .flushPlayback, .playEarcon(.error), .report("connection lost during the reply: \(reason)"),
             ]
-            forgetActiveResponse(cancelled: true)
+            forgetActiveResponse(cancelled: false)
             actions += enter(.idle)
             return actions
         }
