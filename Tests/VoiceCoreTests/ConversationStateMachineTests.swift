@@ -152,6 +152,38 @@ import VoiceDSP
             ])
     }
 
+    /// The session rotates (or drops) between the service's turns: after `response.done`, while the reply, all
+    /// received, is still playing. Found by the soak (scripts/soak.sh): the rotation cut the reply off and
+    /// reported "connection lost during the reply".
+    @Test func aConnectionEndingAfterTheWholeReplyArrivedLetsItPlayOut() {
+        var machine = Machine()
+        _ = machine.sessionBecameReady()
+        _ = machine.say("tell me something")
+        _ = machine.responseCreated(responseID: "resp_001")
+        _ = machine.replyAudioReceived(responseID: "resp_001", itemID: "msg_1")
+        _ = machine.responseDone(responseID: "resp_001", status: "completed", playbackIdle: false)
+        #expect(machine.sessionLost(reason: "rotated").isEmpty)
+        #expect(machine.state == .speaking)
+        _ = machine.sessionBecameReady()
+        #expect(machine.playbackDrained(now: .seconds(3)) == [.turnCompleted, .enteredState(.idle)])
+    }
+
+    @Test func aBargeInAfterTheConnectionEndedTruncatesNothingOnTheNewSession() {
+        var machine = Machine()
+        _ = machine.sessionBecameReady()
+        _ = machine.say("tell me something")
+        _ = machine.responseCreated(responseID: "resp_001")
+        _ = machine.replyAudioReceived(responseID: "resp_001", itemID: "msg_1")
+        _ = machine.responseDone(responseID: "resp_001", status: "completed", playbackIdle: false)
+        _ = machine.sessionLost(reason: "rotated")
+        _ = machine.sessionBecameReady()
+        let actions = machine.bargeIn(now: .seconds(2))
+        #expect(actions.contains(.flushPlayback))
+        #expect(!actions.contains { if case .truncatePlayed = $0 { true } else { false } })
+        #expect(!actions.contains { if case .cancelResponse = $0 { true } else { false } })
+        #expect(machine.state == .listening)
+    }
+
     @Test func aTypedQuestionIsAnsweredAloud() {
         var machine = Machine()
         #expect(machine.say("what time is it") == [.sendText("what time is it"), .enteredState(.thinking)])
