@@ -40,6 +40,9 @@ COUNT_TOLERANCE = float(os.environ.get("SOAK_COUNT_TOLERANCE", "0.5"))
 ANSWER_TOLERANCE_MS = float(os.environ.get("SOAK_ANSWER_TOLERANCE_MS", "1"))
 STRICT = os.environ.get("SOAK_STRICT", "0") not in ("", "0")
 RATE = 24000
+sys.path.insert(0, os.path.join(os.getcwd(), "scripts"))
+import smaps_summary  # noqa: E402  (scripts/smaps_summary.py)
+
 VOICES = ["ara", "rex", "sal", "leo", "eve"]
 
 
@@ -204,6 +207,7 @@ microphone = Microphone()
 simulator = Simulator()
 watcher = None  # the long-lived connection the driver polls status on
 turn = 0
+missed_barge_ins = []  # turns whose reply ended before the barge-in was heard (counted, not a problem)
 problems = []  # what went wrong in the driven mix (a turn that did not complete, a barge-in not heard)
 
 
@@ -212,7 +216,7 @@ def voicectl(*arguments):
     result = subprocess.run([os.path.join(bin_dir, "voicectl"), *arguments], env=env, capture_output=True,
                             text=True, timeout=20)
     if result.returncode != 0:
-        problems.append(f"turn {turn}: voicectl {' '.join(arguments)}: {result.stderr.strip()}")
+        problem(f"voicectl {' '.join(arguments)}: {result.stderr.strip()}")
     return result.stdout
 
 
@@ -220,13 +224,20 @@ def status():
     return watcher.request("status")
 
 
-def wait_for(predicate, timeout, what):
+def problem(text):
+    problems.append(f"turn {turn}: {text}")
+    with open(os.path.join(out, "problems.txt"), "a") as f:  # as they happen, to follow a long run
+        f.write(problems[-1] + "\n")
+
+
+def wait_for(predicate, timeout, what, expected=True):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate(status()):
             return True
         time.sleep(0.03)
-    problems.append(f"turn {turn}: timed out after {timeout:g} s waiting for {what} (state {status().get('state')})")
+    if expected:
+        problem(f"timed out after {timeout:g} s waiting for {what} (state {status().get('state')})")
     return False
 
 
@@ -263,15 +274,24 @@ def spoken_turn(hold):
              "the reply to a spoken turn")
 
 
+def typed_turn():
+    turns = counter("turns")
+    watcher.request("say", text="Please tell me a story about a lighthouse keeper and the sea.")
+    wait_for(lambda s: s["counters"].get("turns", 0) > turns and s.get("state") == "idle", 30,
+             "the reply to a typed question")
+
+
 def barge_in():
+    """A typed question, talked over as soon as its reply sounds (the simulator's reply to text lasts 1 s)."""
     barge_ins = counter("barge_ins")
     watcher.request("say", text="Please tell me a long story about a lighthouse keeper and the sea.")
     if not wait_for(lambda s: s.get("state") == "speaking", 20, "a reply to talk over"):
         return
-    time.sleep(0.3)
     microphone.mode = "speech"
-    wait_for(lambda s: s["counters"].get("barge_ins", 0) > barge_ins, 8, "a barge-in")
-    time.sleep(0.3)
+    if wait_for(lambda s: s["counters"].get("barge_ins", 0) > barge_ins, 8, "a barge-in", expected=False):
+        time.sleep(0.3)
+    else:
+        missed_barge_ins.append(turn)
     microphone.mode = "noise"
     watcher.request("cancel")
 
@@ -330,10 +350,13 @@ def outage():
     simulator.start(faults=["refuse:503#first:2", "drop@mid:3#3"])
     wait_for(lambda s: s.get("connection", {}).get("state") == "ready", 30, "the session after an outage")
     # The first reply on the new simulator is dropped mid-way (the fault above): a typed question takes it.
-    reconnects = counter("reconnects")
+    reconnects, turns = counter("reconnects"), counter("turns")
     watcher.request("say", text="Are you back?")
-    wait_for(lambda s: s["counters"].get("reconnects", 0) > reconnects and idle_and_ready(s), 30,
-             "the session after the reply dropped mid-way")
+    wait_for(lambda s: s["counters"].get("reconnects", 0) > reconnects, 30, "the session after the dropped reply")
+    # The session sends the interrupted question again on the new connection; its reply is then played (or, when
+    # the drop came too early for that, nothing happens).
+    wait_for(lambda s: s["counters"].get("turns", 0) > turns and idle_and_ready(s), 10, "the re-sent question's reply",
+             expected=False)
 
 
 def read_proc(pid):
@@ -343,10 +366,12 @@ def read_proc(pid):
             key, _, value = line.partition(":")
             values[key] = value.split()
     anon = 0
-    with open(f"/proc/{pid}/smaps_rollup") as f:
-        for line in f:
-            if line.startswith("Anonymous:"):
-                anon = int(line.split()[1])
+    by_mapping = {}  # anonymous kB per mapping, to say which one grows (the heap, a malloc arena, a stack)
+    with open(f"/proc/{pid}/smaps") as f:
+        for mapping in smaps_summary.parse(f.read()):
+            if mapping.get("Anonymous", 0):
+                anon += mapping["Anonymous"]
+                by_mapping[f"{mapping['start']:x} {mapping['path'] or 'anonymous'}"] = mapping["Anonymous"]
     kinds = {}  # what the descriptors are (socket, pipe, anon_inode:[eventfd], a path), to name a leak
     for fd in os.listdir(f"/proc/{pid}/fd"):
         try:
@@ -363,6 +388,7 @@ def read_proc(pid):
             continue
         names[name] = names.get(name, 0) + 1
     return {
+        "anonymous_by_mapping": by_mapping,
         "fd_kinds": kinds,
         "thread_names": names,
         "rss_kb": int(values["VmRSS"][0]),
@@ -409,6 +435,8 @@ def fit(points):
     return 0.0 if spread == 0 else sum((x - mean_x) * (y - mean_y) for x, y in points) / spread
 
 
+# SIGTERM / SIGINT end the run through the `finally` below, so the daemon and the simulator are stopped too.
+signal.signal(signal.SIGTERM, lambda number, frame: sys.exit(f"stopped by signal {number}"))
 microphone.start()
 url = simulator.start()
 env["VOICED_REALTIME_URL"] = url
@@ -430,13 +458,13 @@ try:
     started = time.monotonic()
     samples.append(sample(daemon.pid, 0, started))
     turn = 0
-    kinds = (lambda: spoken_turn(hold=True), lambda: spoken_turn(hold=False), barge_in, silent_turn,
-             lambda: spoken_turn(hold=True), subscriber_that_leaves, lambda: spoken_turn(hold=False), barge_in)
+    steps = (lambda: spoken_turn(hold=True), lambda: spoken_turn(hold=False), barge_in, silent_turn,
+             lambda: spoken_turn(hold=True), subscriber_that_leaves, typed_turn, barge_in)
     while (time.monotonic() - started < SECONDS) if SECONDS > 0 else (turn < TURNS):
         turn += 1
         if daemon.poll() is not None:
             raise SystemExit(f"voiced exited with status {daemon.returncode} at turn {turn}; see {out}/voiced.log")
-        kinds[turn % len(kinds)]()
+        steps[turn % len(steps)]()
         commands(turn)
         if RECONNECT_EVERY and turn % RECONNECT_EVERY == 0:
             voicectl("reconnect")
@@ -516,17 +544,23 @@ for label, key in (("descriptors", "fd_kinds"), ("threads", "thread_names")):
     lines.append(f"  {label} at the end: " + ", ".join(f"{k} {v}" for k, v in sorted(last.items()))
                  + ("; changed since warm-up: " + ", ".join(f"{k} {a}→{b}" for k, (a, b) in changed.items())
                     if changed else "; as after warm-up"))
+first, last = second_half[0]["anonymous_by_mapping"], samples[-1]["anonymous_by_mapping"]
+moved = sorted(((last.get(k, 0) - first.get(k, 0), k) for k in set(first) | set(last)), reverse=True)
+moved = [(d, k) for d, k in moved if d != 0]
+if moved:
+    lines.append("  anonymous memory that changed since warm-up (kB, largest first): "
+                 + ", ".join(f"{k} {d:+d}" for d, k in (moved if len(moved) <= 6 else moved[:4] + moved[-2:])))
 c = final_counters
 lines.append(f"  counters: turns {c.get('turns')}, barge-ins {c.get('barge_ins')}, reconnects {c.get('reconnects')}, "
              f"presses {c.get('presses')}, server errors {c.get('server_errors')}, capture dropped samples "
              f"{c.get('capture_dropped_samples')}, simulator runs {simulator.generation}")
+lines.append(f"  barge-ins tried {len([k for k in range(1, turns_done + 1) if steps[k % len(steps)] is barge_in])}, "
+             f"missed {len(missed_barge_ins)} (the 1 s reply ended before the speech over it was heard)")
 lines.append(f"  driver problems: {len(problems)}" + (f" (first: {problems[0]})" if problems else ""))
 lines.append("  healthy at the end: " + ("yes" if healthy else "NO") + " — "
              + ", ".join(f"{what} {'✓' if ok else '✗'}" for what, ok in health))
 report = "\n".join(lines)
 print(report)
 open(os.path.join(out, "soak.txt"), "w").write(report + "\n")
-if problems:
-    open(os.path.join(out, "problems.txt"), "w").write("\n".join(problems) + "\n")
 if not healthy or (STRICT and grows):
     raise SystemExit(1)
