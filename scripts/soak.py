@@ -8,8 +8,8 @@ What stays paced, and why: the audio. The simulated card's PCMs have no clock; u
 "played" in a few milliseconds, so nothing could be interrupted (barge-ins need a reply that is still
 sounding), and the daemon's timers (no-speech timeout, end of turn, backoff) run on the wall clock anyway.
 Everything else is compressed: the simulator answers unpaced, questions and replies are short, the no-speech
-timeout is 1.5 s, the backoff is capped at 2 s and a session is rotated every 90 s. One turn takes about
-two seconds instead of the fifteen to thirty of real use, so 500 turns stand for several hours of use.
+timeout is 1.5 s, the backoff is capped at 2 s and a session is rotated every 90 s. One turn takes three to
+five seconds instead of the fifteen to thirty of real use, so 500 turns stand for several hours of use.
 """
 
 import array
