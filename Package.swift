@@ -184,7 +184,8 @@ var targets: [Target] = [
     .testTarget(name: "VoiceCoreTests", dependencies: ["VoiceCore", "VoiceTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
         name: "VoiceProtocolTests", dependencies: ["VoiceProtocol", "VoiceCore"], swiftSettings: swiftSettings),
-    .testTarget(name: "VoiceConfigTests", dependencies: ["VoiceConfig"], swiftSettings: swiftSettings),
+    .testTarget(
+        name: "VoiceConfigTests", dependencies: ["VoiceConfig", "VoiceTestSupport"], swiftSettings: swiftSettings),
     .testTarget(
         name: "VoiceListeningTests",
         dependencies: ["VoiceListening", "VoiceDSP", "VoiceTestSupport"],

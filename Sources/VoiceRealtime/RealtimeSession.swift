@@ -209,6 +209,9 @@ public final class RealtimeSession: Service, Sendable {
     private func perform(
         _ actions: [RealtimeSessionStateMachine.Action], loop: inout Loop, group: inout DiscardingTaskGroup
     ) {
+        // The snapshot first: whoever sees an effect of this step (a pong the service received, an emitted
+        // event) and then reads status or statistics must find them counting that step already.
+        publishSnapshot(loop.machine)
         for action in actions {
             switch action {
             case .openConnection(let id):
@@ -231,7 +234,6 @@ public final class RealtimeSession: Service, Sendable {
                 }
             }
         }
-        publishSnapshot(loop.machine)
         armTimer(for: loop.machine.nextDeadline, loop: &loop)
     }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -16,8 +18,8 @@ public final class NotifySocketListener: @unchecked Sendable {
     /// The socket's file-system path (the value for `NOTIFY_SOCKET`).
     public let path: String
     private let directory: String
-    // Only the test's task touches the descriptor; `@unchecked Sendable` lets the test hand the
-    // listener to a child task that waits for a datagram.
+    // One waiter at a time touches the descriptor (the test's task, or the thread `receive` starts for
+    // it); `@unchecked Sendable` lets that thread, or a child task, use the listener.
     private var descriptor: Int32
 
     public init() throws {
@@ -54,7 +56,25 @@ public final class NotifySocketListener: @unchecked Sendable {
     deinit { close() }
 
     /// The next datagram, waiting at most `timeout` for it; nil when none came.
-    public func receive(timeout: Duration) -> String? {
+    ///
+    /// The wait runs on a thread of its own: a `poll` on one of the two cooperative threads, while the
+    /// other is just as busy, left the task that sends the datagram (a watchdog's ping) no thread to run
+    /// on until the timeout, and stalled every other test meanwhile.
+    public func receive(timeout: Duration) async -> String? {
+        await withCheckedContinuation { continuation in
+            let thread = Thread { continuation.resume(returning: self.waitAndReceive(timeout: timeout)) }
+            thread.start()
+        }
+    }
+
+    /// Every datagram already queued, without waiting.
+    public func drain() -> [String] {
+        var messages: [String] = []
+        while let message = waitAndReceive(timeout: .zero) { messages.append(message) }
+        return messages
+    }
+
+    private func waitAndReceive(timeout: Duration) -> String? {
         guard descriptor >= 0 else { return nil }
         let (seconds, attoseconds) = timeout.components
         let milliseconds = Int32(clamping: seconds * 1000 + attoseconds / 1_000_000_000_000_000)
@@ -63,13 +83,6 @@ public final class NotifySocketListener: @unchecked Sendable {
         repeat { ready = poll(&entry, 1, milliseconds) } while ready < 0 && errno == EINTR
         guard ready > 0 else { return nil }
         return receiveNow()
-    }
-
-    /// Every datagram already queued, without waiting.
-    public func drain() -> [String] {
-        var messages: [String] = []
-        while let message = receive(timeout: .zero) { messages.append(message) }
-        return messages
     }
 
     /// Closes the socket and removes its directory. Idempotent.

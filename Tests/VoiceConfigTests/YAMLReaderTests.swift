@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VoiceTestSupport
 
 @testable import VoiceConfig
 
@@ -19,7 +20,7 @@ private func render(_ node: YAMLNode) -> String {
 
 private func read(_ text: String) throws -> String { render(try YAMLReader.parse(text)) }
 
-@Suite struct YAMLReaderTests {
+@Suite(.computeBound) struct YAMLReaderTests {
     // MARK: - Documents that read
 
     @Test func blockMappingsAndSequences() throws {

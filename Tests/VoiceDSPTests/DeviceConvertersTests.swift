@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import VoiceTestSupport
 
 @testable import VoiceDSP
 
-@Suite struct DeviceConvertersTests {
+@Suite(.computeBound) struct DeviceConvertersTests {
     @Test func stereoS32At48kReachesTheSessionAs24kMono() throws {
         // A HAT microphone on the right channel (1 kHz, -6 dBFS), the left channel carrying a hum
         // that must not leak in when the right channel is picked.

@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import VoiceTestSupport
 
 @testable import VoiceDSP
 
-@Suite struct EarconSynthesizerTests {
+@Suite(.computeBound) struct EarconSynthesizerTests {
     static let rates = [8000, 16000, 24000, 44100, 48000]
 
     @Test(arguments: Earcon.allCases, rates)

@@ -1,9 +1,10 @@
 import Testing
+import VoiceTestSupport
 
 @testable import VoiceDSP
 
 /// Bit-exactness against tables generated with Python 3.11's `audioop` (Fixtures/generate_fixtures.py).
-@Suite struct G711Tests {
+@Suite(.computeBound) struct G711Tests {
     private static let allSamples = (Int(Int16.min)...Int(Int16.max)).map { Int16($0) }
 
     @Test func muLawEncodingMatchesAudioopForEverySample() throws {

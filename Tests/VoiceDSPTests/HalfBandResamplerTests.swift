@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import VoiceTestSupport
 
 @testable import VoiceDSP
 
-@Suite struct HalfBandResamplerTests {
+@Suite(.computeBound) struct HalfBandResamplerTests {
     static let pairs = HalfBandFilter.tapPairs
 
     // MARK: The filter

@@ -3,7 +3,7 @@ import VoiceTestSupport
 
 @testable import VoiceDSP
 
-@Suite struct ListeningDetectorTests {
+@Suite(.computeBound) struct ListeningDetectorTests {
     let rate = 16000
 
     func utterances(at starts: [Double], seconds: Double, total: Double) -> [Int16] {

@@ -7,7 +7,7 @@ import VoiceTestSupport
 /// audible, so when minimum statistics catch a gap in the room's noise in a pause of the reply, the floor drops
 /// while the spread stays what the steady room taught it, and a later burst of the room's noise clears
 /// floor + margin. `barge_in_floor_drop_factor` takes the drop as a lower bound of the spread.
-@Suite struct ListeningEchoFloorDropTests {
+@Suite(.computeBound) struct ListeningEchoFloorDropTests {
     static let rates = [16000, 24000]
     static let seconds = 10.0
 

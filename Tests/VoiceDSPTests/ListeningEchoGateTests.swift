@@ -3,7 +3,7 @@ import VoiceTestSupport
 
 @testable import VoiceDSP
 
-@Suite struct ListeningEchoGateTests {
+@Suite(.computeBound) struct ListeningEchoGateTests {
     static let rates = [16000, 24000]
 
     /// The device plays speech-like audio from 0.5 s to 5.5 s; the mic hears it `echoGainDB` lower.
@@ -126,7 +126,7 @@ import VoiceTestSupport
     }
 }
 
-@Suite struct ListeningEchoGateSilenceTests {
+@Suite(.computeBound) struct ListeningEchoGateSilenceTests {
     @Test(arguments: [16000, 24000])
     func anAllZeroReferenceGivesTheSameEstimatesAsNoReference(sampleRate: Int) {
         // Playback, then digital silence: the silent frames skip the filters once they are at rest,

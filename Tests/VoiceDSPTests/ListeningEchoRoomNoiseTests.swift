@@ -5,7 +5,7 @@ import VoiceTestSupport
 
 /// The echo gate in a room with fluctuating noise (babble): bursts of the room's noise between a
 /// reply's sentences must not count as barge-ins, while a user talking over the reply still does.
-@Suite struct ListeningEchoRoomNoiseTests {
+@Suite(.computeBound) struct ListeningEchoRoomNoiseTests {
     static let rates = [16000, 24000]
     static let seconds = 10.0
 

@@ -5,7 +5,7 @@ import VoiceTestSupport
 
 /// The VAD's defences against non-speech sound: impacts (knocks, claps) and fluctuating noise
 /// (babble, music), without slowing real speech onsets.
-@Suite struct ListeningImpulseAndSpreadTests {
+@Suite(.computeBound) struct ListeningImpulseAndSpreadTests {
     static let rates = [16000, 24000]
 
     static func knockRoom(sampleRate: Int, peakDBFS: Double = -25) -> [Int16] {

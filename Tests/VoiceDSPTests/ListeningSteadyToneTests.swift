@@ -6,7 +6,7 @@ import VoiceTestSupport
 
 /// Steady-spectrum rejection: held notes and chords (organ, synth pads) are not speech, speech over
 /// them still is.
-@Suite struct ListeningSteadyToneTests {
+@Suite(.computeBound) struct ListeningSteadyToneTests {
     static let rates = [16000, 24000]
 
     static var withoutRejection: ListeningParameters {

@@ -5,7 +5,7 @@ import VoiceTestSupport
 
 /// Struck-tone rooms: bells and chimes stop starting turns once the room is recognised; speech there
 /// still starts one, and speech elsewhere pays nothing.
-@Suite struct ListeningStruckToneTests {
+@Suite(.computeBound) struct ListeningStruckToneTests {
     static let rates = [16000, 24000]
 
     static var withoutTest: ListeningParameters {

@@ -3,7 +3,7 @@ import VoiceTestSupport
 
 @testable import VoiceDSP
 
-@Suite struct ListeningVADTests {
+@Suite(.computeBound) struct ListeningVADTests {
     static let rates = [16000, 24000]
 
     @Test(arguments: rates)

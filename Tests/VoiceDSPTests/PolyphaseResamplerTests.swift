@@ -1,9 +1,10 @@
 import Foundation
 import Testing
+import VoiceTestSupport
 
 @testable import VoiceDSP
 
-@Suite struct PolyphaseResamplerTests {
+@Suite(.computeBound) struct PolyphaseResamplerTests {
     static let rates = [8000, 11025, 16000, 22050, 24000, 32000, 44100, 48000]
     static let allPairs: [RatePair] = rates.flatMap { input in
         rates.filter { $0 != input }.map { RatePair(input: input, output: $0) }

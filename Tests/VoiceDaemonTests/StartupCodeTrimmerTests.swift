@@ -1,6 +1,7 @@
 import Logging
 import ServiceLifecycle
 import Testing
+import VoiceTestSupport
 
 #if canImport(Glibc)
 import Glibc
@@ -8,7 +9,7 @@ import Glibc
 
 @testable import VoiceDaemon
 
-@Suite struct StartupCodeTrimmerTests {
+@Suite(.computeBound) struct StartupCodeTrimmerTests {
     @Test func onlyCleanReadOnlyMappingsOfTheExecutableAreChosen() {
         let smaps = """
             00400000-00500000 r--p 00000000 08:01 42                                 /opt/voiced/bin/voiced
@@ -107,7 +108,20 @@ import Glibc
         let chunk = StartupCodeTrimmer.faultChunkBytes(environment: "8")
         let first = StartupCodeTrimmer.trimExecutable(faultChunkBytes: chunk)
         let again = StartupCodeTrimmer.trimExecutable(faultChunkBytes: chunk)
-        #expect(again.splitChunks == 0)
+        // Judged on the executable's own mappings: tests running meanwhile load libraries (an ALSA card
+        // on the pulse plugin brings libpulse and a dozen more), whose fresh mappings the second pass
+        // rightly splits. Every executable mapping it finds must already be one chunk or less.
+        let executable = Self.executablePath() ?? "(no /proc)"
+        let executableRanges = again.ranges.filter { $0.path == executable }
+        let splitAgain = executableRanges.filter { range in
+            !StartupCodeTrimmer.alternateChunks(
+                start: range.addresses.lowerBound, end: range.addresses.upperBound, chunkBytes: UInt(chunk)
+            ).isEmpty
+        }
+        #expect(splitAgain.isEmpty, "\(splitAgain.count) of \(executableRanges.count) executable mappings split again")
+        #if os(Linux)
+        #expect(!executableRanges.isEmpty)
+        #endif
         // A repeat pass over the first one's ranges releases the same ranges, without smaps.
         let repeated = StartupCodeTrimmer.trimExecutable(faultChunkBytes: chunk, again: first.ranges)
         #expect(repeated.ranges == first.ranges && repeated.mappings == first.ranges.count)
@@ -117,6 +131,14 @@ import Glibc
         #expect(StartupCodeTrimmer.splitWritableData(faultChunkBytes: chunk) > 0)
         #endif
         #expect(StartupCodeTrimmer.splitWritableData(faultChunkBytes: 0) == 0)
+    }
+
+    /// This process's executable, as /proc/self/maps names it.
+    private static func executablePath() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        guard length > 0 else { return nil }
+        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     #if os(Linux)

@@ -23,7 +23,7 @@ final class TemporaryDirectory {
     }
 }
 
-@Suite struct OfflineVADTests {
+@Suite(.computeBound) struct OfflineVADTests {
     /// A two-rate manifest like the eval kit's: a speech clip, a noise clip and an echo clip.
     func makeCorpus(in directory: TemporaryDirectory) throws {
         try FileManager.default.createDirectory(atPath: directory.path + "/16k", withIntermediateDirectories: true)
