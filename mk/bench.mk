@@ -11,3 +11,16 @@ bench:
 	@bash scripts/install-deps.sh valgrind
 	$(SWIFT) build -c release --static-swift-stdlib $(BUILD_FLAGS)
 	@bash scripts/bench.sh "$$($(SWIFT) build -c release --show-bin-path)"
+
+# The daemon over hundreds of turns (issue 9, robustness; BENCHMARKS.md "Soak: hundreds of turns"): the release
+# voiced against voiced-sim, driven through spoken turns, barge-ins, no-speech timeouts, control commands,
+# reconnects, reloads and outages; samples memory, descriptors, threads and the control socket's answer time
+# every 10 turns and prints the growth per 100 turns with a verdict per figure, then checks the daemon is healthy.
+#   make soak                      400 turns (about 25 minutes)
+#   SOAK_TURNS=1000 make soak      or SOAK_SECONDS=3600 for a fixed time; SOAK_STRICT=1 fails on growth
+# Not part of `make test`: it is a benchmark. Needs espeak-ng and sox (scripts/install-deps.sh).
+.PHONY: soak
+soak:
+	@bash scripts/install-deps.sh
+	$(SWIFT) build -c release --static-swift-stdlib $(BUILD_FLAGS)
+	@bash scripts/soak.sh "$$($(SWIFT) build -c release --show-bin-path)"

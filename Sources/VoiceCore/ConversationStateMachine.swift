@@ -222,21 +222,30 @@ public struct ConversationStateMachine: Sendable {
 
     public mutating func sessionBecameReady() -> [Action] {
         isSessionReady = true
+        // Response IDs are a session's own: a new one may number its responses afresh (`resp_001` again), and
+        // nothing of the old connection can arrive any more.
+        cancelledResponseIDs.removeAll()
         return []
     }
 
     /// The connection dropped. Audio of a turn being spoken is kept by the session and sent on
-    /// reconnect; a reply in flight is lost.
+    /// reconnect; a reply in flight is lost, but one received whole (after `response.done`) plays out.
     public mutating func sessionLost(reason: String) -> [Action] {
         isSessionReady = false
+        cancelledResponseIDs.removeAll()  // the connection that could send their stragglers is gone
         switch state {
         case .idle, .listening:
+            return []
+        case .speaking where activeResponseDone:
+            // The whole reply is here (the connection ended between the service's turns, e.g. a rotation while
+            // it still plays): let it play out. Its item belonged to the old session: nothing to truncate.
+            activeItemID = nil
             return []
         case .thinking, .speaking:
             var actions: [Action] = [
                 .flushPlayback, .playEarcon(.error), .report("connection lost during the reply: \(reason)"),
             ]
-            forgetActiveResponse(cancelled: true)
+            forgetActiveResponse(cancelled: false)
             actions += enter(.idle)
             return actions
         }

@@ -647,6 +647,8 @@ struct RealtimeSessionStateMachine {
         lastSpeechStartedItemID = nil
         seenItemKeys.removeAll()
         knownCallIDs.removeAll()
+        // Response IDs are the session's own; the next one may number its responses afresh (`resp_001` again).
+        cancelledResponseIDs.removeAll()
 
         switch purpose {
         case .shutdown:

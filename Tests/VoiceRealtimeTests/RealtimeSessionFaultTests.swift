@@ -145,6 +145,42 @@ struct RealtimeSessionFaultTests {
         await harness.stop()
     }
 
+    /// Response IDs are a session's own: the simulator's next connection answers with `resp_001` again. A
+    /// response cancelled (a barge-in) on the old connection must not mute that reply. Found by the soak
+    /// (scripts/soak.sh): after a barge-in and a reconnect, replies stopped being heard.
+    @Test func aReplyOnANewConnectionIsDeliveredWhenItsIDWasCancelledOnTheOldOne() async throws {
+        let harness = try await RealtimeSessionHarness(simulator: {
+            $0.pace = true  // the reply is still streaming when it is cancelled
+            $0.minimumReplySeconds = 2
+            $0.maximumReplySeconds = 2
+        })
+        try await harness.waitForState(.ready)
+        harness.session.sendText("Tell me a story.")
+        try await harness.waitForEvents("the first reply's audio") { events in
+            events.contains { if case .audioDelta = $0 { true } else { false } }
+        }
+        harness.session.cancelResponse()
+        try await harness.waitForEvents("the first reply cancelled") { events in
+            events.contains {
+                if case .server(.responseDone(let info)) = $0 { info.status == .cancelled } else { false }
+            }
+        }
+        let first = try #require(harness.completedOrCancelledResponseIDs.first)
+
+        harness.session.reconnect()
+        try await waitUntil("the second connection ready") {
+            harness.simulator.counters.connections == 2 && harness.session.status().state == .ready
+        }
+        let before = harness.events.count
+        harness.session.sendText("And then?")
+        try await harness.waitForCompletedResponses(1)
+        let after = Array(harness.events[before...])
+        let created = after.compactMap { if case .server(.responseCreated(let info)) = $0 { info.id } else { nil } }
+        #expect(created == [first], "the simulator numbers responses per connection, so the ID repeats")
+        #expect(after.contains { if case .audioDelta(let id, _, _) = $0 { id == first } else { false } })
+        await harness.stop()
+    }
+
     // MARK: - Bad data
 
     @Test(arguments: ["malformed@mid:1", "unknown@mid:1", "malformed@ready", "unknown@ready"])

@@ -104,6 +104,11 @@ final class RealtimeSessionHarness: Sendable {
         }
     }
 
+    /// The IDs of every response.done, in arrival order, whatever its status.
+    var completedOrCancelledResponseIDs: [String] {
+        events.compactMap { if case .server(.responseDone(let info)) = $0 { info.id } else { nil } }
+    }
+
     /// One push-to-talk turn: speech-like audio, commit, response.create.
     func speakTurn(seconds: Double = 0.6) {
         let rate = 24_000

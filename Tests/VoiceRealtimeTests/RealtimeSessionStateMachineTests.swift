@@ -228,6 +228,28 @@ import VoiceProtocol
         #expect(machine.statistics.cancelledDeltasDropped == 1)
     }
 
+    /// Response IDs are a session's own (the simulator numbers them afresh on every connection): a response
+    /// cancelled on the old connection must not mute the new connection's response of the same ID. Found by the
+    /// soak (scripts/soak.sh), where a barge-in before a reconnect silenced a later reply.
+    @Test func aResponseCancelledOnAnEarlierConnectionDoesNotMuteTheSameIDOnTheNext() throws {
+        var machine = try Self.readyMachine()
+        let created = #"{"type":"response.created","response":{"id":"resp_001"}}"#
+        _ = machine.received(try Self.event(created), connectionID: 1, now: .seconds(1))
+        #expect(Self.sent(machine.cancelResponse(now: .seconds(2))) == [.responseCancel(responseID: "resp_001")])
+        let ended = machine.connectionEnded(id: 1, .closed(code: 1006, reason: nil), now: .seconds(120))
+        let next = try #require(
+            ended.compactMap { action -> Int? in
+                if case .openConnection(let id) = action { id } else { nil }
+            }.first)
+        try Self.walkToReady(&machine, id: next, at: .seconds(121))
+
+        _ = machine.received(try Self.event(created), connectionID: next, now: .seconds(122))
+        let audio = machine.received(
+            .audio(responseID: "resp_001", itemID: "i1", samples: [5]), connectionID: next, now: .seconds(122))
+        #expect(Self.emitted(audio) == [.audioDelta(responseID: "resp_001", itemID: "i1", samples: [5])])
+        #expect(machine.statistics.cancelledDeltasDropped == 0)
+    }
+
     @Test func bargeInUnderServerVADDropsTheOldResponsesAudio() throws {
         var machine = try Self.readyMachine()
         _ = machine.received(
