@@ -73,6 +73,9 @@ public actor DaemonCoordinator {
     private var playbackWatchPending = false
     private var endOfSpeechAt: Duration?
     private var lastLevelPublishedAt: Duration = .zero
+    /// The connection left `ready` straight for a new attempt (a session rotation, `voicectl reconnect`, a drop
+    /// retried at once): the offline earcon waits for that attempt, so a reconnect that succeeds is silent.
+    private var offlineEarconDeferred = false
 
     public init(
         settings: Settings,
@@ -194,6 +197,20 @@ public actor DaemonCoordinator {
     /// Plays an earcon outside a turn (connected, offline, error).
     public func play(_ earcon: Earcon) { queuePlayback(renderEarcon(earcon, sampleRate)) }
 
+    /// The offline earcon, once per time offline: at once when the session waits to retry or was refused,
+    /// deferred while a new attempt is already under way, never for a deliberate disconnect (idle policy, stop).
+    private func announceOffline(_ state: ConnectionState) {
+        switch state {
+        case .connecting:
+            offlineEarconDeferred = true
+        case .backingOff, .authFailed:
+            offlineEarconDeferred = false
+            play(.offline)
+        case .disconnected, .ready:
+            offlineEarconDeferred = false
+        }
+    }
+
     // MARK: - Inputs: the session
 
     public func handle(_ event: LinkEvent) async {
@@ -209,10 +226,13 @@ public actor DaemonCoordinator {
             }
             events.publish(.connection(connection))
             if connection.state == .ready, previous != .ready {
+                offlineEarconDeferred = false
                 await perform(machine.sessionBecameReady())
             } else if connection.state != .ready, previous == .ready {
                 await perform(machine.sessionLost(reason: connection.lastError ?? connection.state.rawValue))
-                play(.offline)
+                announceOffline(connection.state)
+            } else if offlineEarconDeferred, connection.state != .connecting {
+                announceOffline(connection.state)
             }
             if connection.state == .authFailed, previous != .authFailed { play(.error) }
         case .speechStarted:

@@ -208,4 +208,51 @@ final class TestTime: Sendable {
         #expect(status.snapshot().connection.lastError == "API key rejected")
         #expect(engine.playbackRing.availableToRead > 0, "an offline or error earcon was queued")
     }
+
+    /// A session rotation or `voicectl reconnect` passes through `connecting` and comes back: no sound. A drop whose
+    /// retry fails, or that waits to retry, is announced once.
+    @Test func onlyAConnectionThatStaysDownSoundsTheOfflineEarcon() async {
+        let rendered = Mutex<[Earcon]>([])
+        let coordinator = DaemonCoordinator(
+            settings: .init(),
+            engine: engine,
+            link: link,
+            detector: ThresholdDetector(),
+            status: status,
+            events: events,
+            now: { [time] in time.now },
+            renderEarcon: { earcon, rate in
+                rendered.withLock { $0.append(earcon) }
+                return [Int16](repeating: 1000, count: rate / 20)
+            },
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+        func connection(_ state: ConnectionState, attempts: Int = 1) -> LinkEvent {
+            var status = ConnectionStatus()
+            status.state = state
+            status.attempts = attempts
+            return .connection(status)
+        }
+        func offlineEarcons() -> Int { rendered.withLock { $0.filter { $0 == .offline }.count } }
+
+        await coordinator.handle(connection(.ready))
+        // A deliberate reconnect (rotation, `voicectl reconnect`): straight to a new attempt, which succeeds.
+        await coordinator.handle(connection(.connecting))
+        await coordinator.handle(connection(.ready, attempts: 2))
+        #expect(offlineEarcons() == 0)
+        // A drop retried at once whose attempt fails: announced when the session starts waiting, once.
+        await coordinator.handle(connection(.connecting))
+        await coordinator.handle(connection(.backingOff))
+        await coordinator.handle(connection(.connecting))
+        await coordinator.handle(connection(.backingOff))
+        #expect(offlineEarcons() == 1)
+        await coordinator.handle(connection(.ready, attempts: 3))
+        // A drop that waits before retrying: at once.
+        await coordinator.handle(connection(.backingOff))
+        #expect(offlineEarcons() == 2)
+        await coordinator.handle(connection(.ready, attempts: 4))
+        // The idle policy's deliberate close is silent.
+        await coordinator.handle(connection(.disconnected))
+        #expect(offlineEarcons() == 2)
+    }
 }
