@@ -213,6 +213,24 @@ public enum DaemonRunner {
         // other tests.
         let notifier: SystemdNotifier? = options.environment["NOTIFY_SOCKET"] == nil ? nil : SystemdNotifier()
         let effectiveConfiguration = configuration
+        let reload: @Sendable () async -> Result<String, ControlError> = {
+            // Re-read and check the file; what can change live (the voice) is applied, the
+            // rest (devices, socket, endpoint) needs a restart, and the answer says so.
+            do {
+                let reloaded = try loadAndValidate(options)
+                for warning in reloaded.warnings { logger.warning("\(warning)") }
+                let voice = reloaded.configuration.realtime.voice
+                if let canonical = VoiceCatalog.canonical(voice), canonical != status.snapshot().voice {
+                    await coordinator.setVoice(canonical)
+                }
+                return .success(
+                    "configuration reloaded from \(reloaded.sourcePath ?? "the built-in defaults"); "
+                        + "audio devices, the control socket and the realtime endpoint change at the next restart"
+                )
+            } catch {
+                return .failure(ControlError(.invalidArgument, "the configuration was not reloaded: \(error)"))
+            }
+        }
         let handler = DaemonControlHandler(
             coordinator: coordinator,
             status: status,
@@ -228,24 +246,7 @@ public enum DaemonRunner {
                 },
                 devices: { DeviceListing.current() },
                 doctor: { Doctor.report(configuration: effectiveConfiguration, status: status.snapshot()) },
-                reload: {
-                    // Re-read and check the file; what can change live (the voice) is applied, the
-                    // rest (devices, socket, endpoint) needs a restart, and the answer says so.
-                    do {
-                        let reloaded = try loadAndValidate(options)
-                        for warning in reloaded.warnings { logger.warning("\(warning)") }
-                        let voice = reloaded.configuration.realtime.voice
-                        if let canonical = VoiceCatalog.canonical(voice), canonical != status.snapshot().voice {
-                            await coordinator.setVoice(canonical)
-                        }
-                        return .success(
-                            "configuration reloaded from \(reloaded.sourcePath ?? "the built-in defaults"); "
-                                + "audio devices, the control socket and the realtime endpoint change at the next restart"
-                        )
-                    } catch {
-                        return .failure(ControlError(.invalidArgument, "the configuration was not reloaded: \(error)"))
-                    }
-                }
+                reload: reload
             )
         )
         let tools = ToolDispatcher(
@@ -311,6 +312,10 @@ public enum DaemonRunner {
                 })
             services.append(WatchdogRunner(watchdog: watchdog))
         }
+
+        // Trapped before the group starts (and so before READY): from then on a SIGHUP reloads instead of ending us.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        services.append(HangupReloader(hangups: hangups, reload: reload, logger: logger))
 
         let group = ServiceGroup(
             configuration: .init(
