@@ -286,7 +286,9 @@ public enum DaemonRunner {
         if options.environment["VOICED_TRIM_CODE"] != "0" {
             let faultChunk = StartupCodeTrimmer.faultChunkBytes(
                 environment: options.environment["VOICED_FAULT_CHUNK_KB"])
-            services.append(StartupCodeTrimService(faultChunkBytes: faultChunk, logger: logger))
+            services.append(
+                StartupCodeTrimService(
+                    faultChunkBytes: faultChunk, conversationEvents: hub.subscribe(), logger: logger))
         }
         if configuration.button.enabled {
             do {

@@ -1,5 +1,8 @@
 import Logging
 import ServiceLifecycle
+import Synchronization
+import VoiceControl
+import VoiceCore
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials
@@ -408,13 +411,20 @@ public enum StartupCodeTrimmer {
 }
 
 /// Runs ``StartupCodeTrimmer`` a few seconds after start (start-up and the first connection are
-/// done by then) and once more later (a slow first connection, a TLS handshake); sleeps otherwise,
-/// so it costs no wake-ups. `VOICED_TRIM_CODE=0` turns it off (e.g. under a debugger);
+/// done by then) and once more later (a slow first connection, a TLS handshake), then again whenever the
+/// conversation has rested for `idleDelay` after a turn: a turn runs code that listening idle does not
+/// (the reply's decoding and playback, the earcons, JSON of every kind), and its pages stay mapped until
+/// released again; with them go the pages malloc keeps free after the turn's peak (`malloc_trim`). Sleeps
+/// otherwise, so it costs no wake-ups. `VOICED_TRIM_CODE=0` turns it off (e.g. under a debugger);
 /// `VOICED_FAULT_CHUNK_KB` sets the fault chunk (``StartupCodeTrimmer``; 0 keeps the kernel's fault-around).
 struct StartupCodeTrimService: Service {
     var delays: [Duration] = [.seconds(2), .seconds(30)]
     /// See ``StartupCodeTrimmer/trimExecutable(faultChunkBytes:)``.
     var faultChunkBytes = StartupCodeTrimmer.defaultFaultChunkBytes
+    /// The daemon's events (its `.state` changes are what counts); nil: no pass after a turn.
+    var conversationEvents: AsyncStream<ControlEvent>? = nil
+    /// How long the conversation must stay idle after a turn before the pass.
+    var idleDelay: Duration = .seconds(30)
     let logger: Logger
     /// Told after each pass (tests).
     var onTrim: (@Sendable (StartupCodeTrimmer.Outcome) -> Void)? = nil
@@ -424,16 +434,75 @@ struct StartupCodeTrimService: Service {
         for delay in delays {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             if Task.isCancelled || Task.isShuttingDownGracefully { return }
-            let outcome = StartupCodeTrimmer.trimExecutable(faultChunkBytes: faultChunkBytes, again: released)
+            let outcome = trim(again: released)
             if released == nil, !outcome.ranges.isEmpty { released = outcome.ranges }
-            logger.debug(
-                """
-                released \(outcome.releasedKilobytes) kB of start-up code pages (\(outcome.mappings) mappings, \
-                \(outcome.splitChunks) chunks split off)
-                """)
-            onTrim?(outcome)
+        }
+        if let conversationEvents {
+            await cancelWhenGracefulShutdown { [released] in
+                await self.trimAfterTurns(conversationEvents, again: released)
+            }
         }
         // A service that returns early stops the whole ServiceGroup: stay until shutdown.
         try? await gracefulShutdown()
     }
+
+    /// One pass once the conversation has been idle for `idleDelay` after any other state; a state change
+    /// before that makes the waiting pass stale. Ends with the events (or the service's cancellation).
+    private func trimAfterTurns(
+        _ events: AsyncStream<ControlEvent>, again released: [StartupCodeTrimmer.ReleasedRange]?
+    ) async {
+        let stateChanges = StateChangeCounter()
+        await withDiscardingTaskGroup { group in
+            var turnSinceLastPass = false
+            for await event in events {
+                guard case .state(let state) = event else { continue }
+                let change = stateChanges.next()
+                guard state == .idle else {
+                    turnSinceLastPass = true
+                    continue
+                }
+                guard turnSinceLastPass else { continue }
+                turnSinceLastPass = false
+                group.addTask { [idleDelay] in
+                    guard (try? await Task.sleep(for: idleDelay)) != nil, stateChanges.latest == change else { return }
+                    self.trim(again: released, returningFreeHeap: true)
+                }
+            }
+        }
+    }
+
+    @discardableResult
+    private func trim(
+        again released: [StartupCodeTrimmer.ReleasedRange]?, returningFreeHeap: Bool = false
+    ) -> StartupCodeTrimmer.Outcome {
+        let outcome = StartupCodeTrimmer.trimExecutable(faultChunkBytes: faultChunkBytes, again: released)
+        // The turn's peak (reply audio, JSON, a reconnect's buffers) left free pages in malloc's arenas.
+        if returningFreeHeap { Self.returnFreeHeapPages() }
+        logger.debug(
+            """
+            released \(outcome.releasedKilobytes) kB of start-up code pages (\(outcome.mappings) mappings, \
+            \(outcome.splitChunks) chunks split off)
+            """)
+        onTrim?(outcome)
+        return outcome
+    }
+}
+
+extension StartupCodeTrimService {
+    /// glibc's `malloc_trim(0)`: the free pages of every arena back to the kernel. Looked up at run time (Swift's
+    /// Glibc module does not export `<malloc.h>`); elsewhere (musl) it does nothing.
+    static func returnFreeHeapPages() {
+        #if canImport(Glibc)
+        typealias MallocTrim = @convention(c) (Int) -> Int32
+        guard let symbol = dlsym(nil, "malloc_trim") else { return }
+        _ = unsafeBitCast(symbol, to: MallocTrim.self)(0)
+        #endif
+    }
+}
+
+/// Numbers the conversation's state changes, so a pass scheduled at one can tell whether another came since.
+private final class StateChangeCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func next() -> Int { count.add(1, ordering: .relaxed).newValue }
+    var latest: Int { count.load(ordering: .relaxed) }
 }

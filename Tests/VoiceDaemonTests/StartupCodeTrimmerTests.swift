@@ -1,6 +1,8 @@
 import Logging
 import ServiceLifecycle
 import Testing
+import VoiceControl
+import VoiceCore
 import VoiceTestSupport
 
 #if canImport(Glibc)
@@ -287,5 +289,38 @@ import Glibc
         #expect(count == 2)
         await group.triggerGracefulShutdown()
         try await running.value  // throws if the service had ended the group as a failure
+    }
+
+    /// After the start-up passes, one more pass follows each rest after a turn, and none while idle without a turn
+    /// (the connection's comings and goings are not turns). Graceful shutdown ends a pass still waiting.
+    @Test(.timeLimit(.minutes(1))) func aRestAfterATurnTrimsAgain() async throws {
+        let (passes, passed) = AsyncStream.makeStream(of: StartupCodeTrimmer.Outcome.self)
+        let (events, publish) = AsyncStream.makeStream(of: ControlEvent.self)
+        let service = StartupCodeTrimService(
+            delays: [.zero], conversationEvents: events, idleDelay: .zero, logger: Logger(label: "test"),
+            onTrim: { passed.yield($0) }
+        )
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: service)], logger: Logger(label: "test")))
+        let running = Task { try await group.run() }
+        var iterator = passes.makeAsyncIterator()
+        _ = await iterator.next()  // the start-up pass
+
+        publish.yield(.state(.idle))  // idle without a turn: no pass
+        publish.yield(.connection(ConnectionStatus()))
+        for state in [VoiceState.listening, .thinking, .speaking, .idle] { publish.yield(.state(state)) }
+        #expect(await iterator.next() != nil, "a pass after the turn")
+        publish.yield(.state(.listening))
+        publish.yield(.state(.idle))
+        #expect(await iterator.next() != nil, "and after the next one")
+        publish.finish()
+        // The service has made every pass it was going to once the group has ended.
+        await group.triggerGracefulShutdown()
+        try await running.value
+        passed.finish()
+        var extra = 0
+        while await iterator.next() != nil { extra += 1 }
+        #expect(extra == 0, "one pass per turn, none for idle without a turn")
+        try await running.value
     }
 }
