@@ -72,7 +72,7 @@ if [ "$VOICED_CALLGRIND" != 0 ]; then
 fi
 
 python3 - "$BIN" "$OUT" "$URL" "$WINDOW" "$WARMUP" "$BARGE_INS" "${BENCH_IDLE_ONLY:-0}" "$VOICED_CALLGRIND" <<'PY'
-import array, fcntl, json, os, random, select, signal, socket, statistics, subprocess, sys, tempfile, threading, time
+import json, os, select, signal, socket, statistics, subprocess, sys, tempfile, threading, time
 
 bin_dir, out, url = sys.argv[1], sys.argv[2], sys.argv[3]
 window, warmup, barge_ins = float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
@@ -82,6 +82,7 @@ if voiced_callgrind:
     barge_ins = 0  # too slow under valgrind to react in time; the figure wanted is the streaming window's
 sys.path.insert(0, os.path.join(os.getcwd(), "scripts"))
 import smaps_summary  # noqa: E402  (scripts/smaps_summary.py)
+from fifo_microphone import Microphone  # noqa: E402  (scripts/fifo_microphone.py)
 RATE = 24000
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 results = {"window_seconds": window, "warmup_seconds": warmup}
@@ -95,44 +96,6 @@ def log(message):
 runtime = tempfile.mkdtemp(prefix="voiced-bench-")
 fifo, notify_path, control_path = (os.path.join(runtime, n) for n in ("mic.fifo", "notify.sock", "control.sock"))
 os.mkfifo(fifo)
-
-
-class Microphone(threading.Thread):
-    """Feeds the FIFO the capture PCM reads: room noise (about -60 dBFS) or the looped speech. The
-    pipe is kept small so a switch reaches the daemon within ~170 ms; the writer blocks when it is
-    full, so it follows the daemon's real-time reads."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        rng = random.Random(9)
-        self.noise = array.array("h", (int(rng.gauss(0, 33)) for _ in range(RATE))).tobytes()
-        self.speech = open(os.path.join(out, "speech.raw"), "rb").read()
-        self.mode = "noise"
-        self.stopped = False
-
-    def run(self):
-        block = RATE // 50 * 2
-        positions = {"noise": 0, "speech": 0}
-        while not self.stopped:
-            try:
-                fd = os.open(fifo, os.O_WRONLY)
-            except OSError:
-                return
-            try:
-                fcntl.fcntl(fd, 1031, 8192)  # F_SETPIPE_SZ
-            except OSError:
-                pass
-            try:
-                while not self.stopped:
-                    source = self.speech if self.mode == "speech" else self.noise
-                    start = positions[self.mode] % len(source)
-                    chunk = source[start:start + block]
-                    positions[self.mode] = start + len(chunk)
-                    os.write(fd, chunk)
-            except (BrokenPipeError, OSError):
-                pass
-            finally:
-                os.close(fd)
 
 
 class Notifications(threading.Thread):
@@ -289,7 +252,7 @@ class IdleOnly(Exception):
     """BENCH_IDLE_ONLY: stop after the idle window."""
 
 
-microphone = Microphone()
+microphone = Microphone(fifo, os.path.join(out, "speech.raw"), RATE)
 microphone.start()
 notifications = Notifications()
 notifications.start()

@@ -12,11 +12,8 @@ timeout is 1.5 s, the backoff is capped at 2 s and a session is rotated every 90
 five seconds instead of the fifteen to thirty of real use, so 500 turns stand for several hours of use.
 """
 
-import array
-import fcntl
 import json
 import os
-import random
 import signal
 import socket
 import statistics
@@ -42,6 +39,7 @@ STRICT = os.environ.get("SOAK_STRICT", "0") not in ("", "0")
 RATE = 24000
 sys.path.insert(0, os.path.join(os.getcwd(), "scripts"))
 import smaps_summary  # noqa: E402  (scripts/smaps_summary.py)
+from fifo_microphone import Microphone  # noqa: E402  (scripts/fifo_microphone.py)
 
 VOICES = ["ara", "rex", "sal", "leo", "eve"]
 
@@ -80,42 +78,6 @@ control:
 button:
   enabled: false
 """)
-
-
-class Microphone(threading.Thread):
-    """Feeds the FIFO the capture PCM reads, at the pace the daemon reads it: room noise or looped speech."""
-
-    def __init__(self):
-        super().__init__(daemon=True)
-        rng = random.Random(9)
-        self.noise = array.array("h", (int(rng.gauss(0, 33)) for _ in range(RATE))).tobytes()
-        self.speech = open(os.path.join(out, "speech.raw"), "rb").read()
-        self.mode = "noise"
-        self.stopped = False
-
-    def run(self):
-        block = RATE // 50 * 2
-        positions = {"noise": 0, "speech": 0}
-        while not self.stopped:
-            try:
-                fd = os.open(fifo, os.O_WRONLY)
-            except OSError:
-                return
-            try:
-                fcntl.fcntl(fd, 1031, 8192)  # F_SETPIPE_SZ: a switch reaches the daemon within ~170 ms
-            except OSError:
-                pass
-            try:
-                while not self.stopped:
-                    source = self.speech if self.mode == "speech" else self.noise
-                    start = positions[self.mode] % len(source)
-                    chunk = source[start:start + block]
-                    positions[self.mode] = start + len(chunk)
-                    os.write(fd, chunk)
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
 
 
 class Simulator:
@@ -203,7 +165,7 @@ env = dict(
     VOICED_SOCKET=control_path,
     VOICED_CONTROL_STATE_FILE=os.path.join(out, "state.json"),
 )
-microphone = Microphone()
+microphone = Microphone(fifo, os.path.join(out, "speech.raw"), RATE)
 simulator = Simulator()
 watcher = None  # the long-lived connection the driver polls status on
 turn = 0

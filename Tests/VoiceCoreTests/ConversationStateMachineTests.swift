@@ -113,11 +113,7 @@ import VoiceDSP
     /// again): a response lost with the old connection must not make the new one's reply be ignored. Found by
     /// the soak (scripts/soak.sh): after a drop mid-reply, the next question stayed `thinking` for good.
     @Test func aResponseLostWithItsConnectionDoesNotSilenceTheNextSessionsReplyOfTheSameID() {
-        var machine = Machine()
-        _ = machine.sessionBecameReady()
-        _ = machine.say("first")
-        _ = machine.responseCreated(responseID: "resp_001")
-        _ = machine.replyAudioReceived(responseID: "resp_001", itemID: "msg_1")
+        var machine = Self.machinePlayingAReply(to: "first")
         _ = machine.sessionLost(reason: "dropped")
         #expect(machine.state == .idle)
         _ = machine.sessionBecameReady()
@@ -133,11 +129,7 @@ import VoiceDSP
     }
 
     @Test func aResponseCancelledByABargeInDoesNotSilenceTheNextSessionsReplyOfTheSameID() {
-        var machine = Machine()
-        _ = machine.sessionBecameReady()
-        _ = machine.say("first")
-        _ = machine.responseCreated(responseID: "resp_001")
-        _ = machine.replyAudioReceived(responseID: "resp_001", itemID: "msg_1")
+        var machine = Self.machinePlayingAReply(to: "first")
         _ = machine.cancel()
         // The session rotates (or reconnects) before the cancelled response's response.done arrives.
         _ = machine.sessionLost(reason: "rotated")
@@ -156,11 +148,7 @@ import VoiceDSP
     /// received, is still playing. Found by the soak (scripts/soak.sh): the rotation cut the reply off and
     /// reported "connection lost during the reply".
     @Test func aConnectionEndingAfterTheWholeReplyArrivedLetsItPlayOut() {
-        var machine = Machine()
-        _ = machine.sessionBecameReady()
-        _ = machine.say("tell me something")
-        _ = machine.responseCreated(responseID: "resp_001")
-        _ = machine.replyAudioReceived(responseID: "resp_001", itemID: "msg_1")
+        var machine = Self.machinePlayingAReply(to: "tell me something")
         _ = machine.responseDone(responseID: "resp_001", status: "completed", playbackIdle: false)
         #expect(machine.sessionLost(reason: "rotated").isEmpty)
         #expect(machine.state == .speaking)
@@ -169,11 +157,7 @@ import VoiceDSP
     }
 
     @Test func aBargeInAfterTheConnectionEndedTruncatesNothingOnTheNewSession() {
-        var machine = Machine()
-        _ = machine.sessionBecameReady()
-        _ = machine.say("tell me something")
-        _ = machine.responseCreated(responseID: "resp_001")
-        _ = machine.replyAudioReceived(responseID: "resp_001", itemID: "msg_1")
+        var machine = Self.machinePlayingAReply(to: "tell me something")
         _ = machine.responseDone(responseID: "resp_001", status: "completed", playbackIdle: false)
         _ = machine.sessionLost(reason: "rotated")
         _ = machine.sessionBecameReady()
@@ -182,6 +166,16 @@ import VoiceDSP
         #expect(!actions.contains { if case .truncatePlayed = $0 { true } else { false } })
         #expect(!actions.contains { if case .cancelResponse = $0 { true } else { false } })
         #expect(machine.state == .listening)
+    }
+
+    /// A ready session answering a typed question: the reply `resp_001` is playing.
+    static func machinePlayingAReply(to question: String) -> Machine {
+        var machine = Machine()
+        _ = machine.sessionBecameReady()
+        _ = machine.say(question)
+        _ = machine.responseCreated(responseID: "resp_001")
+        _ = machine.replyAudioReceived(responseID: "resp_001", itemID: "msg_1")
+        return machine
     }
 
     @Test func aTypedQuestionIsAnsweredAloud() {

@@ -87,7 +87,10 @@ final class TestTime: Sendable {
     let events = EventHub<ControlEvent>()
     let time = TestTime()
 
-    func makeCoordinator(_ conversation: ConversationSettings = .init()) -> DaemonCoordinator {
+    func makeCoordinator(
+        _ conversation: ConversationSettings = .init(),
+        onEarcon: @escaping @Sendable (Earcon) -> Void = { _ in }
+    ) -> DaemonCoordinator {
         DaemonCoordinator(
             settings: .init(conversation: conversation),
             engine: engine,
@@ -96,7 +99,10 @@ final class TestTime: Sendable {
             status: status,
             events: events,
             now: { [time] in time.now },
-            renderEarcon: { _, rate in [Int16](repeating: 1000, count: rate / 20) },
+            renderEarcon: { earcon, rate in
+                onEarcon(earcon)
+                return [Int16](repeating: 1000, count: rate / 20)
+            },
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
     }
@@ -213,20 +219,7 @@ final class TestTime: Sendable {
     /// retry fails, or that waits to retry, is announced once.
     @Test func onlyAConnectionThatStaysDownSoundsTheOfflineEarcon() async {
         let rendered = Mutex<[Earcon]>([])
-        let coordinator = DaemonCoordinator(
-            settings: .init(),
-            engine: engine,
-            link: link,
-            detector: ThresholdDetector(),
-            status: status,
-            events: events,
-            now: { [time] in time.now },
-            renderEarcon: { earcon, rate in
-                rendered.withLock { $0.append(earcon) }
-                return [Int16](repeating: 1000, count: rate / 20)
-            },
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
+        let coordinator = makeCoordinator(onEarcon: { earcon in rendered.withLock { $0.append(earcon) } })
         func connection(_ state: ConnectionState, attempts: Int = 1) -> LinkEvent {
             var status = ConnectionStatus()
             status.state = state
