@@ -10,6 +10,10 @@ import Testing
 /// socket's hello and the simulator's fault schedule all failed this way in a full run on a loaded
 /// machine. Apply it to a suite (`@Suite(.computeBound)`) and each of its test cases runs its body on
 /// a thread of its own, leaving the pool to the tests that wait.
+///
+/// Only for tests that compute: the threads are shared by every such suite and run jobs in order, so a test
+/// here that awaits something (a service, a stream, a socket) resumes only after the long computations queued
+/// before it. Put waiting tests in a suite without the trait.
 public struct ComputeBoundTrait: SuiteTrait, TestTrait, TestScoping {
     /// Reaches the suite's test functions and nested suites, so one annotation covers a suite.
     public var isRecursive: Bool { true }
