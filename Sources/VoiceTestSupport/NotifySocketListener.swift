@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -61,10 +59,8 @@ public final class NotifySocketListener: @unchecked Sendable {
     /// other is just as busy, left the task that sends the datagram (a watchdog's ping) no thread to run
     /// on until the timeout, and stalled every other test meanwhile.
     public func receive(timeout: Duration) async -> String? {
-        await withCheckedContinuation { continuation in
-            let thread = Thread { continuation.resume(returning: self.waitAndReceive(timeout: timeout)) }
-            thread.start()
-        }
+        // `blockingCall`'s body cannot throw here: `try?` only unwraps its signature.
+        try? await blockingCall { self.waitAndReceive(timeout: timeout) }
     }
 
     /// Every datagram already queued, without waiting.
