@@ -41,6 +41,9 @@ final class ControlEventFanOut: Sendable {
 
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
+    /// Connections whose subscription was dropped and that have not read since (each owes a notice).
+    var droppedCount: Int { state.withLock { $0.dropped.count } }
+
     /// Subscribes connection `id` to `kinds` (every kind when empty). Returns the stream of encoded
     /// event lines when this starts a subscription; nil when it only changed the kinds of one running.
     func subscribe(connection id: Int, kinds: Set<ControlEventKind>) -> AsyncStream<ByteBuffer>? {
@@ -65,6 +68,13 @@ final class ControlEventFanOut: Sendable {
         let continuation = state.withLock { $0.subscribers.removeValue(forKey: id)?.continuation }
         continuation?.finish()
         if continuation != nil { reportChange() }
+    }
+
+    /// Forgets connection `id` when it closes: its subscription, and the notice it was owed if it had
+    /// been dropped and never read again (a daemon that runs for months must not keep one per client).
+    func connectionClosed(_ id: Int) {
+        state.withLock { _ = $0.dropped.remove(id) }
+        unsubscribe(connection: id)
     }
 
     /// True (once) when connection `id`'s subscription was ended because it fell behind.

@@ -201,7 +201,7 @@ public final class ControlServer: Service, Sendable {
                 try await outbound.write(ByteBuffer(bytes: ControlWire.helloLine(hello)))
                 try await withThrowingDiscardingTaskGroup { group in
                     defer {
-                        fanOut.unsubscribe(connection: id)
+                        fanOut.connectionClosed(id)
                         group.cancelAll()
                     }
                     for try await frame in inbound {
