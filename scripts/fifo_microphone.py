@@ -20,15 +20,28 @@ class Microphone(threading.Thread):
         rng = random.Random(9)
         self.fifo = fifo
         self.rate = rate
-        self.noise = array.array("h", (int(rng.gauss(0, 33)) for _ in range(rate))).tobytes()
-        with open(speech_path, "rb") as speech:
-            self.speech = speech.read()
+        noise = array.array("h", (int(rng.gauss(0, 33)) for _ in range(rate)))
+        self.noise = noise.tobytes()
+        # The room's noise goes on under the user's voice, as at a real microphone: espeak's pauses are digital
+        # silence, which would drag the daemon's noise floor 10 dB under the room, and its words would start
+        # from nothing, a 40 dB jump in 10 ms that the VAD takes for a knock.
+        speech = array.array("h")
+        with open(speech_path, "rb") as f:
+            speech.frombytes(f.read())
+        self.speech = array.array(
+            "h", (max(-32768, min(32767, v + noise[i % len(noise)])) for i, v in enumerate(speech))).tobytes()
         self.mode = "noise"
         self.stopped = False
+        # Where each source loops from next, in bytes: the speech resumes where it was left, mid-sentence.
+        self.positions = {"noise": 0, "speech": 0}
+
+    def position_seconds(self, mode):
+        """Where in its source `mode` is now, in seconds (what the daemon hears next, less the pipe's ~170 ms)."""
+        source = self.speech if mode == "speech" else self.noise
+        return round(self.positions[mode] % len(source) / 2 / self.rate, 3)
 
     def run(self):
         block = self.rate // 50 * 2
-        positions = {"noise": 0, "speech": 0}
         while not self.stopped:
             try:
                 fd = os.open(self.fifo, os.O_WRONLY)
@@ -41,9 +54,9 @@ class Microphone(threading.Thread):
             try:
                 while not self.stopped:
                     source = self.speech if self.mode == "speech" else self.noise
-                    start = positions[self.mode] % len(source)
+                    start = self.positions[self.mode] % len(source)
                     chunk = source[start:start + block]
-                    positions[self.mode] = start + len(chunk)
+                    self.positions[self.mode] = start + len(chunk)
                     os.write(fd, chunk)
             except (BrokenPipeError, OSError):
                 pass

@@ -31,6 +31,8 @@ RECONNECT_EVERY = int(os.environ.get("SOAK_RECONNECT_EVERY", "25"))
 OUTAGE_EVERY = int(os.environ.get("SOAK_OUTAGE_EVERY", "50"))
 OUTAGE_SECONDS = float(os.environ.get("SOAK_OUTAGE_SECONDS", "4"))
 RELOAD_EVERY = int(os.environ.get("SOAK_RELOAD_EVERY", "40"))
+# The step list, by name (see named_steps below), to repeat a few steps in a short focused run instead of the whole mix.
+STEP_NAMES = os.environ.get("SOAK_STEPS", "")
 # Tolerances for "flat", per 100 turns after warm-up (the slope of a least-squares line over the second half).
 MEMORY_TOLERANCE_KB = float(os.environ.get("SOAK_MEMORY_TOLERANCE_KB", "64"))
 COUNT_TOLERANCE = float(os.environ.get("SOAK_COUNT_TOLERANCE", "0.5"))
@@ -169,7 +171,9 @@ microphone = Microphone(fifo, os.path.join(out, "speech.raw"), RATE)
 simulator = Simulator()
 watcher = None  # the long-lived connection the driver polls status on
 turn = 0
-missed_barge_ins = []  # turns whose reply ended before the barge-in was heard (counted, not a problem)
+missed_barge_ins = []  # turns whose barge-in was not heard (counted, not a problem)
+barge_in_outcomes = []  # per barge-in: the step before it, when it was heard or when the reply ended unheard
+previous_step = None  # the name of the step driven before the current one
 problems = []  # what went wrong in the driven mix (a turn that did not complete, a barge-in not heard)
 
 
@@ -250,10 +254,22 @@ def barge_in():
     if not wait_for(lambda s: s.get("state") == "speaking", 20, "a reply to talk over"):
         return
     microphone.mode = "speech"
-    if wait_for(lambda s: s["counters"].get("barge_ins", 0) > barge_ins, 8, "a barge-in", expected=False):
-        time.sleep(0.3)
-    else:
+    switched = time.monotonic()
+    outcome = {"turn": turn, "after": previous_step, "clip_seconds": microphone.position_seconds("speech")}
+    while time.monotonic() - switched < 8:
+        s = status()
+        if s["counters"].get("barge_ins", 0) > barge_ins:
+            outcome["heard_after_ms"] = round(1000 * (time.monotonic() - switched))
+            time.sleep(0.3)
+            break
+        if s.get("state") == "idle" and "reply_ended_after_ms" not in outcome:
+            outcome["reply_ended_after_ms"] = round(1000 * (time.monotonic() - switched))
+        time.sleep(0.03)
+    if "heard_after_ms" not in outcome:
         missed_barge_ins.append(turn)
+    barge_in_outcomes.append(outcome)
+    with open(os.path.join(out, "barge-ins.jsonl"), "a") as f:
+        f.write(json.dumps(outcome) + "\n")
     microphone.mode = "noise"
     watcher.request("cancel")
 
@@ -420,13 +436,21 @@ try:
     started = time.monotonic()
     samples.append(sample(daemon.pid, 0, started))
     turn = 0
-    steps = (lambda: spoken_turn(hold=True), lambda: spoken_turn(hold=False), barge_in, silent_turn,
-             lambda: spoken_turn(hold=True), subscriber_that_leaves, typed_turn, barge_in)
+    named_steps = {"spoken_hold": lambda: spoken_turn(hold=True), "spoken_tap": lambda: spoken_turn(hold=False),
+                   "barge_in": barge_in, "silent": silent_turn, "subscriber": subscriber_that_leaves,
+                   "typed": typed_turn}
+    step_names = (STEP_NAMES.split(",") if STEP_NAMES else
+                  ["spoken_hold", "spoken_tap", "barge_in", "silent", "spoken_hold", "subscriber", "typed", "barge_in"])
+    unknown = [name for name in step_names if name not in named_steps]
+    if unknown:
+        raise SystemExit(f"SOAK_STEPS: unknown step {', '.join(unknown)} (known: {', '.join(named_steps)})")
     while (time.monotonic() - started < SECONDS) if SECONDS > 0 else (turn < TURNS):
         turn += 1
         if daemon.poll() is not None:
             raise SystemExit(f"voiced exited with status {daemon.returncode} at turn {turn}; see {out}/voiced.log")
-        steps[turn % len(steps)]()
+        step_name = step_names[turn % len(step_names)]
+        named_steps[step_name]()
+        previous_step = step_name
         commands(turn)
         if RECONNECT_EVERY and turn % RECONNECT_EVERY == 0:
             voicectl("reconnect")
@@ -516,8 +540,13 @@ c = final_counters
 lines.append(f"  counters: turns {c.get('turns')}, barge-ins {c.get('barge_ins')}, reconnects {c.get('reconnects')}, "
              f"presses {c.get('presses')}, server errors {c.get('server_errors')}, capture dropped samples "
              f"{c.get('capture_dropped_samples')}, simulator runs {simulator.generation}")
-lines.append(f"  barge-ins tried {len([k for k in range(1, turns_done + 1) if steps[k % len(steps)] is barge_in])}, "
-             f"missed {len(missed_barge_ins)} (the 1 s reply ended before the speech over it was heard)")
+for after in sorted({o["after"] or "start" for o in barge_in_outcomes}):
+    tried = [o for o in barge_in_outcomes if (o["after"] or "start") == after]
+    heard = sorted(o["heard_after_ms"] for o in tried if "heard_after_ms" in o)
+    ended = [o for o in tried if "heard_after_ms" not in o and "reply_ended_after_ms" in o]
+    lines.append(f"  barge-ins after {after}: heard {len(heard)} of {len(tried)}"
+                 + (f" (median {statistics.median(heard):.0f} ms after the switch to speech)" if heard else "")
+                 + f"; missed {len(tried) - len(heard)}, of which the reply ended first {len(ended)}")
 lines.append(f"  driver problems: {len(problems)}" + (f" (first: {problems[0]})" if problems else ""))
 lines.append("  healthy at the end: " + ("yes" if healthy else "NO") + " — "
              + ", ".join(f"{what} {'✓' if ok else '✗'}" for what, ok in health))

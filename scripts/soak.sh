@@ -13,6 +13,10 @@
 # every 90 s. Every SOAK_SAMPLE_EVERY (10) turns, resting idle, it reads VmRSS, VmHWM, RssAnon, open fds
 # and threads from /proc and times a status request on a fresh connection.
 #
+# SOAK_STEPS (comma-separated: spoken_hold, spoken_tap, barge_in, silent, subscriber, typed) repeats those steps
+# instead of the mix, for a short focused run (e.g. SOAK_STEPS=spoken_tap,barge_in); barge-ins.jsonl then says,
+# per barge-in, the step before it and when it was heard (or when the reply ended unheard).
+#
 # Runs SOAK_TURNS (400) turns, or for SOAK_SECONDS when set. Prints a table and a verdict per figure (the
 # growth per 100 turns over the second half, flat within SOAK_MEMORY_TOLERANCE_KB (64),
 # SOAK_COUNT_TOLERANCE (0.5), SOAK_ANSWER_TOLERANCE_MS (1)) and checks the daemon is still healthy at the

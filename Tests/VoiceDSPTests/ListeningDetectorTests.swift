@@ -44,19 +44,30 @@ import VoiceTestSupport
         #expect(end - lastSpeech == 30)
     }
 
-    @Test func resetTurnDropsTheTurnWithoutAnEnd() {
+    @Test func resetTurnDropsTheTurnWithoutAnEndAndSpeechGoingOnStartsTheNext() throws {
+        // The utterance runs from 1 s to 2 s; the turn is reset at 1.8 s (a press while the user talks, or
+        // capture resuming after it paused mid-speech). The old turn gets no end; the speech still going on
+        // starts a new turn at once, which ends after the silence. (Before, the VAD stayed "in speech" across
+        // the reset and the rest of the utterance started nothing: the daemon waited for speech that it was
+        // hearing, and timed the turn out.)
         var detector = ListeningDetector(sampleRate: rate)
         let capture = utterances(at: [1], seconds: 1, total: 4)
-        var ended = 0
-        var started = 0
+        var starts: [Int] = []
+        var ends: [Int] = []
         for (index, start) in stride(from: 0, to: capture.count - 159, by: 160).enumerated() {
             if index == 180 { detector.resetTurn() }
             let decision = detector.process(frame: Array(capture[start..<start + 160]), reference: nil)
-            ended += decision.speechEnded ? 1 : 0
-            started += decision.speechStarted ? 1 : 0
+            if decision.speechEnded { ends.append(index) }
+            if decision.speechStarted { starts.append(index) }
         }
-        #expect(started == 1)
-        #expect(ended == 0)
+        #expect(starts.count == 2)
+        let first = try #require(starts.first)
+        #expect(first >= 100 && first < 115)
+        let second = try #require(starts.last)
+        #expect(second >= 180 && second <= 183, "speech going on at the reset starts the next turn at once")
+        #expect(ends.count == 1)
+        let end = try #require(ends.first)
+        #expect(end > 200 + 60, "the only end is the new turn's, after the utterance and its silence")
         #expect(!detector.isInTurn)
     }
 

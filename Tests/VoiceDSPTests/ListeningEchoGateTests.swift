@@ -109,9 +109,11 @@ import VoiceTestSupport
     }
 
     @Test(arguments: rates)
-    func echoBelowTheRoomNoiseDoesNotTeachTheCoupling(sampleRate: Int) {
+    func echoBelowTheRoomNoiseOnlyTeachesTheCouplingThatTheEchoIsQuiet(sampleRate: Int) {
         // The echo is 45 dB below the reference and drowned in -60 dBFS noise: (mic - reference)
-        // measures the noise. The coupling keeps its cautious start instead of learning that.
+        // measures the noise. The coupling does not learn that as echo (it would rise to the noise's level
+        // in the reply's quiet frames); where the reply plays steadily and the mic stays at the room's
+        // level, it learns that the echo is quieter than its cautious start, but not below the truth.
         let reference = Self.playback(sampleRate: sampleRate)
         let echo = Signals.echo(of: reference, delayMilliseconds: 20, gainDB: -45, sampleRate: sampleRate)
         let noise = Signals.whiteNoise(levelDBFS: -60, seconds: 7, sampleRate: sampleRate, seed: 24)
@@ -122,7 +124,28 @@ import VoiceTestSupport
             _ = detector.process(
                 frame: Array(capture[start..<start + length]), reference: Array(reference[start..<start + length]))
         }
-        #expect(detector.gate.couplingDB == detector.parameters.echo.initialCouplingDB)
+        #expect(detector.gate.couplingDB < detector.parameters.echo.initialCouplingDB - 5)
+        #expect(detector.gate.couplingDB > -45)
+        let decisions = runDetector(capture, reference: reference, sampleRate: sampleRate)
+        #expect(!decisions.contains { $0.bargeIn || $0.isSpeech })
+    }
+
+    @Test(arguments: rates)
+    func withoutQuietEchoEvidenceEchoBelowTheRoomNoiseTeachesNothing(sampleRate: Int) {
+        // Guards the test above: the coupling's descent comes from the quiet-echo evidence alone.
+        var parameters = ListeningParameters()
+        parameters.echo.quietEchoEvidenceDB = 0
+        let reference = Self.playback(sampleRate: sampleRate)
+        let echo = Signals.echo(of: reference, delayMilliseconds: 20, gainDB: -45, sampleRate: sampleRate)
+        let noise = Signals.whiteNoise(levelDBFS: -60, seconds: 7, sampleRate: sampleRate, seed: 24)
+        var detector = ListeningDetector(sampleRate: sampleRate, parameters: parameters)
+        let capture = Signals.mix(echo, noise)
+        let length = detector.frameLength
+        for start in stride(from: 0, to: 500 * length, by: length) {
+            _ = detector.process(
+                frame: Array(capture[start..<start + length]), reference: Array(reference[start..<start + length]))
+        }
+        #expect(detector.gate.couplingDB == parameters.echo.initialCouplingDB)
     }
 }
 

@@ -230,6 +230,44 @@ extension EndToEndTurnTests {
         await Self.stop(running)
     }
 
+    /// A barge-in cancelled while the user still talks, then a press: the microphone paused (idle) in the middle of
+    /// the speech and resumes in it. The VAD used to stay "in speech" across the press, so the new turn never
+    /// heard its speech start and was cancelled as silent (the soak lost tapped turns after barge-ins this way).
+    @Test func speechGoingOnAtAPressStartsTheTurn() async throws {
+        let running = try await Self.start(
+            microphone: [Int16](repeating: 0, count: Self.rate / 2), paceReplies: true,
+            extraConfig: "conversation:\n  no_speech_timeout_ms: 2500")
+        defer { running.card.remove() }
+        do {
+            #expect(await Self.waitFor(running.handle) { $0.connection.state == .ready })
+            let socket = running.handle.controlSocketPath
+            _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
+            try Self.speak(Self.utterance(seconds: 4) + [Int16](repeating: 0, count: Self.rate), into: running.card)
+            #expect(await Self.waitFor(running.handle) { $0.state == .speaking })
+            // The user talks over the reply, for longer than the no-speech timeout.
+            try Self.speak(
+                Self.utterance(seconds: 6) + [Int16](repeating: 0, count: 2 * Self.rate), into: running.card)
+            #expect(await Self.waitFor(running.handle) { $0.counters.bargeIns == 1 })
+            // Cancelled and pressed again at once, while the user goes on talking.
+            _ = try await blockingControl(socket) { try $0.send(.cancel) }
+            #expect(await Self.waitFor(running.handle, seconds: 5) { $0.state == .idle })
+            let eventsBefore = running.simulator.receivedEvents().count
+            _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
+            #expect(await Self.waitFor(running.handle, seconds: 5) { $0.state == .listening })
+            // The turn hears the speech going on, ends after it, and is committed (not cancelled as silent).
+            #expect(
+                await Self.waitFor(running.handle, seconds: 15) { _ in
+                    running.simulator.receivedEvents().dropFirst(eventsBefore).contains {
+                        $0.event.typeName == "input_audio_buffer.commit"
+                    }
+                })
+        } catch {
+            await Self.stop(running)
+            throw error
+        }
+        await Self.stop(running)
+    }
+
     /// Appends what the user says to the simulated microphone, which keeps reading the growing file.
     static func speak(_ samples: [Int16], into card: ALSATestCard) throws {
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: card.inputPath))

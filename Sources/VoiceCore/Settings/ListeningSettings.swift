@@ -120,6 +120,15 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// While the echo is active the barge-in margin's spread is at least this × how far the floor fell below the
     /// floor the spread was measured against; 0: off.
     public var bargeInFloorDropFactor: Double = 1
+    /// A frame whose mic hears only the room while the echo estimate is this far above the level the coupling
+    /// learns from (and the reply played steadily) lowers the coupling a step: the echo is quieter than estimated;
+    /// 0: off.
+    public var quietEchoEvidenceDB: Double = 5
+    /// "Steadily": every reference frame of the echo window within this of the loudest, dB.
+    public var quietEchoSustainedDB: Double = 6
+    /// When near-end speech starts, the coupling goes back to what it was this long before if it rose since
+    /// (the onset's first frames were the user, not echo), ms; 0: off.
+    public var couplingUnlearnMs: Int = 300
 
     public init() {}
 
@@ -174,6 +183,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case couplingMinimumEchoDB = "coupling_minimum_echo_db"
         case bargeInSpreadFactor = "barge_in_spread_factor"
         case bargeInFloorDropFactor = "barge_in_floor_drop_factor"
+        case quietEchoEvidenceDB = "quiet_echo_evidence_db"
+        case quietEchoSustainedDB = "quiet_echo_sustained_db"
+        case couplingUnlearnMs = "coupling_unlearn_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -232,6 +244,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.couplingMinimumEchoDB, into: &settings.couplingMinimumEchoDB)
         try read(.bargeInSpreadFactor, into: &settings.bargeInSpreadFactor)
         try read(.bargeInFloorDropFactor, into: &settings.bargeInFloorDropFactor)
+        try read(.quietEchoEvidenceDB, into: &settings.quietEchoEvidenceDB)
+        try read(.quietEchoSustainedDB, into: &settings.quietEchoSustainedDB)
+        try read(.couplingUnlearnMs, into: &settings.couplingUnlearnMs)
         self = settings
     }
 
@@ -288,6 +303,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.echo.couplingMinimumEchoDB = couplingMinimumEchoDB
         parameters.echo.bargeInSpreadFactor = bargeInSpreadFactor
         parameters.echo.bargeInFloorDropFactor = bargeInFloorDropFactor
+        parameters.echo.quietEchoEvidenceDB = quietEchoEvidenceDB
+        parameters.echo.quietEchoSustainedDB = quietEchoSustainedDB
+        parameters.echo.couplingUnlearnMilliseconds = couplingUnlearnMs
         return parameters
     }
 }

@@ -31,6 +31,8 @@ public struct EchoGate: Sendable {
     private var heldDBFS = -120.0
     private var framesSinceActive = 1_000_000
     private var lastEnvelopeDBFS = -120.0
+    /// The quietest reference frame of the last echo window, dBFS: all of it was played at least this loud.
+    private var lastWindowMinimumDBFS = -120.0
     private var learnedFrames = 0
     private var warmUpMaximumDB = -60.0
 
@@ -42,6 +44,11 @@ public struct EchoGate: Sendable {
         self.lowPass = .lowPass(cutoff: EnergyVAD.bandTopHertz, sampleRate: sampleRate)
         let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
         self.history = Array(repeating: -120, count: delayFrames + max(parameters.echoWindowMilliseconds / 10, 1))
+    }
+
+    /// Lowers the coupling to `couplingDB` if it is above it (what it learned since was near-end speech).
+    public mutating func unlearn(downTo couplingDB: Double) {
+        self.couplingDB = min(self.couplingDB, couplingDB)
     }
 
     /// Forgets the reference history; keeps the learned coupling (the room did not change).
@@ -75,10 +82,13 @@ public struct EchoGate: Sendable {
         // The window of frames that can reach the mic now: all but the newest `delay` frames.
         let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
         var windowMax = -120.0
+        var windowMin = 0.0
         for back in delayFrames..<history.count {
             let index = (historyIndex - 1 - back + 2 * history.count) % history.count
             windowMax = max(windowMax, history[index])
+            windowMin = min(windowMin, history[index])
         }
+        lastWindowMinimumDBFS = windowMin
         heldDBFS = max(windowMax, heldDBFS - parameters.echoDecayDBPerSecond / 100)
         lastEnvelopeDBFS = heldDBFS
         if windowMax > parameters.referenceActiveDBFS {
@@ -102,10 +112,23 @@ public struct EchoGate: Sendable {
     /// Learns the coupling from the mic energy of the frame just estimated, when only the device
     /// spoke (no near-end speech detected), the reference was clearly active and the mic is far
     /// enough above `noiseFloorDBFS` for the echo, not the room noise, to dominate.
+    ///
+    /// A frame in which the mic hears only the room, although the device has played loudly for the whole
+    /// echo window and the estimate puts the echo clearly above the room, shows that the echo is quieter than
+    /// estimated: the coupling takes a step down (as for any frame below it). Where the echo stays under the
+    /// room's noise nothing else could bring the coupling down again after the user's voice raised it (the
+    /// first frames of every barge-in are learned before they count as speech).
     public mutating func learn(micEnergyDBFS: Double, nearEndSpeech: Bool, noiseFloorDBFS: Double = -120) {
-        guard !nearEndSpeech, lastEnvelopeDBFS > parameters.referenceActiveDBFS,
-            micEnergyDBFS > noiseFloorDBFS + parameters.couplingMinimumEchoDB
-        else { return }
+        guard !nearEndSpeech, lastEnvelopeDBFS > parameters.referenceActiveDBFS else { return }
+        guard micEnergyDBFS > noiseFloorDBFS + parameters.couplingMinimumEchoDB else {
+            let evidence = parameters.quietEchoEvidenceDB
+            if evidence > 0, lastWindowMinimumDBFS >= lastEnvelopeDBFS - parameters.quietEchoSustainedDB,
+                lastEnvelopeDBFS + couplingDB >= noiseFloorDBFS + parameters.couplingMinimumEchoDB + evidence
+            {
+                couplingDB = max(couplingDB - parameters.couplingStepDB * (1 - parameters.couplingQuantile), -60)
+            }
+            return
+        }
         let observed = micEnergyDBFS - lastEnvelopeDBFS
         learnedFrames = min(learnedFrames + 1, 1_000_000)
         if learnedFrames <= parameters.couplingWarmUpMilliseconds / 10 {

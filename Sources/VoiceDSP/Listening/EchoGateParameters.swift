@@ -33,6 +33,18 @@ public struct EchoGateParameters: Sendable, Equatable {
     /// The coupling learns only from frames at least this far above the noise floor, dB: where the
     /// echo is quieter than the room's noise, (mic - reference) measures the noise, not the echo.
     public var couplingMinimumEchoDB: Double = 6
+    /// A frame whose mic is within `couplingMinimumEchoDB` of the noise floor while the echo estimate is at least
+    /// this far above that, the reference having played steadily over the echo window, lowers the coupling by the
+    /// quantile's downward step: the echo is evidently quieter than estimated. Where the echo stays under the
+    /// room's noise nothing else brings the coupling down; 0: off (such frames teach nothing).
+    public var quietEchoEvidenceDB: Double = 5
+    /// ...where "steadily" means every reference frame of the echo window within this of the loudest, dB (a
+    /// reference that just rose, or paused, would show a quiet mic before its echo arrived).
+    public var quietEchoSustainedDB: Double = 6
+    /// When near-end speech starts, the coupling goes back to what it was this long before, if it has risen
+    /// since: the frames that led up to the onset (a barge-in's first syllable, before it is loud and long
+    /// enough to count) were the user's voice, not our echo, milliseconds; 0: off.
+    public var couplingUnlearnMilliseconds: Int = 300
     /// While the echo is active, a barge-in must also exceed the noise floor by the onset threshold
     /// plus this factor times the noise spread (instead of the VAD's `spreadOnsetFactor`): a false
     /// barge-in cuts the reply off, so fluctuating room noise (babble) needs a wider margin then.

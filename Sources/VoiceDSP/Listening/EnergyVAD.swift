@@ -126,6 +126,16 @@ public struct EnergyVAD: Sendable {
         self = EnergyVAD(sampleRate: sampleRate, parameters: parameters)
     }
 
+    /// Ends the speech in progress (and any onset under way) without waiting for the hangover; the
+    /// noise floor, the spread and the impulse envelope are kept. Speech that goes on is a new onset.
+    public mutating func endSpeech() {
+        speaking = false
+        onsetCount = 0
+        hangoverLeft = 0
+        struckTone?.cancelWait()
+        struckTone?.endWatch()
+    }
+
     /// Analyses one frame. `requiredLevelDBFS`, when given, is an absolute level the filtered
     /// energy must also exceed to count as speech (the echo gate's raised threshold);
     /// `minimumOnsetFrames` can lengthen the onset (the gate's minimum barge-in time);

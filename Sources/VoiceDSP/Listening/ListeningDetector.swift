@@ -16,12 +16,18 @@ public struct ListeningDetector: Sendable {
     private var silentFrames = 0
     private var lastFrame: EnergyVAD.Frame?
     private var lastGate: EchoGate.Frame?
+    /// The coupling after each of the last `couplingUnlearnMilliseconds` of frames (a ring, oldest at
+    /// `recentCouplingIndex`): what it was before the frames that led up to an onset.
+    private var recentCoupling: [Double]
+    private var recentCouplingIndex = 0
 
     public init(sampleRate: Int, parameters: ListeningParameters = ListeningParameters()) {
         self.sampleRate = sampleRate
         self.parameters = parameters
         self.vad = EnergyVAD(sampleRate: sampleRate, parameters: parameters.vad)
         self.gate = EchoGate(sampleRate: sampleRate, parameters: parameters.echo)
+        self.recentCoupling = Array(
+            repeating: gate.couplingDB, count: max(parameters.echo.couplingUnlearnMilliseconds / 10, 0))
     }
 
     /// The noise floor the VAD currently assumes, dBFS.
@@ -37,6 +43,9 @@ public struct ListeningDetector: Sendable {
     public mutating func resetTurn() {
         inTurn = false
         silentFrames = 0
+        // Speech still under way (the user talks on through a press, or capture paused in the middle of
+        // it) belongs to the next turn: it must start that turn, not carry on unreported as the last one.
+        vad.endSpeech()
     }
 
     /// Processes one capture frame (`frameLength` samples; shorter frames are accepted) and the
@@ -80,6 +89,15 @@ public struct ListeningDetector: Sendable {
             nearEndSpeech: analysed.isSpeech || inTurn,
             noiseFloorDBFS: analysed.noiseFloorDBFS
         )
+        if !recentCoupling.isEmpty {
+            if analysed.isSpeech && !wasSpeech && !inTurn {
+                // Speech starts: the frames that led up to it were the user's voice, learned as echo (see
+                // `EchoGateParameters.couplingUnlearnMilliseconds`).
+                gate.unlearn(downTo: recentCoupling[recentCouplingIndex])
+            }
+            recentCoupling[recentCouplingIndex] = gate.couplingDB
+            recentCouplingIndex = (recentCouplingIndex + 1) % recentCoupling.count
+        }
         lastFrame = analysed
         lastGate = echo
 
