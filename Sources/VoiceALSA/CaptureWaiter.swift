@@ -97,8 +97,8 @@ final class CaptureWaiter: Sendable {
     // MARK: - Async side
 
     /// Returns once the capture ring holds at least `minimum` samples (0: do not wait for audio),
-    /// `timeout` has passed, or `nudge()` was called. One waiter at a time.
-    func wait(minimum: Int, timeout: Duration) async {
+    /// `timeout` has passed, or `nudge()` was called. One waiter at a time. Runs in the caller's isolation.
+    func wait(minimum: Int, timeout: Duration, isolation: isolated (any Actor)? = #isolation) async {
         if minimum > 0, ring.availableToRead >= minimum { return }
         let (seconds, attoseconds) = timeout.components
         let deadline = monotonicNanoseconds() + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
@@ -109,7 +109,7 @@ final class CaptureWaiter: Sendable {
             return
         }
         let timeoutNanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        await withCheckedContinuation(isolation: isolation) { (continuation: CheckedContinuation<Void, Never>) in
             let arming = state.withLock { state -> Arming in
                 if state.nudged || !state.running {
                     state.nudged = false
