@@ -226,9 +226,15 @@ public final class ALSAAudioEngine: AudioEngine {
     /// `timeout`, or at once when the daemon's state asks for capture again. The capture thread
     /// signals it the moment the audio is there, so the daemon runs per chunk, not per timer tick.
     /// Task cancellation ends the wait at once.
-    public func waitForCapture(samples: Int, timeout: Duration) async {
+    ///
+    /// Runs in the caller's isolation (`isolation`): an actor's loop that waits here does not leave the actor to
+    /// arm the wait. (The wake itself still comes back through the generic executor: a continuation resumes there
+    /// and then hops to the actor.)
+    public func waitForCapture(
+        samples: Int, timeout: Duration, isolation: isolated (any Actor)? = #isolation
+    ) async {
         await withTaskCancellationHandler {
-            await waiter.wait(minimum: samples, timeout: timeout)
+            await waiter.wait(minimum: samples, timeout: timeout, isolation: isolation)
         } onCancel: {
             waiter.nudge()
         }

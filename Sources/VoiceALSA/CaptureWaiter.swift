@@ -54,7 +54,7 @@ final class CaptureWaiter: Sendable {
     private let threshold = Atomic<Int>(0)
 
     private struct State {
-        var continuation: CheckedContinuation<Void, Never>?
+        var continuation: UnsafeContinuation<Void, Never>?
         var deadline: Int64 = 0
         var minimum = 0
         /// Set by `nudge()`: the next (or current) wait ends at once.
@@ -97,8 +97,8 @@ final class CaptureWaiter: Sendable {
     // MARK: - Async side
 
     /// Returns once the capture ring holds at least `minimum` samples (0: do not wait for audio),
-    /// `timeout` has passed, or `nudge()` was called. One waiter at a time.
-    func wait(minimum: Int, timeout: Duration) async {
+    /// `timeout` has passed, or `nudge()` was called. One waiter at a time. Runs in the caller's isolation.
+    func wait(minimum: Int, timeout: Duration, isolation: isolated (any Actor)? = #isolation) async {
         if minimum > 0, ring.availableToRead >= minimum { return }
         let (seconds, attoseconds) = timeout.components
         let deadline = monotonicNanoseconds() + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
@@ -109,7 +109,7 @@ final class CaptureWaiter: Sendable {
             return
         }
         let timeoutNanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        await withUnsafeContinuation(isolation: isolation) { (continuation: UnsafeContinuation<Void, Never>) in
             let arming = state.withLock { state -> Arming in
                 if state.nudged || !state.running {
                     state.nudged = false
@@ -195,7 +195,7 @@ final class CaptureWaiter: Sendable {
                 let remaining = sleepUntil - monotonicNanoseconds()
                 if remaining > 0 { signal.wait(timeoutNanoseconds: remaining) }
             }
-            let ready = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            let ready = state.withLock { state -> UnsafeContinuation<Void, Never>? in
                 state.threadSleepsUntil = .min
                 guard let continuation = state.continuation else { return nil }
                 let now = monotonicNanoseconds()

@@ -36,33 +36,39 @@ struct CoordinatorService: Service {
             // the thread already running, not on another pool worker (see `EventLoopTaskExecutor`). The
             // event task (tools may block) stays on the pool.
             group.addTask(executorPreference: session.taskExecutor) {
-                // The coordinator says when it wants to run again (`nextWake`): per captured chunk
-                // while a turn is spoken, per captured period while a reply can be interrupted, and
-                // once a second when idle. The capture thread wakes this loop the moment the audio
-                // is there, so nothing here polls.
-                var lastState: VoiceState?
-                var lastConnection: ConnectionState?
-                var lastRefresh: ContinuousClock.Instant?
-                while !Task.isCancelled {
-                    let wake = await coordinator.audioTick()
-                    let now = ContinuousClock.now
-                    // Counters and systemd's STATUS= line: at a state change, else once a second.
-                    if wake.state != lastState || lastRefresh.map({ $0.duration(to: now) >= .seconds(1) }) ?? true {
-                        lastRefresh = now
-                        refreshCounters(uptime: start.duration(to: now))
-                        let snapshot = status.snapshot()
-                        if snapshot.state != lastState || snapshot.connection.state != lastConnection {
-                            lastState = snapshot.state
-                            lastConnection = snapshot.connection.state
-                            notifier?.status(
-                                "\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
-                        }
-                    }
-                    await engine.waitForCapture(samples: wake.captureSamples, timeout: wake.timeout)
-                }
+                await audioLoop(coordinator: coordinator, start: start)
             }
             await group.next()
             group.cancelAll()
+        }
+    }
+
+    /// The coordinator says when it wants to run again (`nextWake`): per captured chunk while a turn is
+    /// spoken, per captured period while a reply can be interrupted, and once a second when idle. The capture
+    /// thread wakes this loop the moment the audio is there, so nothing here polls.
+    ///
+    /// Isolated to the coordinator: the tick and the wait's arming run on its executor without leaving it, so a
+    /// chunk costs the loop the wake's resumption and one hop onto the actor, not a hop into the actor and one
+    /// back out per tick besides (BENCHMARKS.md, eighth pass).
+    private func audioLoop(coordinator: isolated DaemonCoordinator, start: ContinuousClock.Instant) async {
+        var lastState: VoiceState?
+        var lastConnection: ConnectionState?
+        var lastRefresh: ContinuousClock.Instant?
+        while !Task.isCancelled {
+            let wake = await coordinator.audioTick()
+            let now = ContinuousClock.now
+            // Counters and systemd's STATUS= line: at a state change, else once a second.
+            if wake.state != lastState || lastRefresh.map({ $0.duration(to: now) >= .seconds(1) }) ?? true {
+                lastRefresh = now
+                refreshCounters(uptime: start.duration(to: now))
+                let snapshot = status.snapshot()
+                if snapshot.state != lastState || snapshot.connection.state != lastConnection {
+                    lastState = snapshot.state
+                    lastConnection = snapshot.connection.state
+                    notifier?.status("\(snapshot.state.rawValue); realtime \(snapshot.connection.state.rawValue)")
+                }
+            }
+            await engine.waitForCapture(samples: wake.captureSamples, timeout: wake.timeout, isolation: coordinator)
         }
     }
 

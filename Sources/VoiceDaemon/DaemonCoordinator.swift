@@ -314,7 +314,9 @@ public actor DaemonCoordinator {
         if isPlaybackDrained, machine.state == .speaking {
             await perform(machine.playbackDrained(now: time))
         }
-        await perform(machine.tick(now: time))
+        // Most ticks change nothing: no call (and no executor check) then.
+        let timed = machine.tick(now: time)
+        if !timed.isEmpty { await perform(timed) }
         if machine.state != .idle, time - lastLevelPublishedAt >= .milliseconds(100) {
             lastLevelPublishedAt = time
             let level = lastLevel
@@ -383,7 +385,7 @@ public actor DaemonCoordinator {
             let frameTime = now()
             // The frame counts before any action it triggers: a barge-in's pre-roll includes it.
             captureScratch.withUnsafeBufferPointer { preRoll.append(UnsafeBufferPointer(rebasing: $0[range])) }
-            if isStreaming { await stream(captureScratch[range], capturedAt: frameCapturedAt) }
+            if isStreaming { stream(captureScratch[range], capturedAt: frameCapturedAt) }
             if decision.bargeIn {
                 if machine.state == .listening {
                     // Speech over our own sound (an earcon) while listening is simply the user talking.
@@ -423,17 +425,19 @@ public actor DaemonCoordinator {
         engine.setCaptureNeeded(needed)
     }
 
-    private func stream(_ samples: ArraySlice<Int16>, capturedAt: Duration? = nil) async {
+    /// Synchronous, like everything the audio tick does per frame: an `await` here would cost the audio loop
+    /// an executor check (and with a task executor preference, a lock) per 10 ms frame.
+    private func stream(_ samples: ArraySlice<Int16>, capturedAt: Duration? = nil) {
         outgoing.append(contentsOf: samples)
         if let capturedAt { outgoingNewestCapturedAt = capturedAt }
-        if outgoing.count >= chunkLength { await flushOutgoing() }
+        if outgoing.count >= chunkLength { flushOutgoing() }
     }
 
-    private func flushOutgoing() async {
+    private func flushOutgoing() {
         guard !outgoing.isEmpty else { return }
         let chunk = outgoing
         outgoing.removeAll(keepingCapacity: true)
-        await link.appendAudio(chunk)
+        link.appendAudio(chunk)
         // Captured → handed to the session, which encodes and writes it to the socket at once.
         let sendDelay = outgoingNewestCapturedAt.map { Self.milliseconds(now() - $0) }
         outgoingNewestCapturedAt = nil
@@ -456,9 +460,9 @@ public actor DaemonCoordinator {
                 if !preRoll { detector.resetTurn() }
                 endOfSpeechAt = nil
                 setCaptureNeeded(true)
-                if preRoll { await stream(self.preRoll.ordered()[...]) }
+                if preRoll { stream(self.preRoll.ordered()[...]) }
             case .stopStreaming:
-                await flushOutgoing()
+                flushOutgoing()
                 isStreaming = false
             case .commitInput:
                 if endOfSpeechAt == nil { endOfSpeechAt = now() }

@@ -4,7 +4,10 @@ import VoiceCore
 /// `RealtimeSession+RealtimeLink.swift`); tests may substitute their own.
 public protocol RealtimeLink: Sendable {
     /// Mic audio at the session rate. Buffered by the session until it is ready.
-    func appendAudio(_ samples: [Int16]) async
+    ///
+    /// Synchronous, and must not block: the audio loop calls it once per chunk from the coordinator's
+    /// isolation, and an `async` requirement would cost that loop an executor switch (and back) per chunk.
+    func appendAudio(_ samples: [Int16])
     func commitInput() async
     func clearInput() async
     func requestResponse() async

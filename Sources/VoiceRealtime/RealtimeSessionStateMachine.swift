@@ -505,42 +505,49 @@ struct RealtimeSessionStateMachine {
 
     /// When ``tick(now:)`` next has something to do, if ever.
     var nextDeadline: Duration? {
-        var deadlines: [Duration] = []
+        // The earliest as it goes, not an array: the session loop asks after every input (each mic chunk), and an
+        // array cost three allocations each time.
+        var earliest: Duration?
+        let now = lastNow
+        func consider(_ deadline: Duration) {
+            // A deadline already past after an input was handled is one whose action is waiting for a condition
+            // (rotation or idle close mid-turn): look again in a second rather than spin.
+            let effective = deadline > now ? deadline : now + .seconds(1)
+            if earliest.map({ effective < $0 }) ?? true { earliest = effective }
+        }
         let timeouts = settings.timeouts
         switch phase {
         case .connecting:
-            if let connection { deadlines.append(connection.startedAt + .seconds(timeouts.connectSeconds)) }
+            if let connection { consider(connection.startedAt + .seconds(timeouts.connectSeconds)) }
         case .configuring:
             if let connection {
-                deadlines.append((connection.openedAt ?? connection.startedAt) + .seconds(timeouts.handshakeSeconds))
+                consider((connection.openedAt ?? connection.startedAt) + .seconds(timeouts.handshakeSeconds))
             }
         case .ready:
             if let connection {
                 if activeResponseID != nil || awaitingResponseSince != nil {
                     let quietSince = max(connection.lastInboundAt, awaitingResponseSince ?? .zero)
-                    deadlines.append(quietSince + .seconds(timeouts.deadConnectionSeconds))
+                    consider(quietSince + .seconds(timeouts.deadConnectionSeconds))
                 }
                 if let readyAt = connection.readyAt {
-                    deadlines.append(readyAt + rotationAge)
+                    consider(readyAt + rotationAge)
                     if settings.idle.policy == .connectOnDemand {
-                        deadlines.append(lastActivityAt + .seconds(settings.idle.closeAfterMinutes * 60))
+                        consider(lastActivityAt + .seconds(settings.idle.closeAfterMinutes * 60))
                     }
                     // Lets the backoff notice a stable connection (once).
                     let stableAt = readyAt + settings.backoff.configuration.stableAfter
-                    if stableAt > lastNow { deadlines.append(stableAt) }
+                    if stableAt > lastNow { consider(stableAt) }
                 }
             }
         case .backingOff(let until), .authFailed(let until):
-            deadlines.append(until)
+            consider(until)
         case .idle, .stopped:
             break
         }
         if let pendingSince, phase != .ready {
-            deadlines.append(pendingSince + .seconds(settings.deliveryTimeoutSeconds))
+            consider(pendingSince + .seconds(settings.deliveryTimeoutSeconds))
         }
-        // A deadline already past after an input was handled is one whose action is waiting for a condition
-        // (rotation or idle close mid-turn): look again in a second rather than spin.
-        return deadlines.map { $0 > lastNow ? $0 : lastNow + .seconds(1) }.min()
+        return earliest
     }
 
     /// The status as of `now` (the time to the next attempt is relative).

@@ -10,7 +10,7 @@ import VoiceTestSupport
 @testable import VoiceDaemon
 
 extension LinkRecorder: RealtimeLink {
-    public func appendAudio(_ samples: [Int16]) async { recordAudio(samples) }
+    public func appendAudio(_ samples: [Int16]) { recordAudio(samples) }
     public func commitInput() async { record(.commit) }
     public func clearInput() async { record(.clear) }
     public func requestResponse() async { record(.createResponse) }
