@@ -179,12 +179,7 @@ extension EndToEndTurnTests {
         let running = try await Self.start(microphone: [Int16](repeating: 0, count: Self.rate / 2), paceReplies: true)
         defer { running.card.remove() }
         do {
-            #expect(await Self.waitFor(running.handle) { $0.connection.state == .ready })
-            let socket = running.handle.controlSocketPath
-            _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
-            // A long question, so the simulator's reply lasts several seconds.
-            try Self.speak(Self.utterance(seconds: 4) + [Int16](repeating: 0, count: Self.rate), into: running.card)
-            #expect(await Self.waitFor(running.handle) { $0.state == .speaking })
+            let socket = try await Self.askALongQuestion(running)
             let speakingSince = ContinuousClock.now
             // Let about a second of the reply play, then talk over it.
             #expect(
@@ -239,11 +234,7 @@ extension EndToEndTurnTests {
             extraConfig: "conversation:\n  no_speech_timeout_ms: 2500")
         defer { running.card.remove() }
         do {
-            #expect(await Self.waitFor(running.handle) { $0.connection.state == .ready })
-            let socket = running.handle.controlSocketPath
-            _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
-            try Self.speak(Self.utterance(seconds: 4) + [Int16](repeating: 0, count: Self.rate), into: running.card)
-            #expect(await Self.waitFor(running.handle) { $0.state == .speaking })
+            let socket = try await Self.askALongQuestion(running)
             // The user talks over the reply, for longer than the no-speech timeout.
             try Self.speak(
                 Self.utterance(seconds: 6) + [Int16](repeating: 0, count: 2 * Self.rate), into: running.card)
@@ -266,6 +257,17 @@ extension EndToEndTurnTests {
             throw error
         }
         await Self.stop(running)
+    }
+
+    /// Once connected, taps and asks a long question, so that the simulator's reply lasts several seconds; returns
+    /// once it sounds, with the control socket's path.
+    static func askALongQuestion(_ running: Running) async throws -> String {
+        #expect(await waitFor(running.handle) { $0.connection.state == .ready })
+        let socket = running.handle.controlSocketPath
+        _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
+        try speak(utterance(seconds: 4) + [Int16](repeating: 0, count: rate), into: running.card)
+        #expect(await waitFor(running.handle) { $0.state == .speaking })
+        return socket
     }
 
     /// Appends what the user says to the simulated microphone, which keeps reading the growing file.
