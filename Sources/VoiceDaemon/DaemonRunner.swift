@@ -73,6 +73,7 @@ public enum DaemonRunner {
         let configuration = loaded.configuration
         var problems = configuration.audio.validationProblems()
         problems += configuration.tools.validationProblems()
+        problems += configuration.listening.validationProblems()
         problems += configuration.button.enabled ? configuration.button.problems() : []
         if VoiceCatalog.canonical(configuration.realtime.voice) == nil {
             problems.append(

@@ -147,6 +147,15 @@ import VoiceTestSupport
         }
         #expect(device.contains("no-such-pcm"))
         #expect(device.contains("voicectl devices"))
+
+        let typoPath = directory.appending("typo.yaml")
+        try "listening:\n  echo_window_ms: 600000000\n  onset_frames: 0\n"
+            .write(toFile: typoPath, atomically: true, encoding: .utf8)
+        let typo = await startupError {
+            try await DaemonRunner.run(.init(configPath: typoPath, environment: environment, bootstrapLogging: false))
+        }
+        #expect(typo.contains("listening.echo_window_ms must be between 0 and 60000 ms, not 600000000"))
+        #expect(typo.contains("listening.onset_frames"))
     }
 }
 

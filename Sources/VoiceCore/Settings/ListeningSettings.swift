@@ -309,3 +309,64 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         return parameters
     }
 }
+
+extension ListeningSettings {
+    /// Durations longer than this are refused: the VAD and the echo gate size their histories from them, and no
+    /// setting is meant to span more than a minute.
+    static let longestDurationMs = 60_000
+
+    /// What is wrong with these settings, each naming its key and what it accepts; empty when they can be used.
+    /// A typo (a stray digit, a sign) is refused with the key named, not turned into a huge history or a
+    /// detector that never fires.
+    public func validationProblems() -> [String] {
+        let durations: [(CodingKeys, Int)] = [
+            (.endOfTurnSilenceMs, endOfTurnSilenceMs), (.hangoverMs, hangoverMs),
+            (.noiseFloorWindowMs, noiseFloorWindowMs), (.warmUpMs, warmUpMs), (.spreadTimeMs, spreadTimeMs),
+            (.bargeInSpreadTimeMs, bargeInSpreadTimeMs), (.spectralFluxLagMs, spectralFluxLagMs),
+            (.struckToneRoomMs, struckToneRoomMs), (.struckTonePairMs, struckTonePairMs),
+            (.struckToneWaitMs, struckToneWaitMs), (.struckToneWatchMs, struckToneWatchMs),
+            (.echoDelayMs, echoDelayMs), (.echoWindowMs, echoWindowMs), (.bargeInMinimumMs, bargeInMinimumMs),
+            (.echoTailMs, echoTailMs), (.couplingWarmUpMs, couplingWarmUpMs), (.couplingUnlearnMs, couplingUnlearnMs),
+        ]
+        var problems = durations.compactMap { key, value -> String? in
+            (0...Self.longestDurationMs).contains(value)
+                ? nil : "listening.\(key.stringValue) must be between 0 and \(Self.longestDurationMs) ms, not \(value)"
+        }
+        if !(1...50).contains(onsetFrames) {
+            problems.append("listening.onset_frames must be between 1 and 50 (10 ms frames), not \(onsetFrames)")
+        }
+        if !(0...50).contains(impulseKnockFrames) {
+            problems.append(
+                "listening.impulse_knock_frames must be between 0 and 50 (10 ms frames), not \(impulseKnockFrames)")
+        }
+        if !(0..<1).contains(noiseFloorSmoothing) {
+            problems.append(
+                "listening.noise_floor_smoothing must be at least 0 and below 1, not \(noiseFloorSmoothing)")
+        }
+        if !(0...1).contains(couplingQuantile) {
+            problems.append("listening.coupling_quantile must be between 0 and 1, not \(couplingQuantile)")
+        }
+        let levels: [(CodingKeys, Double)] = [
+            (.onsetThresholdDB, onsetThresholdDB), (.offsetThresholdDB, offsetThresholdDB),
+            (.noiseFloorBiasDB, noiseFloorBiasDB), (.minimumNoiseFloorDBFS, minimumNoiseFloorDBFS),
+            (.minimumSpeechLevelDBFS, minimumSpeechLevelDBFS), (.spreadOnsetFactor, spreadOnsetFactor),
+            (.spreadOffsetFactor, spreadOffsetFactor), (.maximumSpreadDB, maximumSpreadDB),
+            (.spreadEchoClearanceDB, spreadEchoClearanceDB), (.impulseRiseDB, impulseRiseDB),
+            (.impulseAttackDropDB, impulseAttackDropDB), (.impulseDecayDB, impulseDecayDB),
+            (.impulseClickDropDB, impulseClickDropDB), (.impulseBodyClickShareDB, impulseBodyClickShareDB),
+            (.highToneBandShareDB, highToneBandShareDB), (.highTonePredictionGainDB, highTonePredictionGainDB),
+            (.impulseReleaseDBPerSecond, impulseReleaseDBPerSecond), (.stationaryFluxDB, stationaryFluxDB),
+            (.struckToneChangeDB, struckToneChangeDB), (.struckToneRiseDB, struckToneRiseDB),
+            (.struckToneDecayDB, struckToneDecayDB), (.struckToneAttackDB, struckToneAttackDB),
+            (.echoDecayDBPerSecond, echoDecayDBPerSecond), (.initialCouplingDB, initialCouplingDB),
+            (.bargeInMarginDB, bargeInMarginDB), (.referenceActiveDBFS, referenceActiveDBFS),
+            (.couplingStepDB, couplingStepDB), (.couplingMinimumEchoDB, couplingMinimumEchoDB),
+            (.bargeInSpreadFactor, bargeInSpreadFactor), (.bargeInFloorDropFactor, bargeInFloorDropFactor),
+            (.quietEchoEvidenceDB, quietEchoEvidenceDB), (.quietEchoSustainedDB, quietEchoSustainedDB),
+        ]
+        problems += levels.compactMap { key, value in
+            value.magnitude <= 1_000 ? nil : "listening.\(key.stringValue) must be a number within ±1000, not \(value)"
+        }
+        return problems
+    }
+}
