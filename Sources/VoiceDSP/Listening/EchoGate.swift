@@ -125,7 +125,7 @@ public struct EchoGate: Sendable {
             if evidence > 0, lastWindowMinimumDBFS >= lastEnvelopeDBFS - parameters.quietEchoSustainedDB,
                 lastEnvelopeDBFS + couplingDB >= noiseFloorDBFS + parameters.couplingMinimumEchoDB + evidence
             {
-                couplingDB = max(couplingDB - parameters.couplingStepDB * (1 - parameters.couplingQuantile), -60)
+                stepCoupling(observedBelow: true)
             }
             return
         }
@@ -137,8 +137,13 @@ public struct EchoGate: Sendable {
             couplingDB = min(max(warmUpMaximumDB, -60), parameters.initialCouplingDB)
             return
         }
-        let below = observed <= couplingDB ? 1.0 : 0.0
-        couplingDB += parameters.couplingStepDB * (parameters.couplingQuantile - below)
+        stepCoupling(observedBelow: observed <= couplingDB)
+    }
+
+    /// One step of the quantile tracker: up by `step × quantile` for an observation above the coupling, down by
+    /// `step × (1 − quantile)` for one at or below it, so the coupling settles where that share of frames lies.
+    private mutating func stepCoupling(observedBelow: Bool) {
+        couplingDB += parameters.couplingStepDB * (parameters.couplingQuantile - (observedBelow ? 1 : 0))
         couplingDB = min(max(couplingDB, -60), 20)
     }
 }
