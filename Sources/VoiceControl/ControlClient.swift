@@ -68,6 +68,7 @@ public final class ControlClient {
     /// Where the newline search resumes (the bytes before it hold none).
     private var scanned = 0
     private var pendingEvents: [ControlEvent] = []
+    private var pendingRecording: [RecordingMessage] = []
     private var nextID = 1
     private static let maximumLineBytes = 16 << 20
     private var chunk = [UInt8](repeating: 0, count: 65_536)
@@ -132,6 +133,8 @@ public final class ControlClient {
             switch message {
             case .event(let event):
                 pendingEvents.append(event)
+            case .recording(let message):
+                pendingRecording.append(message)
             case .response(let response) where response.id == id || response.id == nil:
                 return response
             case .response, .hello:
@@ -149,7 +152,30 @@ public final class ControlClient {
             guard let line = try readLine(deadline: deadline, waitingFor: nil) else { return nil }
             switch try? ControlWire.decodeServerLine(line, answering: nil) {
             case .event(let event)?: return event
+            case .recording(let message)?: pendingRecording.append(message)
             default: continue
+            }
+        }
+    }
+
+    /// The next line of the recording this connection started (`record`): one already received, or
+    /// the next from the socket, waiting at most `timeout`. Returns nil when the time is up; a line
+    /// that is not the protocol throws `.broken` saying what is wrong with it.
+    public func nextRecordingMessage(timeout: Duration) throws(ControlClientError) -> RecordingMessage? {
+        if !pendingRecording.isEmpty { return pendingRecording.removeFirst() }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            guard let line = try readLine(deadline: deadline, waitingFor: nil) else { return nil }
+            let message: ControlServerMessage
+            do {
+                message = try ControlWire.decodeServerLine(line, answering: nil)
+            } catch {
+                throw .broken("unreadable recording line: \(ControlWire.describe(error))")
+            }
+            switch message {
+            case .recording(let recording): return recording
+            case .event(let event): pendingEvents.append(event)
+            case .hello, .response: continue
             }
         }
     }

@@ -40,12 +40,15 @@ public enum ControlCommand: Sendable, Hashable {
     case version
     /// The daemon's own checks (audio devices, key, GPIO, clock).
     case doctor
+    /// Record what the microphone hears and what the speaker plays for this many seconds
+    /// (1…`RecordingLimits.maximumSeconds`); the audio follows on this connection as recording lines.
+    case record(seconds: Int)
 
     /// Wire names, in documentation order.
     public static let allNames: [String] = [
         "status", "voice.get", "voice.set", "mute", "unmute", "volume.get", "volume.set", "volume.up",
         "volume.down", "press", "release", "cancel", "say", "subscribe", "unsubscribe", "devices",
-        "reconnect", "reload", "version", "doctor",
+        "reconnect", "reload", "version", "doctor", "record",
     ]
 
     /// The command's name on the wire.
@@ -71,6 +74,7 @@ public enum ControlCommand: Sendable, Hashable {
         case .reload: "reload"
         case .version: "version"
         case .doctor: "doctor"
+        case .record: "record"
         }
     }
 
@@ -81,6 +85,7 @@ public enum ControlCommand: Sendable, Hashable {
         case .setVolume(let percent): ["percent": .integer(percent)]
         case .press(let hold): hold ? ["hold": .bool(true)] : [:]
         case .say(let text): ["text": .string(text)]
+        case .record(let seconds): ["seconds": .integer(seconds)]
         case .subscribe(let kinds) where !kinds.isEmpty:
             ["events": .array(kinds.map(\.rawValue).sorted().map(JSONValue.string))]
         default: [:]

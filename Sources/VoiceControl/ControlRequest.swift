@@ -196,6 +196,14 @@ public enum ControlRequestDecoder {
             case "reload": command = .reload
             case "version": command = .version
             case "doctor": command = .doctor
+            case "record":
+                let limit = RecordingLimits.maximumSeconds
+                let seconds = try reader.integer("seconds", describing: "whole seconds from 1 to \(limit)")
+                guard (1...limit).contains(seconds) else {
+                    throw ControlError(
+                        .invalidArgument, "record: seconds must be from 1 to \(limit), got \(seconds)")
+                }
+                command = .record(seconds: seconds)
             default:
                 throw ControlError(
                     .unknownCommand,

@@ -22,6 +22,8 @@ public enum ControlResult: Sendable, Equatable {
     case doctor(DoctorReport)
     /// `reconnect`, `reload`: what was done, in words.
     case done(DoneInfo)
+    /// `record`: the recording started; its lines follow.
+    case recording(RecordingInfo)
 
     /// Encodes the payload (the `result` object).
     func encodePayload(to encoder: any Encoder) throws {
@@ -36,6 +38,7 @@ public enum ControlResult: Sendable, Equatable {
         case .version(let value): try value.encode(to: encoder)
         case .doctor(let value): try value.encode(to: encoder)
         case .done(let value): try value.encode(to: encoder)
+        case .recording(let value): try value.encode(to: encoder)
         }
     }
 }

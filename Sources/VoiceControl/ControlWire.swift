@@ -51,6 +51,8 @@ public enum ControlServerMessage: Sendable, Equatable {
     case hello(ControlHello)
     case response(ControlResponse)
     case event(ControlEvent)
+    /// A chunk or the end of a recording this connection asked for (`record`).
+    case recording(RecordingMessage)
 }
 
 /// JSON coding of every line on the control socket.
@@ -96,6 +98,8 @@ public enum ControlWire {
 
     public static func eventLine(_ event: ControlEvent) -> Data { line(event) }
 
+    public static func recordingLine(_ message: RecordingMessage) -> Data { line(message) }
+
     /// Classifies and decodes one line from the server. `command` is the request the response answers
     /// (so that its `result` decodes into the right type); nil decodes results as `.done` only when
     /// the shape allows, so pass the command whenever a response is expected.
@@ -110,6 +114,9 @@ public enum ControlWire {
         }
         if probe.event != nil {
             return .event(try decoder.decode(ControlEvent.self, from: line))
+        }
+        if probe.recording != nil {
+            return .recording(try decoder.decode(RecordingMessage.self, from: line))
         }
         if let error = probe.error {
             return .response(ControlResponse(id: probe.id, reply: .failure(error)))
@@ -144,6 +151,25 @@ public enum ControlWire {
         case .version: return .version(try payload(VersionInfo.self))
         case .doctor: return .doctor(try payload(DoctorReport.self))
         case .reconnect, .reload: return .done(try payload(DoneInfo.self))
+        case .record: return .recording(try payload(RecordingInfo.self))
+        }
+    }
+}
+
+extension ControlWire {
+    /// A decoding error in words: what was wrong and where, without the decoder's internals.
+    public static func describe(_ error: any Error) -> String {
+        guard let decoding = error as? DecodingError else { return "\(error)" }
+        func path(_ context: DecodingError.Context) -> String {
+            let keys = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return keys.isEmpty ? "" : " (at \(keys))"
+        }
+        switch decoding {
+        case .dataCorrupted(let context): return context.debugDescription + path(context)
+        case .keyNotFound(let key, let context): return "missing \"\(key.stringValue)\"" + path(context)
+        case .typeMismatch(let type, let context): return "expected \(type)" + path(context)
+        case .valueNotFound(let type, let context): return "expected \(type), found null" + path(context)
+        @unknown default: return "\(error)"
         }
     }
 }
@@ -157,16 +183,18 @@ public struct ControlWireError: Error, Sendable, CustomStringConvertible {
 private struct LineProbe: Decodable {
     var hello: String?
     var event: String?
+    var recording: String?
     var id: ControlRequestID?
     var error: ControlError?
     var hasResult: Bool
 
-    enum CodingKeys: String, CodingKey { case hello, event, id, error, result }
+    enum CodingKeys: String, CodingKey { case hello, event, recording, id, error, result }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         hello = try container.decodeIfPresent(String.self, forKey: .hello)
         event = try container.decodeIfPresent(String.self, forKey: .event)
+        recording = try container.decodeIfPresent(String.self, forKey: .recording)
         id = try container.decodeIfPresent(ControlRequestID.self, forKey: .id)
         error = try container.decodeIfPresent(ControlError.self, forKey: .error)
         hasResult = container.contains(.result)

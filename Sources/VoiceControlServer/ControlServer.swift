@@ -216,8 +216,15 @@ public final class ControlServer: Service, Sendable {
                             try await outbound.write(ByteBuffer(bytes: line))
                             return
                         case .line(let line):
-                            let response = await answer(line, connection: id, outbound: outbound, group: &group)
+                            let (response, recording) = await answer(
+                                line, connection: id, outbound: outbound, group: &group)
                             try await outbound.write(ByteBuffer(bytes: response))
+                            // Its lines follow the response that announced it.
+                            if let recording {
+                                group.addTask {
+                                    try await self.writeRecording(recording.feed, id: recording.id, outbound: outbound)
+                                }
+                            }
                         }
                     }
                 }
@@ -251,22 +258,34 @@ public final class ControlServer: Service, Sendable {
         return nil
     }
 
-    /// Decodes and carries out one request line; returns the response line.
+    /// Decodes and carries out one request line; returns the response line, and the recording it
+    /// started (whose lines must follow the response).
     private func answer(
         _ line: ByteBuffer,
         connection id: Int,
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
         group: inout ThrowingDiscardingTaskGroup<any Error>
-    ) async -> Data {
+    ) async -> (Data, StartedRecording?) {
         let request: ControlRequest
         switch ControlRequestDecoder.decode(line: line.readableBytesView) {
         case .failure(let failure):
-            return ControlWire.responseLine(id: failure.id, reply: .failure(failure.error))
+            return (ControlWire.responseLine(id: failure.id, reply: .failure(failure.error)), nil)
         case .success(let decoded):
             request = decoded
         }
         let reply: ControlReply
+        var recording: StartedRecording?
         switch request.command {
+        case .record(let seconds):
+            switch await handler.startRecording(seconds: seconds) {
+            case .success(let feed):
+                recording = StartedRecording(feed: feed, id: request.id)
+                reply = .success(.recording(feed.info))
+                logger.info(
+                    "recording \(seconds) s for a control client", metadata: ["control.connection": "\(id)"])
+            case .failure(let error):
+                reply = .failure(error)
+            }
         case .subscribe(let kinds):
             if let stream = fanOut.subscribe(connection: id, kinds: kinds) {
                 group.addTask { try await self.writeEvents(stream, connection: id, outbound: outbound) }
@@ -279,7 +298,24 @@ public final class ControlServer: Service, Sendable {
         default:
             reply = await handler.handle(request.command)
         }
-        return ControlWire.responseLine(id: request.id, reply: reply)
+        return (ControlWire.responseLine(id: request.id, reply: reply), recording)
+    }
+
+    /// Streams a recording's blocks to its connection, then its end line. The feed's queue is what
+    /// absorbs a slow client (the daemon drops and counts what does not fit); when the connection
+    /// goes away (this task is cancelled, or a write fails), the recording is cancelled.
+    private func writeRecording(
+        _ feed: RecordingFeed,
+        id: ControlRequestID?,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        defer { feed.cancel() }
+        for await block in feed.blocks {
+            try await outbound.write(ByteBuffer(bytes: ControlWire.recordingLine(.chunk(id: id, block))))
+        }
+        guard !Task.isCancelled else { return }
+        let summary = feed.summary()
+        try await outbound.write(ByteBuffer(bytes: ControlWire.recordingLine(.end(id: id, summary))))
     }
 
     /// Drains one subscriber's queue into its socket; when the queue overflowed, says so at the end.
@@ -303,6 +339,12 @@ public final class ControlServer: Service, Sendable {
             try await outbound.write(ByteBuffer(bytes: ControlWire.eventLine(notice)))
         }
     }
+}
+
+/// A recording a request started, whose lines the connection streams after the response.
+private struct StartedRecording: Sendable {
+    var feed: RecordingFeed
+    var id: ControlRequestID?
 }
 
 /// An accepted connection and who is on the other end.

@@ -102,9 +102,9 @@ public final class DaemonControlHandler: ControlCommandHandler {
             }
             await coordinator.say(trimmed)
             return .success(.state(StateInfo(state: await coordinator.state)))
-        case .subscribe, .unsubscribe:
-            // The server keeps subscriptions per connection; it never forwards these here.
-            return .failure(ControlError(.internal, "subscriptions are handled by the control server"))
+        case .subscribe, .unsubscribe, .record:
+            // The server keeps subscriptions and recordings per connection; it never forwards these here.
+            return .failure(ControlError(.internal, "\(command.name) is handled by the control server"))
         case .devices:
             var list = environment.devices()
             let audio = status.snapshot().audio
@@ -124,6 +124,10 @@ public final class DaemonControlHandler: ControlCommandHandler {
         case .doctor:
             return .success(.doctor(await environment.doctor()))
         }
+    }
+
+    public func startRecording(seconds: Int) async -> Result<RecordingFeed, ControlError> {
+        await coordinator.startRecording(seconds: seconds)
     }
 
     private func applyVolume(_ percent: Int) async -> ControlReply {

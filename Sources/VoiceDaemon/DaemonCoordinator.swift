@@ -19,6 +19,9 @@ public actor DaemonCoordinator {
         public var playbackRingSeconds: Int = 4
         /// How often the idle daemon runs its audio loop (bookkeeping only: idle needs no audio).
         public var idleTickInterval: Duration = .seconds(1)
+        /// Blocks (of `chunkMilliseconds`) a recording may queue for a slow client before it drops
+        /// (`voicectl record`): 3 s, about 60 KB a second at 24 kHz.
+        public var recordingQueueBlocks: Int = 30
 
         public init(conversation: ConversationSettings = .init(), voice: String = VoiceCatalog.defaultVoice) {
             self.conversation = conversation
@@ -63,6 +66,8 @@ public actor DaemonCoordinator {
     /// the reference is shifted (a stream restarted after a gap).
     private let alignmentTolerance: Int
     private var lastLevel: Double = -120
+    /// A recording for a control client (`voicectl record`): it observes the frames, changes nothing.
+    private var recording: RecordingTap?
 
     // Playback side.
     private var playbackBacklog: [[Int16]] = []
@@ -127,6 +132,10 @@ public actor DaemonCoordinator {
     /// reply can be interrupted, every captured period is checked for a barge-in at once.
     public var nextWake: AudioWake {
         switch machine.state {
+        case .idle where recording != nil:
+            // A recording needs its audio drained and handed on per block, turn or no turn.
+            return AudioWake(
+                captureSamples: chunkLength, timeout: .milliseconds(2 * settings.chunkMilliseconds), state: .idle)
         case .idle:
             return AudioWake(captureSamples: 0, timeout: settings.idleTickInterval, state: .idle)
         case .listening:
@@ -184,6 +193,57 @@ public actor DaemonCoordinator {
     }
 
     public func reconnect() async { await link.reconnect() }
+
+    // MARK: - Inputs: recordings
+
+    /// Starts recording what the pipeline hears (mono at the session rate, after the device
+    /// conversion; the mute's silence while muted) and the reference aligned with it, for `seconds`.
+    /// Keeps the microphone on meanwhile, even when idle. One recording at a time.
+    public func startRecording(seconds: Int) -> Result<RecordingFeed, ControlError> {
+        if let current = recording, !current.channel.isCancelled {
+            let left = (current.totalSamples - current.taken + sampleRate - 1) / sampleRate
+            return .failure(
+                ControlError(
+                    .busy, "a recording is already running (one at a time); it ends in \(left) s at most"))
+        }
+        guard !muted else {
+            return .failure(
+                ControlError(
+                    .unavailable,
+                    "the microphone is muted: `voicectl unmute` first, or nothing but silence would be recorded"))
+        }
+        guard (1...RecordingLimits.maximumSeconds).contains(seconds) else {
+            return .failure(
+                ControlError(
+                    .invalidArgument,
+                    "record: seconds must be from 1 to \(RecordingLimits.maximumSeconds), got \(seconds)"))
+        }
+        recording?.finish(reason: .cancelled)
+        let info = RecordingInfo(sampleRate: sampleRate, seconds: seconds, blockSamples: chunkLength)
+        let channel = RecordingChannel(totalSamples: info.samples, queueBlocks: settings.recordingQueueBlocks)
+        recording = RecordingTap(channel: channel, totalSamples: info.samples, blockSamples: chunkLength)
+        updateCaptureNeeded()
+        logger.info("recording \(seconds) s for a control client")
+        return .success(
+            RecordingFeed(
+                info: info, blocks: channel.blocks, summary: { channel.summary }, cancel: { channel.cancel() }))
+    }
+
+    /// Ends the recording, if any (the daemon is stopping, or a test is done).
+    public func stopRecording(reason: RecordingEndReason = .stopping) {
+        guard recording != nil else { return }
+        endRecording(reason: reason)
+    }
+
+    private func endRecording(reason: RecordingEndReason) {
+        recording?.finish(reason: reason)
+        if let tap = recording, tap.lostSamples > 0 {
+            logger.notice(
+                "recording ended: \(tap.lostSamples * 1000 / sampleRate) ms were dropped (the client was too slow)")
+        }
+        recording = nil
+        updateCaptureNeeded()
+    }
 
     /// A response the daemon requested itself (after function calls) is coming: play it.
     public func expectReply() async { await perform(machine.expectReply()) }
@@ -288,6 +348,7 @@ public actor DaemonCoordinator {
     /// the time limits. The daemon runs it per `nextWake`, which it returns.
     @discardableResult
     public func audioTick() async -> AudioWake {
+        if let tap = recording, tap.channel.isCancelled { endRecording(reason: .cancelled) }
         feedPlaybackRing()
         let ring = engine.captureRing
         let room = captureScratch.count - pendingCount
@@ -303,6 +364,7 @@ public actor DaemonCoordinator {
             }
             pendingCount += read
             await processPendingFrames(readAt: now())
+            if let tap = recording, tap.isComplete { endRecording(reason: .complete) }
         }
         let time = now()
         if machine.state == .speaking, let start = replyStartFrame, firstReplyAudioReceivedAt != nil,
@@ -373,6 +435,15 @@ public actor DaemonCoordinator {
             let samplesAfter = pendingCount - (offset + frameLength)
             let frameCapturedAt = readTime - .nanoseconds(samplesAfter * 1_000_000_000 / sampleRate)
             let range = offset..<offset + frameLength
+            if recording != nil {
+                captureScratch.withUnsafeBufferPointer { capture in
+                    referenceScratch.withUnsafeBufferPointer { reference in
+                        recording?.append(
+                            mic: UnsafeBufferPointer(rebasing: capture[range]),
+                            played: UnsafeBufferPointer(rebasing: reference[range]), muted: muted)
+                    }
+                }
+            }
             let decision = captureScratch.withUnsafeBufferPointer { capture in
                 referenceScratch.withUnsafeBufferPointer { reference in
                     detector.process(
@@ -411,6 +482,11 @@ public actor DaemonCoordinator {
             }
         }
         pendingCount = rest
+    }
+
+    /// The microphone is needed outside idle, and while a recording runs.
+    private func updateCaptureNeeded() {
+        setCaptureNeeded(machine.state != .idle || recording != nil)
     }
 
     /// Tells the engine whether the microphone is needed. Coming out of idle, what the ring still
@@ -493,7 +569,7 @@ public actor DaemonCoordinator {
                 endOfSpeechAt = now()
                 await link.sendText(text)
             case .enteredState(let state):
-                setCaptureNeeded(state != .idle)
+                setCaptureNeeded(state != .idle || recording != nil)
                 status.update { $0.state = state }
                 events.publish(.state(state))
                 logger.info("state: \(state.rawValue)")

@@ -22,12 +22,27 @@ public final class FakeControlHandler: ControlCommandHandler {
     }
 
     private let state: Mutex<State>
+    private let recorder = Mutex<(@Sendable (Int) -> Result<RecordingFeed, ControlError>)?>(nil)
     private let stream: AsyncStream<ControlEvent>
     private let continuation: AsyncStream<ControlEvent>.Continuation
 
     public init(status: DaemonStatus = FakeControlHandler.sampleStatus()) {
         state = Mutex(State(status: status))
         (stream, continuation) = AsyncStream<ControlEvent>.makeStream()
+    }
+
+    /// What `record` does: `start` gets the seconds asked for and returns the feed to stream (or a
+    /// refusal). Without it, `record` is refused as by a daemon that cannot record.
+    public func onRecord(_ start: @escaping @Sendable (Int) -> Result<RecordingFeed, ControlError>) {
+        recorder.withLock { $0 = start }
+    }
+
+    public func startRecording(seconds: Int) async -> Result<RecordingFeed, ControlError> {
+        state.withLock { $0.received.append(.record(seconds: seconds)) }
+        guard let start = recorder.withLock({ $0 }) else {
+            return .failure(ControlError(.unavailable, "this daemon cannot record"))
+        }
+        return start(seconds)
     }
 
     /// A status with every field set, so that round trips exercise all of them.
@@ -125,8 +140,8 @@ public final class FakeControlHandler: ControlCommandHandler {
             state.status.state = .thinking
             state.status.lastUserTranscript = text
             return .success(.state(StateInfo(state: .thinking)))
-        case .subscribe, .unsubscribe:
-            return .failure(ControlError(.internal, "subscribe is the server's business"))
+        case .subscribe, .unsubscribe, .record:
+            return .failure(ControlError(.internal, "\(command.name) is the server's business"))
         case .devices:
             return .success(.devices(state.deviceList))
         case .reconnect:

@@ -21,7 +21,7 @@ struct VoiceCtl: ParsableCommand {
         version: version,
         subcommands: [
             Status.self, Voice.self, Mute.self, Unmute.self, Volume.self, Press.self, Release.self, Cancel.self,
-            Say.self, Events.self, Devices.self, Reconnect.self, Reload.self, Version.self, Doctor.self,
+            Say.self, Events.self, Devices.self, Reconnect.self, Reload.self, Version.self, Doctor.self, Record.self,
         ],
         defaultSubcommand: Status.self
     )

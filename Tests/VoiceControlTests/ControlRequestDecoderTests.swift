@@ -8,7 +8,7 @@ import VoiceCore
         .status, .getVoice, .setVoice("rex"), .setVoice("voice_custom123"), .mute, .unmute, .getVolume,
         .setVolume(0), .setVolume(100), .volumeUp, .volumeDown, .press(hold: false), .press(hold: true), .release,
         .cancel, .say("Wie spät ist es? \"quoted\"\nnewline"), .subscribe([]), .subscribe([.state, .level]),
-        .unsubscribe, .devices, .reconnect, .reload, .version, .doctor,
+        .unsubscribe, .devices, .reconnect, .reload, .version, .doctor, .record(seconds: 1), .record(seconds: 300),
     ]
 
     @Test func everyCommandSurvivesEncodeAndDecode() throws {

@@ -14,6 +14,7 @@ final class FrameLog: Sendable {
     private let frames = Mutex<[(capture: [Int16], reference: [Int16])]>([])
     func append(_ capture: [Int16], _ reference: [Int16]) { frames.withLock { $0.append((capture, reference)) } }
     var references: [[Int16]] { frames.withLock { $0.map(\.reference) } }
+    var captures: [[Int16]] { frames.withLock { $0.map(\.capture) } }
     var count: Int { frames.withLock { $0.count } }
 }
 
