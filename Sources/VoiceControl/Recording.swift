@@ -60,8 +60,6 @@ public enum RecordingEndReason: String, Sendable, Hashable, Codable {
     case complete
     /// The client went away or asked to stop.
     case cancelled
-    /// The daemon is shutting down.
-    case stopping
 }
 
 /// The last line of a recording.

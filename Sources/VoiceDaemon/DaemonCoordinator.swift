@@ -229,12 +229,6 @@ public actor DaemonCoordinator {
                 info: info, blocks: channel.blocks, summary: { channel.summary }, cancel: { channel.cancel() }))
     }
 
-    /// Ends the recording, if any (the daemon is stopping, or a test is done).
-    public func stopRecording(reason: RecordingEndReason = .stopping) {
-        guard recording != nil else { return }
-        endRecording(reason: reason)
-    }
-
     private func endRecording(reason: RecordingEndReason) {
         recording?.finish(reason: reason)
         if let tap = recording, tap.lostSamples > 0 {
