@@ -223,7 +223,6 @@ public actor DaemonCoordinator {
         let channel = RecordingChannel(totalSamples: info.samples, queueBlocks: settings.recordingQueueBlocks)
         recording = RecordingTap(channel: channel, totalSamples: info.samples, blockSamples: chunkLength)
         updateCaptureNeeded()
-        logger.info("recording \(seconds) s for a control client")
         return .success(
             RecordingFeed(
                 info: info, blocks: channel.blocks, summary: { channel.summary }, cancel: { channel.cancel() }))

@@ -61,13 +61,13 @@ extension EndToEndTurnTests {
             #expect(!FileManager.default.fileExists(atPath: mutedPrefix + "-mic.wav"))
             _ = try await blockingControl(socket) { try $0.send(.unmute) }
 
-            // Three seconds; half a second in, a typed question (its reply plays for a second or more).
+            // Four seconds; half a second in, a typed question (its reply plays for a second or more).
             let prefix = directory.appending("room")
             let rate = Self.rate
             let asked = Mutex(false)
             let result = try await blockingControl(socket) { client in
                 try client.record(
-                    seconds: 3, prefix: prefix, overwrite: false,
+                    seconds: 4, prefix: prefix, overwrite: false,
                     progress: { written in
                         guard written >= rate / 2, !asked.withLock({ $0 }) else { return }
                         asked.withLock { $0 = true }
@@ -78,12 +78,12 @@ extension EndToEndTurnTests {
             #expect(asked.withLock { $0 })
             #expect(
                 result.summary
-                    == RecordingSummary(samples: 3 * rate, lostSamples: 0, mutedSamples: 0, reason: .complete))
+                    == RecordingSummary(samples: 4 * rate, lostSamples: 0, mutedSamples: 0, reason: .complete))
             let mic = try WAVCodec.decode(Array(try Data(contentsOf: URL(fileURLWithPath: prefix + "-mic.wav"))))
             let played = try WAVCodec.decode(Array(try Data(contentsOf: URL(fileURLWithPath: prefix + "-played.wav"))))
             #expect(mic.sampleRate == rate && played.sampleRate == rate, "the session rate")
             #expect(mic.channels == 1 && played.channels == 1)
-            #expect(mic.samples.count == 3 * rate && played.samples.count == 3 * rate, "same length, all of it")
+            #expect(mic.samples.count == 4 * rate && played.samples.count == 4 * rate, "same length, all of it")
 
             // The microphone file carries the fed tone: its level, and its frequency.
             let expectedLevel = 20 * log10(amplitude / 2.0.squareRoot() / 32768)
