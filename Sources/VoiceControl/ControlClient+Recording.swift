@@ -64,6 +64,8 @@ extension ControlClient {
         do {
             writer = try RecordingWriter(prefix: prefix, sampleRate: info.sampleRate, overwrite: overwrite)
         } catch {
+            // Nothing can take the audio: end the recording in the daemon now, not when this client goes.
+            finishSending()
             throw .file(error)
         }
         started(info)
@@ -99,8 +101,10 @@ extension ControlClient {
         } catch let error as ControlClientError {
             result.interruption = error
         } catch let error as RecordingError {
+            finishSending()
             throw error
         } catch {
+            finishSending()
             throw .file(RecordingFileError("\(error)"))
         }
         result.samplesWritten = writer.samplesWritten

@@ -112,14 +112,14 @@ extension VoiceCtl {
                 err.append("voicectl: the recording stopped early (\(interruption)); the files hold what arrived")
             }
             if result.lostSamples > 0 {
-                let where_ = result.lostRanges.prefix(3).map { range in
+                let spans = result.lostRanges.prefix(3).map { range in
                     String(
                         format: "%.1f-%.1f s", Double(range.lowerBound) / Double(rate),
                         Double(range.upperBound) / Double(rate))
                 }.joined(separator: ", ")
                 err.append(
                     "voicectl: \(result.lostSamples * 1000 / max(rate, 1)) ms lost: the client was too slow "
-                        + "(silence in both files at \(where_)\(result.lostRanges.count > 3 ? ", ..." : ""))")
+                        + "(silence in both files at \(spans)\(result.lostRanges.count > 3 ? ", ..." : ""))")
             }
             if let muted = result.summary?.mutedSamples, muted > 0 {
                 err.append(
