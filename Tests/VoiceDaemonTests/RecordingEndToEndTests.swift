@@ -106,6 +106,31 @@ extension EndToEndTurnTests {
             #expect(timeline.contains("\(rate) Hz"))
             #expect(timeline.contains("reference \(prefix)-played.wav"))
             #expect(timeline.contains("playback audible"), "the gate sees the reply in the reference:\n\(timeline)")
+
+            // A client that goes away mid-recording ends it in the daemon: the next one may record at once.
+            let firstChunk = try await blockingControl(socket) { client -> Int in
+                _ = try client.send(.record(seconds: 60))
+                guard case .chunk(_, let block)? = try client.nextRecordingMessage(timeout: .seconds(10)) else {
+                    throw ControlClientError.broken("no chunk")
+                }
+                return block.mic.count
+            }
+            #expect(firstChunk == rate / 10)
+            let deadline = ContinuousClock.now + .seconds(10)
+            var next: ControlError?
+            repeat {
+                next = try await blockingControl(socket) { client -> ControlError? in
+                    do throws(ControlClientError) {
+                        _ = try client.send(.record(seconds: 1))
+                        return nil
+                    } catch {
+                        guard case .refused(let refusal) = error else { throw error }
+                        return refusal
+                    }
+                }
+                if next != nil { try await Task.sleep(for: .milliseconds(20)) }
+            } while next?.code == .busy && ContinuousClock.now < deadline
+            #expect(next == nil, "the abandoned recording still holds the daemon: \(String(describing: next))")
         } catch {
             await Self.stop(running)
             throw error
