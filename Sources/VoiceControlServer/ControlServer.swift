@@ -221,6 +221,10 @@ public final class ControlServer: Service, Sendable {
                             try await outbound.write(ByteBuffer(bytes: response))
                             // Its lines follow the response that announced it.
                             if let recording {
+                                // Who listens to the room, and for how long, belongs in the journal.
+                                logger.notice(
+                                    "a control client records the microphone for \(recording.feed.info.seconds) s",
+                                    metadata: metadata)
                                 group.addTask {
                                     try await self.writeRecording(recording.feed, id: recording.id, outbound: outbound)
                                 }
@@ -281,8 +285,6 @@ public final class ControlServer: Service, Sendable {
             case .success(let feed):
                 recording = StartedRecording(feed: feed, id: request.id)
                 reply = .success(.recording(feed.info))
-                logger.info(
-                    "recording \(seconds) s for a control client", metadata: ["control.connection": "\(id)"])
             case .failure(let error):
                 reply = .failure(error)
             }
