@@ -62,12 +62,18 @@ public actor DaemonCoordinator {
     /// What the engine was last told (`AudioEngine.setCaptureNeeded`): the microphone is needed
     /// whenever the daemon is not idle.
     private var captureNeeded = true
+    /// Whether the conversation itself needs the microphone (not idle), whatever a recording needs.
+    private var captureNeededForTurns = false
     /// Reference and capture closer than this in time are aligned by count (jitter), further apart
     /// the reference is shifted (a stream restarted after a gap).
     private let alignmentTolerance: Int
     private var lastLevel: Double = -120
     /// A recording for a control client (`voicectl record`): it observes the frames, changes nothing.
     private var recording: RecordingTap?
+    /// Samples at the front of what is pending and in the capture ring that were heard while idle, kept on
+    /// only for the recording: the turn that just began must not hear them (without a recording, the
+    /// ring is discarded when the microphone is needed again).
+    private var heardForRecordingOnly = 0
 
     // Playback side.
     private var playbackBacklog: [[Int16]] = []
@@ -437,6 +443,13 @@ public actor DaemonCoordinator {
                     }
                 }
             }
+            // Heard only because a recording kept the microphone on: while idle the daemon itself does not
+            // listen (its microphone would be paused), and a turn starts from the moment it began.
+            if (recording != nil && machine.state == .idle) || heardForRecordingOnly > 0 {
+                heardForRecordingOnly = max(0, heardForRecordingOnly - frameLength)
+                offset += frameLength
+                continue
+            }
             let decision = captureScratch.withUnsafeBufferPointer { capture in
                 referenceScratch.withUnsafeBufferPointer { reference in
                     detector.process(
@@ -479,7 +492,7 @@ public actor DaemonCoordinator {
 
     /// The microphone is needed outside idle, and while a recording runs.
     private func updateCaptureNeeded() {
-        setCaptureNeeded(machine.state != .idle || recording != nil)
+        setCaptureNeeded(captureNeededForTurns || recording != nil)
     }
 
     /// Tells the engine whether the microphone is needed. Coming out of idle, what the ring still
@@ -562,6 +575,12 @@ public actor DaemonCoordinator {
                 endOfSpeechAt = now()
                 await link.sendText(text)
             case .enteredState(let state):
+                if state != .idle, recording != nil, !captureNeededForTurns {
+                    // Leaving idle while the recording kept the microphone on: what it heard so far is the
+                    // recording's alone, as a paused microphone's stale audio would be discarded.
+                    heardForRecordingOnly = pendingCount + engine.captureRing.availableToRead
+                }
+                captureNeededForTurns = state != .idle
                 setCaptureNeeded(state != .idle || recording != nil)
                 status.update { $0.state = state }
                 events.publish(.state(state))

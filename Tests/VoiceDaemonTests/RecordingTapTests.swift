@@ -34,7 +34,7 @@ import VoiceTestSupport
             status: status,
             events: events,
             now: { [time] in time.now },
-            renderEarcon: { _, _ in earcon },
+            renderEarcon: { sound, _ in sound == .connected ? earcon : [] },
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
     }
@@ -70,11 +70,13 @@ import VoiceTestSupport
     @Test func theRecordingHoldsExactlyWhatTheDetectorWasGivenFrameByFrame() async throws {
         let engine = MemoryAudioEngine(sessionRate: rate, reportsTiming: true)
         let log = FrameLog()
-        // The earcon stands in for anything played: half a second of a 500 Hz tone.
+        // The "connected" earcon stands in for anything played: half a second of a 500 Hz tone.
         let played = tone(hertz: 500, milliseconds: 500, amplitude: 3_000)
         let coordinator = makeCoordinator(engine: engine, detector: LoggingDetector(log: log), earcon: played)
         let feed = try await start(1, on: coordinator)
         #expect(feed.info == RecordingInfo(sampleRate: rate, seconds: 1, blockSamples: rate / 10))
+        // A turn, so that the detector listens too.
+        await coordinator.press()
         await coordinator.play(.connected)
         let heard = tone(hertz: 300, milliseconds: 1_000, amplitude: 500)
         await hear(heard, on: engine, through: coordinator)
@@ -172,6 +174,27 @@ import VoiceTestSupport
         #expect(mic[0..<rate / 2].contains { $0 != 0 })
         #expect(mic.dropFirst(rate / 2).allSatisfy { $0 == 0 }, "muted means nothing is heard, recorded included")
         #expect(feed.summary().mutedSamples == rate / 2)
+    }
+
+    @Test func whatTheIdleMicrophoneHeardBeforeAPressIsRecordedButNotSent() async throws {
+        let engine = MemoryAudioEngine(sessionRate: rate)
+        let log = FrameLog()
+        let coordinator = makeCoordinator(engine: engine, detector: LoggingDetector(log: log))
+        let feed = try await start(2, on: coordinator)
+        // Loud audio while idle: some ticks drain it, the rest still sits in the ring at the press.
+        await hear(tone(milliseconds: 100, amplitude: 12_000), on: engine, through: coordinator)
+        engine.hear(tone(milliseconds: 60, amplitude: 12_000))
+        #expect(log.count == 0, "idle: the daemon does not listen; the microphone is on for the recording only")
+        await coordinator.press()
+        await hear([Int16](repeating: 0, count: rate / 5), on: engine, through: coordinator)
+        await coordinator.press()
+        #expect(link.sentAudio.count >= rate / 10)
+        #expect(link.sentAudio.allSatisfy { $0 == 0 }, "only audio heard after the press went up")
+        #expect(log.captures.allSatisfy { $0.allSatisfy { $0 == 0 } }, "the detector heard only the turn")
+        await hear([Int16](repeating: 0, count: 2 * rate), on: engine, through: coordinator)
+        let mic = await drain(feed).flatMap(\.mic)
+        #expect(mic.count == 2 * rate)
+        #expect(SignalMeasures.rmsDBFS(mic.prefix(rate * 160 / 1000)) > -15, "the recording has it all")
     }
 
     @Test func recordingChangesNothingTheDaemonDoes() async throws {
