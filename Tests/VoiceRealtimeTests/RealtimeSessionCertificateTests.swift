@@ -78,6 +78,23 @@ struct RealtimeSessionCertificateTests {
         #expect(lastError.contains("If the system clock is wrong"))
     }
 
+    @Test func anEphemeralTokenFetchWhoseCertificateFailsNamesTheClockToo() async throws {
+        // The token endpoint is HTTPS as well: on a wrong clock it is the first thing to fail.
+        let harness = try await sessionAfterFirstFailure(clockProbe: Self.clockNotSynchronized) { settings in
+            settings.ephemeralTokens.enabled = true
+            settings.ephemeralTokens.endpoint =
+                settings.url.replacing("wss://", with: "https://") + "/client_secrets"
+        }
+        let lastError = harness.session.status().lastError ?? ""
+        await harness.stop()
+        #expect(
+            lastError.hasPrefix(
+                "realtime connection failed: fetching an ephemeral token failed: TLS failed: the server's certificate "
+                    + "could not be verified (certificate verify failed). The system clock reads \(Self.reading) and "
+                    + "has not been synchronized"),
+            "\(lastError)")
+    }
+
     @Test func theSameServerIsReachedWhenItsCertificateIsTrusted() async throws {
         // What failed above is the certificate's verification alone: trusting it, the same session gets ready.
         let harness = try await RealtimeSessionHarness(
