@@ -110,11 +110,15 @@ public struct SystemClockAssessment: Sendable, Equatable {
     /// "2025-01-03 10:00 UTC".
     public var reading: String { UTCTimestamp.minutes(secondsSinceEpoch) }
 
+    /// How every certificate-failure message opens (after "TLS failed: "): what `voicectl doctor` looks for in the
+    /// connection's last error.
+    public static let certificateNotVerified = "the server's certificate could not be verified"
+
     /// What to say when a server's certificate failed verification: whether the clock is to blame, and what to do.
     ///
     /// - Parameter detail: the TLS library's reason, in words ("certificate verify failed").
     public func certificateFailureMessage(detail: String) -> String {
-        let opening = "TLS failed: the server's certificate could not be verified (\(detail))."
+        let opening = "TLS failed: \(Self.certificateNotVerified) (\(detail))."
         let waiting =
             "a board without a real-time clock cannot check certificates until NTP sets the time. "
             + "Check `timedatectl`; voiced retries by itself."
@@ -148,7 +152,7 @@ public struct SystemClockAssessment: Sendable, Equatable {
 
     /// What to say without a probe: the clock may be the cause.
     public static func certificateFailureMessageWithoutProbe(detail: String) -> String {
-        "TLS failed: the server's certificate could not be verified (\(detail)). If the system clock is wrong "
+        "TLS failed: \(certificateNotVerified) (\(detail)). If the system clock is wrong "
             + "(a board without a real-time clock, before NTP sets the time), that is the cause: check "
             + "`timedatectl`; voiced retries by itself."
     }

@@ -46,7 +46,8 @@ enum Doctor {
                 ))
         default:
             // A certificate that failed verification is the clock's doing until shown otherwise (no RTC on a Pi).
-            let certificateFailed = status.connection.lastError?.contains("certificate could not be verified") == true
+            let certificateFailed =
+                status.connection.lastError?.contains(SystemClockAssessment.certificateNotVerified) == true
             checks.append(
                 .init(
                     name: "realtime", outcome: .warning,
