@@ -19,6 +19,10 @@ public enum SystemClockPaths {
     public static let timesyncdRuntimeDirectory = "/run/systemd/timesync"
     /// Present when systemd booted the machine (`sd_booted()`); absent in most containers.
     public static let systemdBooted = "/run/systemd/system"
+    /// Made by chronyd when it starts (its pid file lives inside, out of other users' reach).
+    public static let chronydRuntimeDirectory = "/run/chrony"
+    /// ntpd's pid file (ntp, ntpsec) while it runs.
+    public static let ntpdPIDFile = "/run/ntpd.pid"
 }
 
 /// What the checks read about the wall clock: the live machine in the daemon, a fake in tests.
@@ -64,9 +68,10 @@ public struct SystemClockAssessment: Sendable, Equatable {
     ///
     /// Synchronized when timesyncd's flag file exists or the kernel says an NTP client disciplines the clock. Not
     /// synchronized when timesyncd runs without its flag (it has not reached a server yet), or when systemd booted
-    /// the machine, timesyncd does not run and the kernel flags the clock unsynchronized. Otherwise unknown: in a
-    /// container the kernel's flag says nothing (the host keeps the time; this VM reports `TIME_ERROR` with a
-    /// correct clock), and under the unit's `ProtectClock=` the kernel cannot be asked.
+    /// the machine, timesyncd does not run and either the kernel flags the clock unsynchronized or, the kernel
+    /// being out of reach, no chronyd or ntpd is there either. Otherwise unknown: in a container the kernel's
+    /// flag says nothing (the host keeps the time; this VM reports `TIME_ERROR` with a correct clock), and under
+    /// the unit's `ProtectClock=` (which refuses `adjtimex` even for reading) chronyd's or ntpd's state is hidden.
     public init(
         probe: some SystemClockProbe,
         earliestPlausibleSecondsSinceEpoch: Int = VoicedBuild.sourceDateSecondsSinceEpoch
@@ -83,14 +88,21 @@ public struct SystemClockAssessment: Sendable, Equatable {
                 reason: "systemd-timesyncd runs but has not reached an NTP server: no "
                     + SystemClockPaths.timesyncdSynchronized)
         } else if probe.pathExists(SystemClockPaths.systemdBooted) {
-            synchronization =
-                kernel == false
-                ? .notSynchronized(
+            let otherClient =
+                probe.pathExists(SystemClockPaths.chronydRuntimeDirectory)
+                || probe.pathExists(SystemClockPaths.ntpdPIDFile)
+            if kernel == false {
+                synchronization = .notSynchronized(
                     reason: "systemd-timesyncd does not run, and the kernel reports that no NTP client has set the "
                         + "clock")
-                : .unknown(
-                    reason: "systemd-timesyncd does not run, and the kernel's clock state cannot be read here "
-                        + "(chrony or ntpd may keep the time)")
+            } else if otherClient {
+                synchronization = .unknown(
+                    reason: "chronyd or ntpd keeps the time, but the kernel's clock state cannot be read here")
+            } else {
+                synchronization = .notSynchronized(
+                    reason: "no NTP client runs: systemd-timesyncd is stopped or disabled, and there is no chronyd "
+                        + "or ntpd")
+            }
         } else {
             synchronization =
                 kernel == false

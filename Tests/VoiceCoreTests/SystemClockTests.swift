@@ -57,15 +57,28 @@ import VoiceTestSupport
         }
     }
 
-    @Test func aSandboxedServiceWithoutTimesyncdCannotTell() {
-        // The unit's ProtectClock= refuses adjtimex; chrony may run.
+    @Test func aSandboxedServiceWithChronyOrNtpdCannotTell() {
+        // The unit's ProtectClock= refuses adjtimex, and chronyd or ntpd runs: its state is out of reach.
+        for client in [SystemClockPaths.chronydRuntimeDirectory, SystemClockPaths.ntpdPIDFile] {
+            let probe = FakeSystemClockProbe(
+                now: FakeSystemClockProbe.plausibleNow, existingPaths: [SystemClockPaths.systemdBooted, client])
+            guard case .unknown(let reason) = SystemClockAssessment(probe: probe).synchronization else {
+                Issue.record("expected unknown with \(client)")
+                return
+            }
+            #expect(reason.contains("cannot be read"))
+        }
+    }
+
+    @Test func aSandboxedServiceWithNoNTPClientAtAllIsNotSynchronized() {
+        // timesyncd disabled (`timedatectl set-ntp false`), nothing else: the kernel need not be asked.
         let probe = FakeSystemClockProbe(
             now: FakeSystemClockProbe.plausibleNow, existingPaths: [SystemClockPaths.systemdBooted])
-        guard case .unknown(let reason) = SystemClockAssessment(probe: probe).synchronization else {
-            Issue.record("expected unknown")
+        guard case .notSynchronized(let reason) = SystemClockAssessment(probe: probe).synchronization else {
+            Issue.record("expected not synchronized")
             return
         }
-        #expect(reason.contains("cannot be read"))
+        #expect(reason.hasPrefix("no NTP client runs"))
     }
 
     @Test func aClockBeforeTheBuildIsWrongWhateverTheProbesSay() {
