@@ -107,8 +107,8 @@ public struct SystemClockAssessment: Sendable, Equatable {
             synchronization =
                 kernel == false
                 ? .unknown(
-                    reason: "the kernel reports no NTP client, but systemd did not boot this system (a container?), "
-                        + "so its host may keep the time")
+                    reason: "the kernel reports no NTP client, but systemd did not boot this system, as in a "
+                        + "container, whose host may keep the time")
                 : .unknown(reason: "no systemd-timesyncd, and the kernel's clock state cannot be read here")
         }
         self.init(
