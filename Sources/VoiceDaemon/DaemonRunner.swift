@@ -37,19 +37,23 @@ public enum DaemonRunner {
         public var logger: Logger?
         /// Called once the daemon is ready (audio open, control socket listening).
         public var onReady: (@Sendable (DaemonHandle) -> Void)?
+        /// What the session asks about the wall clock when the server's certificate fails verification.
+        public var clockProbe: any SystemClockProbe
 
         public init(
             configPath: String? = nil,
             environment: [String: String] = ProcessInfo.processInfo.environment,
             bootstrapLogging: Bool = true,
             logger: Logger? = nil,
-            onReady: (@Sendable (DaemonHandle) -> Void)? = nil
+            onReady: (@Sendable (DaemonHandle) -> Void)? = nil,
+            clockProbe: any SystemClockProbe = LiveSystemClock()
         ) {
             self.configPath = configPath
             self.environment = environment
             self.bootstrapLogging = bootstrapLogging
             self.logger = logger
             self.onReady = onReady
+            self.clockProbe = clockProbe
         }
     }
 
@@ -186,6 +190,7 @@ public enum DaemonRunner {
             settings: configuration.realtime,
             apiKey: key.key,
             tools: ToolRegistry.sessionTools(for: configuration.tools),
+            clockProbe: options.clockProbe,
             logger: Logger(label: "voiced.realtime")
         )
         let hub = EventHub<ControlEvent>()

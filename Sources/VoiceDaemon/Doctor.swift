@@ -45,11 +45,17 @@ enum Doctor {
                         "put a valid key in \(configuration.daemon.apiKeyFile) or the xai-api-key credential, then `voicectl reconnect`"
                 ))
         default:
+            // A certificate that failed verification is the clock's doing until shown otherwise (no RTC on a Pi).
+            let certificateFailed =
+                status.connection.lastError?.contains(SystemClockAssessment.certificateNotVerified) == true
             checks.append(
                 .init(
                     name: "realtime", outcome: .warning,
                     detail: "\(status.connection.state.rawValue)\(status.connection.lastError.map { ": \($0)" } ?? "")",
-                    fix: "check the network and DNS; the daemon keeps retrying on its own"
+                    fix: certificateFailed
+                        ? "check the clock (see the clock check, `timedatectl`) and the CA certificates; the daemon "
+                            + "keeps retrying on its own"
+                        : "check the network and DNS; the daemon keeps retrying on its own"
                 ))
         }
         // The daemon has a key (it would not run without one); what is left to say is a key file that

@@ -9,6 +9,7 @@ import VoiceCore
 import VoiceDSP
 import VoiceProtocol
 import VoiceRealtime
+import VoiceSystemd
 
 /// `voiced once`: one turn from a WAV file to a WAV file, through the real session code, no ALSA.
 public enum OnceRunner {
@@ -67,7 +68,8 @@ public enum OnceRunner {
 
         let question = try readQuestion(options.inputPath, rate: rate)
         let sessionSettings = settings
-        let session = RealtimeSession(settings: settings, apiKey: key.key, logger: logger)
+        let session = RealtimeSession(
+            settings: settings, apiKey: key.key, clockProbe: LiveSystemClock(), logger: logger)
 
         let outcome: Outcome = try await withThrowingTaskGroup(of: Outcome?.self) { group in
             group.addTask {

@@ -13,6 +13,8 @@ import VoiceCore
 struct EphemeralTokenError: Error, CustomStringConvertible {
     var status: Int?
     var message: String
+    /// The transport's error, when one caused this (a TLS failure says whether the clock is to blame).
+    var underlying: (any Error)?
 
     var isAuthenticationFailure: Bool {
         status == 401 || status == 403 || (status == 400 && message.lowercased().contains("key"))
@@ -140,7 +142,7 @@ enum HTTPOneShot {
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            promise.fail(EphemeralTokenError(message: "\(error)"))
+            promise.fail(EphemeralTokenError(message: "\(error)", underlying: error))
             context.close(promise: nil)
         }
     }

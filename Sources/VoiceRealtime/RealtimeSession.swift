@@ -39,6 +39,7 @@ public final class RealtimeSession: Service, Sendable {
     private let eventLoopGroup: any EventLoopGroup
     private let logger: Logger
     private let tokenProvider: EphemeralTokenProvider?
+    private let clockProbe: (any SystemClockProbe)?
     /// The event loop the session's loop and its connections run on (see `EventLoopTaskExecutor`). A caller that
     /// hands the session audio often (the daemon's audio loop) saves a thread hand-off per call by running its
     /// task there too (`withTaskExecutorPreference`).
@@ -51,6 +52,8 @@ public final class RealtimeSession: Service, Sendable {
     ///   - clock: the clock for timeouts, backoff and rotation (a manual one in tests).
     ///   - random: the jitter source for the backoff.
     ///   - tlsConfiguration: for `wss://`; nil uses the system trust roots.
+    ///   - clockProbe: asked when a server's certificate fails verification, to say whether the wall clock is the
+    ///     likely cause (``SystemClockAssessment``); nil only says that it may be.
     ///   - logger: where connection changes and problems are logged (never the key).
     public init(
         settings: RealtimeSettings,
@@ -60,9 +63,11 @@ public final class RealtimeSession: Service, Sendable {
         random: any UnitRandomSource = SystemUnitRandomSource(),
         tlsConfiguration: TLSConfiguration? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        clockProbe: (any SystemClockProbe)? = nil,
         logger: Logger
     ) {
         self.settings = settings
+        self.clockProbe = clockProbe
         self.tools = tools
         self.apiKey = apiKey
         self.clock = SessionClock(clock)
@@ -279,12 +284,15 @@ public final class RealtimeSession: Service, Sendable {
         } catch let refusal as UpgradeRefused {
             end = .refused(status: refusal.status, body: redact(refusal.body))
         } catch let error as EphemeralTokenError {
-            end =
-                error.isAuthenticationFailure
-                ? .refused(status: error.status ?? 401, body: redact(error.description))
-                : .failed(redact(error.description))
+            if error.isAuthenticationFailure {
+                end = .refused(status: error.status ?? 401, body: redact(error.description))
+            } else if let underlying = error.underlying, Self.isCertificateVerificationFailure(underlying) {
+                end = .failed(redact("fetching an ephemeral token failed: " + describeCertificateFailure()))
+            } else {
+                end = .failed(redact(error.description))
+            }
         } catch {
-            end = .failed(redact(Self.describe(error)))
+            end = .failed(redact(describe(error)))
         }
         inputs.yield(.ended(id, end))
     }
@@ -393,7 +401,8 @@ public final class RealtimeSession: Service, Sendable {
         }
     }
 
-    private static func describe(_ error: any Error) -> String {
+    private func describe(_ error: any Error) -> String {
+        if Self.isCertificateVerificationFailure(error) { return describeCertificateFailure() }
         switch error {
         case let error as WebSocketClientError: return error.description
         case let error as ConfigurationProblem: return error.message
@@ -401,9 +410,51 @@ public final class RealtimeSession: Service, Sendable {
             if let dns = error.dnsAAAAError ?? error.dnsAError { return "DNS lookup of \(error.host) failed: \(dns)" }
             if let first = error.connectionErrors.first { return "connecting to \(error.host) failed: \(first.error)" }
             return "connecting to \(error.host) failed"
-        case let error as NIOSSLError: return "TLS failed: \(error)"
+        case let error as NIOSSLError:
+            let reasons = Self.boringSSLReasons(error)
+            if !reasons.isEmpty { return "TLS failed: the handshake failed (\(reasons.joined(separator: ", ")))" }
+            return "TLS failed: \(error)"
         case let error as IOError: return "network error: \(error.description)"
         default: return String(describing: error)
+        }
+    }
+
+    /// A certificate that failed verification, and whether the wall clock is why: a board without a real-time
+    /// clock cannot check a certificate's dates until NTP has set the time.
+    private func describeCertificateFailure() -> String {
+        let detail = "certificate verify failed"
+        guard let clockProbe else { return SystemClockAssessment.certificateFailureMessageWithoutProbe(detail: detail) }
+        return SystemClockAssessment(probe: clockProbe).certificateFailureMessage(detail: detail)
+    }
+
+    /// Whether BoringSSL rejected the server's certificate (`CERTIFICATE_VERIFY_FAILED`): untrusted, expired, not
+    /// yet valid or for another host, which the error does not tell apart. Other TLS failures (the server closed
+    /// during the handshake, a protocol mismatch) are not certificate failures.
+    static func isCertificateVerificationFailure(_ error: any Error) -> Bool {
+        guard let error = error as? NIOSSLError else { return false }
+        return boringSSLReasons(error).contains("certificate verify failed")
+    }
+
+    /// BoringSSL's reasons for a failed handshake, in words: "certificate verify failed", "wrong version number".
+    ///
+    /// NIOSSL shows BoringSSL's error stack only as text ("Error: 268435581 error:1000007d:SSL
+    /// routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /path/handshake.cc:393"): the reason is the last
+    /// field before " at ".
+    static func boringSSLReasons(_ error: NIOSSLError) -> [String] {
+        guard case .handshakeFailed(let failure) = error else { return [] }
+        let stack: NIOBoringSSLErrorStack
+        switch failure {
+        case .sslError(let errors), .unknownError(let errors): stack = errors
+        default: return []
+        }
+        return stack.compactMap { entry in
+            if entry == .eofDuringHandshake { return "the server closed the connection" }
+            let text = "\(entry)"
+            let fields = text[..<(text.firstRange(of: " at ")?.lowerBound ?? text.endIndex)]
+            guard let reason = fields.split(separator: ":").last,
+                reason.allSatisfy({ $0.isUppercase || $0 == "_" || $0.isNumber })
+            else { return nil }
+            return reason.lowercased().replacing("_", with: " ")
         }
     }
 

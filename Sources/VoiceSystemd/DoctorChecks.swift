@@ -47,8 +47,9 @@ public struct DoctorFileInfo: Sendable, Equatable {
     }
 }
 
-/// What the doctor checks look at; ``LiveDoctorSystem`` in the daemon, a fake in tests.
-public protocol DoctorSystem: Sendable {
+/// What the doctor checks look at; ``LiveDoctorSystem`` in the daemon, a fake in tests. The clock's probes
+/// (``SystemClockProbe``: wall clock, kernel NTP state) are part of it; a path exists when `info(of:)` finds it.
+public protocol DoctorSystem: SystemClockProbe {
     /// Names in a directory, or nil when it cannot be read.
     func entries(of directory: String) -> [String]?
     /// `lstat` of a path, or nil when it does not exist.
@@ -56,10 +57,10 @@ public protocol DoctorSystem: Sendable {
     /// Whether this process may read (and, with `write`, write) the path.
     func canAccess(_ path: String, write: Bool) -> Bool
     func environment(_ name: String) -> String?
-    /// The kernel's view: true synchronized, false not, nil unknown (e.g. blocked by the sandbox).
-    func kernelClockSynchronized() -> Bool?
-    /// Seconds since 1970.
-    func secondsSinceEpoch() -> Int
+}
+
+extension DoctorSystem {
+    public func pathExists(_ path: String) -> Bool { info(of: path) != nil }
 }
 
 /// The checks behind `voicectl doctor` that look at the machine rather than at the daemon's state:
@@ -210,23 +211,41 @@ public enum DoctorChecks {
         return DoctorFinding(name: name, outcome: .ok, detail: "\(path), mode \(mode), group \(info.groupName)")
     }
 
-    /// The clock is synchronized: TLS to the API fails with a clock years off (a Pi has no RTC).
-    public static func clock(system: any DoctorSystem) -> DoctorFinding {
+    /// The clock is synchronized (``SystemClockAssessment``): a Pi has no real-time clock, and until NTP sets the
+    /// time TLS to the API can fail on the certificate's dates. A clock earlier than this build is a problem; one
+    /// not synchronized a warning; where nothing can tell (a container, the unit's sandbox with chrony) it is
+    /// "unknown", not a failure.
+    public static func clock(
+        system: any DoctorSystem,
+        earliestPlausibleSecondsSinceEpoch: Int = VoicedBuild.sourceDateSecondsSinceEpoch
+    ) -> DoctorFinding {
         let name = "clock"
-        // 2024-01-01T00:00:00Z: any earlier time is certainly wrong.
-        if system.secondsSinceEpoch() < 1_704_067_200 {
+        let assessment = SystemClockAssessment(
+            probe: system, earliestPlausibleSecondsSinceEpoch: earliestPlausibleSecondsSinceEpoch)
+        let reading = assessment.reading
+        let fix =
+            "sudo timedatectl set-ntp true, and check that this machine reaches an NTP server (UDP port 123; "
+            + "`timedatectl timesync-status`)"
+        if assessment.isBeforeBuild {
+            let built = UTCTimestamp.day(earliestPlausibleSecondsSinceEpoch)
             return DoctorFinding(
-                name: name, outcome: .problem, detail: "the clock is set before 2024",
-                fix: "connect to the network and enable time sync: sudo timedatectl set-ntp true"
-            )
+                name: name, outcome: .problem,
+                detail: "the clock reads \(reading), before this build of voiced was made (\(built)): TLS to the "
+                    + "realtime API fails until NTP sets it",
+                fix: fix)
         }
-        if system.info(of: "/run/systemd/timesync/synchronized") != nil || system.kernelClockSynchronized() == true {
-            return DoctorFinding(name: name, outcome: .ok, detail: "synchronized")
+        switch assessment.synchronization {
+        case .synchronized(let source):
+            return DoctorFinding(name: name, outcome: .ok, detail: "synchronized (\(source)); reads \(reading)")
+        case .notSynchronized(let reason):
+            return DoctorFinding(
+                name: name, outcome: .warning,
+                detail: "not synchronized (\(reason)); reads \(reading): if that is wrong, TLS to the realtime API "
+                    + "fails until NTP sets it",
+                fix: fix)
+        case .unknown(let reason):
+            return DoctorFinding(name: name, outcome: .ok, detail: "unknown (\(reason)); reads \(reading)")
         }
-        return DoctorFinding(
-            name: name, outcome: .warning, detail: "not known to be synchronized",
-            fix: "sudo timedatectl set-ntp true (systemd-timesyncd), and check `timedatectl status`"
-        )
     }
 
     /// `/dev/gpiochipN` for a chip given by path, name or number; nil for a label or "" (any chip).
@@ -280,15 +299,30 @@ public struct LiveDoctorSystem: DoctorSystem {
         getenv(name).map { String(cString: $0) }
     }
 
-    public func kernelClockSynchronized() -> Bool? {
-        var state = timex()
-        let result = adjtimex(&state)
-        // The unit's ProtectClock= may refuse adjtimex even for reading: then we cannot tell.
-        guard result >= 0 else { return nil }
-        return result != TIME_ERROR && (state.status & STA_UNSYNC) == 0
-    }
+    public func kernelClockSynchronized() -> Bool? { LiveSystemClock().kernelClockSynchronized() }
+
+    public func secondsSinceEpoch() -> Int { LiveSystemClock().secondsSinceEpoch() }
+}
+
+/// The machine's wall clock and what the kernel and systemd-timesyncd say about it.
+public struct LiveSystemClock: SystemClockProbe {
+    public init() {}
 
     public func secondsSinceEpoch() -> Int {
         Int(time(nil))
+    }
+
+    public func pathExists(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0
+    }
+
+    public func kernelClockSynchronized() -> Bool? {
+        // Mode 0 only reads. NTP clients (timesyncd, chrony, ntpd) clear STA_UNSYNC once they discipline the clock;
+        // the call returns TIME_ERROR while it is set. The unit's ProtectClock= refuses the call outright (EPERM).
+        var state = timex()
+        let result = adjtimex(&state)
+        guard result >= 0 else { return nil }
+        return result != TIME_ERROR && (state.status & STA_UNSYNC) == 0
     }
 }

@@ -1,3 +1,4 @@
+import VoiceCore
 import VoiceSystemd
 
 /// A machine described by a few paths, for the `voicectl doctor` checks: a path exists when it has an
@@ -8,7 +9,8 @@ public struct FakeDoctorSystem: DoctorSystem {
     public var unreadable: Set<String> = []
     public var variables: [String: String] = [:]
     public var kernelSynchronized: Bool?
-    public var now = 1_760_000_000
+    /// A month after this build (a plausible time).
+    public var now = VoicedBuild.sourceDateSecondsSinceEpoch + 30 * 86_400
 
     public init() {}
 

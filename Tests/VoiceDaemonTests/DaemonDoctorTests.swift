@@ -110,7 +110,38 @@ import VoiceSystemdTestSupport
         #expect(report.isHealthy, "a warning is not a problem")
     }
 
-    @Test func aClockBefore2024IsAProblem() throws {
+    @Test func aClockNotYetSynchronizedIsAWarningAndTheCertificateFailurePointsToIt() throws {
+        // A Pi after weeks unplugged: timesyncd has not reached a server, and TLS rejected the API's certificate.
+        var system = Self.healthyMachine()
+        system.files[SystemClockPaths.timesyncdSynchronized] = nil
+        system.files[SystemClockPaths.timesyncdRuntimeDirectory] = DoctorFileInfo(
+            kind: .directory, mode: 0o755, groupName: "systemd-timesync", size: 0)
+        var status = Self.runningStatus()
+        status.connection.state = .backingOff
+        status.connection.lastError =
+            "realtime connection failed: TLS failed: the server's certificate could not be verified "
+            + "(certificate verify failed). The system clock reads 2025-01-03 10:00 UTC and has not been synchronized"
+        let report = Doctor.report(configuration: Self.buttonConfiguration(), status: status, system: system)
+        let clock = try #require(report.checks.first { $0.name == "clock" })
+        #expect(clock.outcome == .warning)
+        #expect(clock.fix.contains("sudo timedatectl set-ntp true"))
+        let realtime = try #require(report.checks.first { $0.name == "realtime" })
+        #expect(realtime.detail.contains("certificate could not be verified"))
+        #expect(realtime.fix.contains("check the clock"))
+        #expect(report.isHealthy, "warnings: voiced retries by itself once NTP sets the time")
+    }
+
+    @Test func otherConnectionFailuresStillPointToTheNetwork() throws {
+        var status = Self.runningStatus()
+        status.connection.state = .backingOff
+        status.connection.lastError = "realtime connection failed: DNS lookup of api.x.ai failed"
+        let report = Doctor.report(
+            configuration: Self.buttonConfiguration(), status: status, system: Self.healthyMachine())
+        let realtime = try #require(report.checks.first { $0.name == "realtime" })
+        #expect(realtime.fix.hasPrefix("check the network and DNS"))
+    }
+
+    @Test func aClockBeforeThisBuildIsAProblem() throws {
         var system = Self.healthyMachine()
         system.now = 1_600_000_000
         let report = Doctor.report(

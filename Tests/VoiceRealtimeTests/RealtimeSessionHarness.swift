@@ -1,4 +1,5 @@
 import Logging
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -24,11 +25,16 @@ final class RealtimeSessionHarness: Sendable {
     /// - Parameters:
     ///   - faults: simulator faults, in `voiced-sim --fault` syntax.
     ///   - key: the key the session presents (the simulator expects ``apiKey``).
+    ///   - trustSimulatorCertificate: trust the `wss://` simulator's self-signed certificate (else only the system's
+    ///     roots, which reject it).
+    ///   - clockProbe: what the session asks about the wall clock when a certificate fails verification.
     init(
         faults: [String] = [],
         key: String = RealtimeSessionHarness.apiKey,
         simulator change: (inout SimulatorConfiguration) -> Void = { _ in },
-        settings changeSettings: (inout RealtimeSettings) -> Void = { _ in }
+        settings changeSettings: (inout RealtimeSettings) -> Void = { _ in },
+        trustSimulatorCertificate: Bool = false,
+        clockProbe: (any SystemClockProbe)? = nil
     ) async throws {
         logs = LogCapture()
         var configuration = SimulatorConfiguration(apiKey: Self.apiKey)
@@ -49,11 +55,19 @@ final class RealtimeSessionHarness: Sendable {
         settings.timeouts.closeSeconds = 1
         changeSettings(&settings)
         clock = ManualClock()
+        var tlsConfiguration: TLSConfiguration?
+        if trustSimulatorCertificate, let pem = simulator.certificatePEM {
+            var trusting = TLSConfiguration.makeClientConfiguration()
+            trusting.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pem.utf8)))
+            tlsConfiguration = trusting
+        }
         session = RealtimeSession(
             settings: settings,
             apiKey: key,
             clock: clock,
             random: FixedUnitRandomSource([0]),
+            tlsConfiguration: tlsConfiguration,
+            clockProbe: clockProbe,
             logger: logs.makeLogger(label: "voiced.realtime", level: .trace)
         )
         let session = self.session
