@@ -99,6 +99,8 @@ extension ControlClient {
                 }
             }
         } catch let error as ControlClientError {
+            // Over for this client: the daemon must not go on recording for nobody.
+            finishSending()
             result.interruption = error
         } catch let error as RecordingError {
             finishSending()

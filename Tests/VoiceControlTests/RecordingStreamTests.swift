@@ -148,6 +148,31 @@ func recordingError(_ body: () throws(RecordingError) -> RecordingResult) -> Rec
         }
     }
 
+    @Test func aRecordingCutShortLeavesValidFilesWithWhatArrived() async throws {
+        try await withControlServer { server in
+            let feed = ScriptedFeed()
+            server.handler.onRecord { _ in .success(feed.feed) }
+            feed.send(start: 0, mic: ramp(800, from: 3), played: ramp(800, from: 5))
+            // Then nothing: the daemon's audio stopped. The client gives up after its timeout.
+            let prefix = server.directory.appending("cut")
+            let result = try await server.withClient(timeout: .seconds(1)) { client in
+                try client.record(seconds: 1, prefix: prefix, overwrite: false)
+            }
+            guard case .timedOut(let what)? = result.interruption else {
+                Issue.record("the recording was not reported as cut short: \(result)")
+                return
+            }
+            #expect(what.contains("no audio from voiced"))
+            #expect(result.summary == nil)
+            #expect(result.samplesWritten == 800)
+            let mic = try WAVCodec.decode(Array(try Data(contentsOf: URL(fileURLWithPath: result.micPath))))
+            let played = try WAVCodec.decode(Array(try Data(contentsOf: URL(fileURLWithPath: result.playedPath))))
+            #expect(mic.samples == ramp(800, from: 3))
+            #expect(played.samples == ramp(800, from: 5))
+            #expect(try await waitUntil { feed.cancelled }, "the daemon was told")
+        }
+    }
+
     @Test func aDaemonThatCannotRecordSaysSo() async throws {
         try await withControlServer { server in
             let error = try await server.withClient { client -> ControlClientError? in
