@@ -57,7 +57,7 @@ extension VoiceCtl {
                 try RecordingWriter.checkWritable(prefix: prefix, overwrite: force)
                 client = try options.connect(console)
             } catch let error as RecordingFileError {
-                console.err("voicectl: \(error)")
+                reportFileProblem(error, to: console)
                 throw ExitCode(VoicectlExit.usage)
             } catch let error as ControlClientError {
                 report(error, to: console, json: options.json)
@@ -77,7 +77,7 @@ extension VoiceCtl {
                 report(error, to: console, json: options.json)
                 throw ExitCode(VoicectlExit.code(for: error))
             } catch .file(let error) {
-                console.err("voicectl: \(error)")
+                reportFileProblem(error, to: console)
                 throw ExitCode(VoicectlExit.refused)
             }
             let lines = Self.describe(result)
@@ -88,6 +88,13 @@ extension VoiceCtl {
                 for line in lines.err { console.err(line) }
             }
             if let interruption = result.interruption { throw ExitCode(VoicectlExit.code(for: interruption)) }
+        }
+
+        /// A file that cannot be written: text on stderr, or with --json the same error object as the daemon's.
+        func reportFileProblem(_ error: RecordingFileError, to console: Console) {
+            guard options.json else { return console.err("voicectl: \(error)") }
+            let object: JSONValue = .object(["code": .string("file"), "message": .string(error.description)])
+            console.out(ControlWire.json(JSONValue.object(["error": object])))
         }
 
         /// `voiced-20261122-173512` in the current directory, local time.

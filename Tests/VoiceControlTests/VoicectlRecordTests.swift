@@ -49,6 +49,12 @@ import VoiceTestSupport
             let exists = try await runVoicectl(["record", "--output", prefix, "--socket", server.path])
             #expect(exists.exitCode == 2)
             #expect(exists.err.contains("\(prefix)-mic.wav already exists; use --force"))
+            let existsJSON = try await runVoicectl(["record", "--output", prefix, "--json", "--socket", server.path])
+            #expect(existsJSON.exitCode == 2)
+            let object = try JSONSerialization.jsonObject(with: Data(existsJSON.out.utf8)) as? [String: Any]
+            let error = object?["error"] as? [String: Any]
+            #expect(error?["code"] as? String == "file")
+            #expect((error?["message"] as? String)?.contains("already exists") == true)
             #expect(server.handler.receivedCommands == [.record(seconds: 10)], "only the first run asked the daemon")
         }
     }
