@@ -37,12 +37,14 @@ extension ControlClient {
     /// The files are checked before the daemon is asked and created once it has accepted, so a
     /// refusal (muted, busy) leaves nothing behind. When the connection breaks or no chunk arrives for
     /// `timeout` after the start, the files keep what arrived and the result says why it stopped.
+    /// - Parameter chunkTimeout: how long to wait for each chunk (default: the client's `timeout`).
     /// - Parameter started: called once the daemon accepted, before the first chunk.
     /// - Parameter progress: called after each chunk with the samples written so far.
     public func record(
         seconds: Int,
         prefix: String,
         overwrite: Bool,
+        chunkTimeout: Duration? = nil,
         started: (RecordingInfo) -> Void = { _ in },
         progress: (Int) -> Void = { _ in }
     ) throws(RecordingError) -> RecordingResult {
@@ -76,9 +78,9 @@ extension ControlClient {
         defer { writer.closeFiles() }
         do {
             loop: while true {
-                guard let message = try nextRecordingMessage(timeout: timeout) else {
-                    throw ControlClientError.timedOut(
-                        "no audio from voiced for \(timeout); is its audio device working?")
+                let wait = chunkTimeout ?? timeout
+                guard let message = try nextRecordingMessage(timeout: wait) else {
+                    throw ControlClientError.timedOut("no audio from voiced for \(wait); is its audio device working?")
                 }
                 switch message {
                 case .chunk(_, let block):

@@ -155,8 +155,8 @@ func recordingError(_ body: () throws(RecordingError) -> RecordingResult) -> Rec
             feed.send(start: 0, mic: ramp(800, from: 3), played: ramp(800, from: 5))
             // Then nothing: the daemon's audio stopped. The client gives up after its timeout.
             let prefix = server.directory.appending("cut")
-            let result = try await server.withClient(timeout: .seconds(1)) { client in
-                try client.record(seconds: 1, prefix: prefix, overwrite: false)
+            let result = try await server.withClient { client in
+                try client.record(seconds: 1, prefix: prefix, overwrite: false, chunkTimeout: .seconds(2))
             }
             guard case .timedOut(let what)? = result.interruption else {
                 Issue.record("the recording was not reported as cut short: \(result)")
