@@ -51,6 +51,10 @@ public actor DaemonCoordinator {
     private var captureScratch: [Int16]
     private var referenceScratch: [Int16]
     private var pendingCount = 0
+    /// Counts the times the pending samples were discarded (`setCaptureNeeded`). The frame loop awaits its
+    /// actions, and a control call (a cancel, then a press) may run on the actor meanwhile and start the
+    /// turn afresh: the loop must then leave the emptied buffer alone.
+    private var pendingGeneration = 0
     /// The newest mic audio (`bargeInPreRollMs`): the first words of a barge-in, sent with it.
     private var preRoll: SampleHistory
     private var isStreaming = false
@@ -428,8 +432,11 @@ public actor DaemonCoordinator {
     }
 
     private func processPendingFrames(readAt readTime: Duration) async {
+        let generation = pendingGeneration
         var offset = 0
         while pendingCount - offset >= frameLength {
+            // The frames left were discarded while an action was awaited (see `pendingGeneration`).
+            guard pendingGeneration == generation else { return }
             // When this frame's last sample was captured, given that the newest one just arrived.
             let samplesAfter = pendingCount - (offset + frameLength)
             let frameCapturedAt = readTime - .nanoseconds(samplesAfter * 1_000_000_000 / sampleRate)
@@ -479,6 +486,7 @@ public actor DaemonCoordinator {
             }
             offset += frameLength
         }
+        guard pendingGeneration == generation else { return }
         // Keep the unprocessed rest (less than a frame) at the front for the next tick.
         let rest = pendingCount - offset
         if rest > 0, offset > 0 {
@@ -503,6 +511,7 @@ public actor DaemonCoordinator {
         if needed {
             engine.captureRing.discardAll()
             pendingCount = 0
+            pendingGeneration &+= 1
         }
         engine.setCaptureNeeded(needed)
     }
