@@ -55,7 +55,7 @@ struct CoordinatorService: Service {
         var lastConnection: ConnectionState?
         var lastRefresh: ContinuousClock.Instant?
         while !Task.isCancelled {
-            let wake = await coordinator.audioTick()
+            let wake = coordinator.audioTick()
             let now = ContinuousClock.now
             // Counters and systemd's STATUS= line: at a state change, else once a second.
             if wake.state != lastState || lastRefresh.map({ $0.duration(to: now) >= .seconds(1) }) ?? true {

@@ -51,10 +51,6 @@ public actor DaemonCoordinator {
     private var captureScratch: [Int16]
     private var referenceScratch: [Int16]
     private var pendingCount = 0
-    /// Counts the times the pending samples were discarded (`setCaptureNeeded`). The frame loop awaits its
-    /// actions, and a control call (a cancel, then a press) may run on the actor meanwhile and start the
-    /// turn afresh: the loop must then leave the emptied buffer alone.
-    private var pendingGeneration = 0
     /// The newest mic audio (`bargeInPreRollMs`): the first words of a barge-in, sent with it.
     private var preRoll: SampleHistory
     private var isStreaming = false
@@ -169,19 +165,19 @@ public actor DaemonCoordinator {
 
     public func press() async {
         status.update { $0.counters.presses += 1 }
-        await perform(machine.press(now: now()))
+        perform(machine.press(now: now()))
     }
 
     public func holdStarted() async {
         status.update { $0.counters.presses += 1 }
-        await perform(machine.holdStarted(now: now()))
+        perform(machine.holdStarted(now: now()))
     }
 
-    public func release() async { await perform(machine.released(now: now())) }
+    public func release() async { perform(machine.released(now: now())) }
 
-    public func cancel() async { await perform(machine.cancel()) }
+    public func cancel() async { perform(machine.cancel()) }
 
-    public func say(_ text: String) async { await perform(machine.say(text)) }
+    public func say(_ text: String) async { perform(machine.say(text)) }
 
     public func setMuted(_ value: Bool) {
         muted = value
@@ -249,7 +245,7 @@ public actor DaemonCoordinator {
     }
 
     /// A response the daemon requested itself (after function calls) is coming: play it.
-    public func expectReply() async { await perform(machine.expectReply()) }
+    public func expectReply() async { perform(machine.expectReply()) }
 
     private func publishSettings() {
         let current = status.snapshot()
@@ -290,22 +286,22 @@ public actor DaemonCoordinator {
             events.publish(.connection(connection))
             if connection.state == .ready, previous != .ready {
                 offlineEarconDeferred = false
-                await perform(machine.sessionBecameReady())
+                perform(machine.sessionBecameReady())
             } else if connection.state != .ready, previous == .ready {
-                await perform(machine.sessionLost(reason: connection.lastError ?? connection.state.rawValue))
+                perform(machine.sessionLost(reason: connection.lastError ?? connection.state.rawValue))
                 announceOffline(connection.state)
             } else if offlineEarconDeferred, connection.state != .connecting {
                 announceOffline(connection.state)
             }
             if connection.state == .authFailed, previous != .authFailed { play(.error) }
         case .speechStarted:
-            await perform(machine.serverSpeechStarted(now: time))
+            perform(machine.serverSpeechStarted(now: time))
         case .speechStopped:
             if machine.state == .listening { endOfSpeechAt = time }
         case .inputCommitted:
-            await perform(machine.serverCommittedInput())
+            perform(machine.serverCommittedInput())
         case .responseCreated(let responseID):
-            await perform(machine.responseCreated(responseID: responseID))
+            perform(machine.responseCreated(responseID: responseID))
         case .replyAudio(let responseID, let itemID, let samples):
             status.update { $0.counters.audioDeltasReceived += 1 }
             let actions = machine.replyAudioReceived(responseID: responseID, itemID: itemID)
@@ -319,7 +315,7 @@ public actor DaemonCoordinator {
                 }
                 queuePlayback(samples)
             }
-            await perform(actions.filter { $0 != .playReplyAudio })
+            perform(actions.filter { $0 != .playReplyAudio })
         case .replyTranscriptDelta:
             break
         case .replyTranscriptDone(_, let text):
@@ -329,7 +325,7 @@ public actor DaemonCoordinator {
             if isFinal { status.update { $0.lastUserTranscript = text } }
             events.publish(.transcript(TranscriptEvent(role: .user, text: text, isFinal: isFinal)))
         case .responseDone(let responseID, let responseStatus):
-            await perform(
+            perform(
                 machine.responseDone(responseID: responseID, status: responseStatus, playbackIdle: isPlaybackDrained))
         case .error(let message):
             status.update {
@@ -339,7 +335,7 @@ public actor DaemonCoordinator {
             events.publish(.error(message: message))
             logger.warning("realtime session: \(message)")
         case .turnUndeliverable(let reason):
-            await perform(machine.turnUndeliverable(reason: reason))
+            perform(machine.turnUndeliverable(reason: reason))
         case .unknownEvent:
             status.update { $0.counters.unknownServerEvents += 1 }
         }
@@ -350,7 +346,7 @@ public actor DaemonCoordinator {
     /// Drains the capture ring through the detector, streams mic audio, feeds playback and checks
     /// the time limits. The daemon runs it per `nextWake`, which it returns.
     @discardableResult
-    public func audioTick() async -> AudioWake {
+    public func audioTick() -> AudioWake {
         if let tap = recording, tap.channel.isCancelled { endRecording(reason: .cancelled) }
         feedPlaybackRing()
         let ring = engine.captureRing
@@ -366,7 +362,7 @@ public actor DaemonCoordinator {
                 for index in offset..<offset + read { captureScratch[index] = 0 }
             }
             pendingCount += read
-            await processPendingFrames(readAt: now())
+            processPendingFrames(readAt: now())
             if let tap = recording, tap.isComplete { endRecording(reason: .complete) }
         }
         let time = now()
@@ -377,11 +373,9 @@ public actor DaemonCoordinator {
         }
         if playbackWatchPending, let report = engine.playbackWatchReport() { recordFirstAudioWritten(report) }
         if isPlaybackDrained, machine.state == .speaking {
-            await perform(machine.playbackDrained(now: time))
+            perform(machine.playbackDrained(now: time))
         }
-        // Most ticks change nothing: no call (and no executor check) then.
-        let timed = machine.tick(now: time)
-        if !timed.isEmpty { await perform(timed) }
+        perform(machine.tick(now: time))
         if machine.state != .idle, time - lastLevelPublishedAt >= .milliseconds(100) {
             lastLevelPublishedAt = time
             let level = lastLevel
@@ -431,12 +425,9 @@ public actor DaemonCoordinator {
         }
     }
 
-    private func processPendingFrames(readAt readTime: Duration) async {
-        let generation = pendingGeneration
+    private func processPendingFrames(readAt readTime: Duration) {
         var offset = 0
         while pendingCount - offset >= frameLength {
-            // The frames left were discarded while an action was awaited (see `pendingGeneration`).
-            guard pendingGeneration == generation else { return }
             // When this frame's last sample was captured, given that the newest one just arrived.
             let samplesAfter = pendingCount - (offset + frameLength)
             let frameCapturedAt = readTime - .nanoseconds(samplesAfter * 1_000_000_000 / sampleRate)
@@ -473,20 +464,19 @@ public actor DaemonCoordinator {
             if decision.bargeIn {
                 if machine.state == .listening {
                     // Speech over our own sound (an earcon) while listening is simply the user talking.
-                    await perform(machine.localSpeechStarted(now: frameTime))
+                    perform(machine.localSpeechStarted(now: frameTime))
                 } else {
                     lastBargeInFrameTime = frameCapturedAt
-                    await perform(machine.bargeIn(now: frameTime))
+                    perform(machine.bargeIn(now: frameTime))
                 }
             }
-            if decision.speechStarted { await perform(machine.localSpeechStarted(now: frameTime)) }
+            if decision.speechStarted { perform(machine.localSpeechStarted(now: frameTime)) }
             if decision.speechEnded {
                 if machine.state == .listening { endOfSpeechAt = frameTime }
-                await perform(machine.localSpeechEnded(now: frameTime))
+                perform(machine.localSpeechEnded(now: frameTime))
             }
             offset += frameLength
         }
-        guard pendingGeneration == generation else { return }
         // Keep the unprocessed rest (less than a frame) at the front for the next tick.
         let rest = pendingCount - offset
         if rest > 0, offset > 0 {
@@ -511,7 +501,6 @@ public actor DaemonCoordinator {
         if needed {
             engine.captureRing.discardAll()
             pendingCount = 0
-            pendingGeneration &+= 1
         }
         engine.setCaptureNeeded(needed)
     }
@@ -540,7 +529,7 @@ public actor DaemonCoordinator {
 
     // MARK: - Actions
 
-    private func perform(_ actions: [ConversationStateMachine.Action]) async {
+    private func perform(_ actions: [ConversationStateMachine.Action]) {
         for action in actions {
             switch action {
             case .startStreaming(let preRoll):
@@ -557,15 +546,15 @@ public actor DaemonCoordinator {
                 isStreaming = false
             case .commitInput:
                 if endOfSpeechAt == nil { endOfSpeechAt = now() }
-                await link.commitInput()
+                link.commitInput()
             case .clearInput:
-                await link.clearInput()
+                link.clearInput()
             case .createResponse:
-                await link.requestResponse()
+                link.requestResponse()
             case .cancelResponse:
-                await link.cancelResponse()
+                link.cancelResponse()
             case .truncatePlayed(let itemID):
-                await link.truncate(
+                link.truncate(
                     itemID: itemID, audioEndMilliseconds: playedBeforeFlushMilliseconds ?? playedReplyMilliseconds)
                 playedBeforeFlushMilliseconds = nil
             case .flushPlayback:
@@ -582,7 +571,7 @@ public actor DaemonCoordinator {
                 play(earcon)
             case .sendText(let text):
                 endOfSpeechAt = now()
-                await link.sendText(text)
+                link.sendText(text)
             case .enteredState(let state):
                 if state != .idle, recording != nil, !captureNeededForTurns {
                     // Leaving idle while the recording kept the microphone on: what it heard so far is the

@@ -8,12 +8,16 @@ public protocol RealtimeLink: Sendable {
     /// Synchronous, and must not block: the audio loop calls it once per chunk from the coordinator's
     /// isolation, and an `async` requirement would cost that loop an executor switch (and back) per chunk.
     func appendAudio(_ samples: [Int16])
-    func commitInput() async
-    func clearInput() async
-    func requestResponse() async
-    func cancelResponse() async
-    func truncate(itemID: String, audioEndMilliseconds: Int) async
-    func sendText(_ text: String) async
+    // The conversation's commands are synchronous and must not block either (the session queues them): the
+    // coordinator applies an input to its state machine and carries out the actions without a suspension
+    // point, so no other call on the coordinator (a control `cancel`, a press) can run between an input and
+    // its actions and find the audio loop's buffers or the state half-updated (actor reentrancy).
+    func commitInput()
+    func clearInput()
+    func requestResponse()
+    func cancelResponse()
+    func truncate(itemID: String, audioEndMilliseconds: Int)
+    func sendText(_ text: String)
     func changeVoice(_ voice: String) async
     func reconnect() async
     func connectionStatus() async -> ConnectionStatus

@@ -5,9 +5,9 @@ import VoiceRealtime
 extension RealtimeSession: RealtimeLink {
     // appendAudio(_:), cancelResponse(), truncate(itemID:audioEndMilliseconds:), sendText(_:) and
     // reconnect() are the session's own methods.
-    public func commitInput() async { commit() }
-    public func clearInput() async { clear() }
-    public func requestResponse() async { createResponse() }
+    public func commitInput() { commit() }
+    public func clearInput() { clear() }
+    public func requestResponse() { createResponse() }
     public func changeVoice(_ voice: String) async {
         // The coordinator only passes names VoiceCatalog accepted.
         try? updateVoice(voice)

@@ -11,14 +11,14 @@ import VoiceTestSupport
 
 extension LinkRecorder: RealtimeLink {
     public func appendAudio(_ samples: [Int16]) { recordAudio(samples) }
-    public func commitInput() async { record(.commit) }
-    public func clearInput() async { record(.clear) }
-    public func requestResponse() async { record(.createResponse) }
-    public func cancelResponse() async { record(.cancelResponse) }
-    public func truncate(itemID: String, audioEndMilliseconds: Int) async {
+    public func commitInput() { record(.commit) }
+    public func clearInput() { record(.clear) }
+    public func requestResponse() { record(.createResponse) }
+    public func cancelResponse() { record(.cancelResponse) }
+    public func truncate(itemID: String, audioEndMilliseconds: Int) {
         record(.truncate(itemID: itemID, milliseconds: audioEndMilliseconds))
     }
-    public func sendText(_ text: String) async { record(.sendText(text)) }
+    public func sendText(_ text: String) { record(.sendText(text)) }
     public func changeVoice(_ voice: String) async { record(.changeVoice(voice)) }
     public func reconnect() async { record(.reconnect) }
     public func connectionStatus() async -> ConnectionStatus { ConnectionStatus() }
