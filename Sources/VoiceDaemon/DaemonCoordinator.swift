@@ -185,9 +185,9 @@ public actor DaemonCoordinator {
         publishSettings()
     }
 
-    public func setVoice(_ voice: String) async {
+    public func setVoice(_ voice: String) {
         status.update { $0.voice = voice }
-        await link.changeVoice(voice)
+        link.changeVoice(voice)
         publishSettings()
     }
 

@@ -18,7 +18,10 @@ public protocol RealtimeLink: Sendable {
     func cancelResponse()
     func truncate(itemID: String, audioEndMilliseconds: Int)
     func sendText(_ text: String)
-    func changeVoice(_ voice: String) async
+    /// Synchronous for the same reason: while a voice change was awaited, a second one (another control client,
+    /// a SIGHUP reload, the model's `set_voice`) ran to the end on the coordinator, and the first then reached
+    /// the session last, which kept a voice that status and the state file did not show.
+    func changeVoice(_ voice: String)
     func reconnect() async
     func connectionStatus() async -> ConnectionStatus
 }

@@ -8,7 +8,7 @@ extension RealtimeSession: RealtimeLink {
     public func commitInput() { commit() }
     public func clearInput() { clear() }
     public func requestResponse() { createResponse() }
-    public func changeVoice(_ voice: String) async {
+    public func changeVoice(_ voice: String) {
         // The coordinator only passes names VoiceCatalog accepted.
         try? updateVoice(voice)
     }

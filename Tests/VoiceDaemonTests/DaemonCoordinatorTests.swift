@@ -19,7 +19,7 @@ extension LinkRecorder: RealtimeLink {
         record(.truncate(itemID: itemID, milliseconds: audioEndMilliseconds))
     }
     public func sendText(_ text: String) { record(.sendText(text)) }
-    public func changeVoice(_ voice: String) async { record(.changeVoice(voice)) }
+    public func changeVoice(_ voice: String) { record(.changeVoice(voice)) }
     public func reconnect() async { record(.reconnect) }
     public func connectionStatus() async -> ConnectionStatus { ConnectionStatus() }
 }
