@@ -3,6 +3,7 @@ import FoundationEssentials
 #else
 import Foundation
 #endif
+import Synchronization
 import VoiceControl
 import VoiceCore
 
@@ -41,6 +42,15 @@ public final class DaemonControlHandler: ControlCommandHandler {
     private let status: StatusBox
     private let hub: EventHub<ControlEvent>
     private let environment: Environment
+    /// The state file's writer (`persist()`).
+    private let persistence = Mutex(PersistenceQueue())
+
+    private struct PersistenceQueue {
+        /// A snapshot not written yet.
+        var newest: PersistedSettings?
+        /// Some request is writing the file (and writes `newest` after its own).
+        var writing = false
+    }
 
     /// Volume steps of `volume up` / `volume down`, in percent.
     static let volumeStep = 10
@@ -137,9 +147,27 @@ public final class DaemonControlHandler: ControlCommandHandler {
         return .success(.volume(VolumeInfo(volumePercent: clamped)))
     }
 
+    /// Writes the settings status now shows. Requests run at once (two control clients, the model's tools),
+    /// and each used to write its own snapshot: a slow write (an SD card) let a newer snapshot land first and
+    /// an older one over it. Now one writer at a time writes the newest snapshot, and a request that finds a
+    /// write under way leaves its snapshot to that writer, which writes again once it is done.
     private func persist() {
-        let current = status.snapshot()
-        environment.persist(
-            PersistedSettings(voice: current.voice, volumePercent: current.volumePercent, muted: current.muted))
+        let writes = persistence.withLock { queue -> Bool in
+            // Taken under the lock: every snapshot queued is at least as new as the one it replaces.
+            let current = status.snapshot()
+            queue.newest = PersistedSettings(
+                voice: current.voice, volumePercent: current.volumePercent, muted: current.muted)
+            guard !queue.writing else { return false }
+            queue.writing = true
+            return true
+        }
+        guard writes else { return }
+        while let settings = persistence.withLock({ queue -> PersistedSettings? in
+            defer { queue.newest = nil }
+            if queue.newest == nil { queue.writing = false }
+            return queue.newest
+        }) {
+            environment.persist(settings)
+        }
     }
 }

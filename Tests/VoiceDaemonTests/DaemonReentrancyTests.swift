@@ -52,4 +52,51 @@ import VoiceTestSupport
         #expect(applied == published)
         #expect(applied.last == status.snapshot().voice)
     }
+
+    /// Two settings changes at once from two control clients: the state file must end up with what status
+    /// reports. Each request snapshots status and writes the file; a write that takes a while (an SD card) let
+    /// the second request's newer snapshot be written first and the first's older one over it.
+    @Test func concurrentSettingsChangesPersistTheNewestSettings() async throws {
+        let writes = GatedPersistence()
+        let handler = DaemonControlHandler(
+            coordinator: makeCoordinator(link: LinkRecorder()), status: status, events: events,
+            environment: .init(version: "test", persist: { writes.persist($0) }))
+        let first = Task { await handler.handle(.setVolume(30)) }
+        try await writes.firstWriteArrived()
+        _ = await handler.handle(.mute)
+        writes.releaseFirstWrite()
+        #expect(await waitForCompletion(of: first, timeout: .seconds(30)))
+        let current = status.snapshot()
+        #expect(writes.last == PersistedSettings(voice: current.voice, volumePercent: 30, muted: true))
+    }
+}
+
+/// A state file whose first write blocks (a slow card) until the test releases it, for 30 s at most.
+final class GatedPersistence: Sendable {
+    /// Writes in the order they landed in the file.
+    private let written = Mutex<[PersistedSettings]>([])
+    private let started = Atomic<Int>(0)
+    private let release = DispatchSemaphore(value: 0)
+    private let arrivals: AsyncStream<Void>
+    private let arrival: AsyncStream<Void>.Continuation
+
+    init() { (arrivals, arrival) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(1)) }
+
+    /// What the file holds now.
+    var last: PersistedSettings? { written.withLock { $0.last } }
+
+    func persist(_ settings: PersistedSettings) {
+        if started.wrappingAdd(1, ordering: .relaxed).oldValue == 0 {
+            arrival.yield()
+            _ = release.wait(timeout: .now() + 30)
+        }
+        written.withLock { $0.append(settings) }
+    }
+
+    func firstWriteArrived() async throws {
+        var iterator = arrivals.makeAsyncIterator()
+        try #require(await iterator.next() != nil)
+    }
+
+    func releaseFirstWrite() { release.signal() }
 }
