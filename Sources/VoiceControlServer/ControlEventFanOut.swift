@@ -22,6 +22,10 @@ final class ControlEventFanOut: Sendable {
     private struct State {
         var subscribers: [Int: Subscriber] = [:]
         var dropped: Set<Int> = []
+        /// Subscriptions changed since `onChange` was last given them.
+        var changeUnreported = false
+        /// Some thread is calling `onChange` (and calls it again for changes made meanwhile).
+        var reporting = false
     }
 
     private let state = Mutex(State())
@@ -34,9 +38,31 @@ final class ControlEventFanOut: Sendable {
     }
 
     /// Tells `onChange` the kinds some subscriber wants now.
+    ///
+    /// Connections change their subscriptions from their own tasks, at once: each used to report the set it
+    /// computed, and an older set could be reported after a newer one (levels stayed off for a client that
+    /// wanted them). One thread at a time reports, and it reports again while changes were made meanwhile, so
+    /// the last report is always the current set; a change made while a report is under way leaves it to that
+    /// reporter rather than wait.
     private func reportChange() {
         guard let onChange else { return }
-        onChange(state.withLock { state in state.subscribers.values.reduce(into: Set()) { $0.formUnion($1.kinds) } })
+        let reports = state.withLock { state -> Bool in
+            state.changeUnreported = true
+            guard !state.reporting else { return false }
+            state.reporting = true
+            return true
+        }
+        guard reports else { return }
+        while let wanted = state.withLock({ state -> Set<ControlEventKind>? in
+            guard state.changeUnreported else {
+                state.reporting = false
+                return nil
+            }
+            state.changeUnreported = false
+            return state.subscribers.values.reduce(into: Set()) { $0.formUnion($1.kinds) }
+        }) {
+            onChange(wanted)
+        }
     }
 
     var subscriberCount: Int { state.withLock { $0.subscribers.count } }
