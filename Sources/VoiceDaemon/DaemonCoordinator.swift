@@ -244,8 +244,13 @@ public actor DaemonCoordinator {
         updateCaptureNeeded()
     }
 
-    /// A response the daemon requested itself (after function calls) is coming: play it.
-    public func expectReply() async { perform(machine.expectReply()) }
+    /// Asks for the response that answers the model's function calls, and expects it (it is played). One step:
+    /// requested by the tools' task after this returned, a press or hold in between cancelled a response that
+    /// did not exist yet, and the request then went out after the cancel.
+    public func requestFollowUpReply() {
+        perform(machine.expectReply())
+        link.requestResponse()
+    }
 
     private func publishSettings() {
         let current = status.snapshot()

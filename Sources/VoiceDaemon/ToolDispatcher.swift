@@ -71,9 +71,9 @@ struct SessionToolLink: ToolCallLink {
         session.sendFunctionOutput(callID: callID, output: output)
     }
     func requestToolFollowUp() async {
-        // The turn already ended with the calls' response; the answer to them must still be heard.
-        await coordinator.expectReply()
-        session.createResponse()
+        // The turn already ended with the calls' response; the answer to them must still be heard. Requested by
+        // the coordinator, in order with the user's inputs (a press right after cancels it).
+        await coordinator.requestFollowUpReply()
     }
 }
 

@@ -53,6 +53,24 @@ import VoiceTestSupport
         #expect(applied.last == status.snapshot().voice)
     }
 
+    /// The follow-up response after function calls is requested in the same step as the state change that
+    /// expects it. It used to be requested by the tools' task after the coordinator's step returned: a press or a
+    /// hold that ran on the coordinator in between cancelled a response that did not exist yet, and the
+    /// follow-up's `response.create` then went out after the cancel, so the reply the user had just stopped was
+    /// generated anyway (and, with server turn detection, its `response.created` ended the user's new turn).
+    @Test func aPressAfterAToolFollowUpCancelsTheFollowUpsResponse() async throws {
+        let link = LinkRecorder()
+        let coordinator = makeCoordinator(link: link)
+        await coordinator.requestFollowUpReply()
+        #expect(await coordinator.state == .thinking)
+        await coordinator.press()
+        #expect(await coordinator.state == .idle)
+        let calls = link.controlCalls
+        let requested = try #require(calls.firstIndex(of: .createResponse))
+        let cancelled = try #require(calls.firstIndex(of: .cancelResponse))
+        #expect(requested < cancelled, "\(calls)")
+    }
+
     /// Two settings changes at once from two control clients: the state file must end up with what status
     /// reports. Each request snapshots status and writes the file; a write that takes a while (an SD card) let
     /// the second request's newer snapshot be written first and the first's older one over it.
