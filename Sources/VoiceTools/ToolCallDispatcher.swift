@@ -89,7 +89,11 @@ public actor ToolCallDispatcher {
             guard var pending = responses[info.id] else { return }
             pending.completed = info.status.rawValue == "completed"
             responses[info.id] = pending
-            await followUpIfAnswered(info.id)
+            // Not awaited here: the follow-up waits for the reply's spoken part to play, and the daemon passes
+            // this very event to its coordinator only after `handle` returns; without it the coordinator never
+            // finishes the reply, and the wait ran into its time limit with every later event held back.
+            let responseID = info.id
+            track(Task { await self.followUpIfAnswered(responseID) })
         default:
             break
         }
@@ -124,10 +128,14 @@ public actor ToolCallDispatcher {
         logger.debug("tool call \(call.callID) arguments: \(call.arguments)")
         let registry = registry
         let started = ContinuousClock.now
-        let task = Task {
-            let result = await registry.call(name: call.name, arguments: call.arguments)
-            await self.finish(call, result: result, duration: ContinuousClock.now - started)
-        }
+        track(
+            Task {
+                let result = await registry.call(name: call.name, arguments: call.arguments)
+                await self.finish(call, result: result, duration: ContinuousClock.now - started)
+            })
+    }
+
+    private func track(_ task: Task<Void, Never>) {
         running.removeAll { $0.isCancelled }
         running.append(task)
     }
