@@ -247,8 +247,18 @@ public actor DaemonCoordinator {
     /// Asks for the response that answers the model's function calls, and expects it (it is played). One step:
     /// requested by the tools' task after this returned, a press or hold in between cancelled a response that
     /// did not exist yet, and the request then went out after the cancel.
+    ///
+    /// Only when the conversation takes it (idle, or a follow-up window nobody spoke in): while the user speaks
+    /// a new turn, or another reply is already coming (`voicectl say` during the calls), a `response.create`
+    /// would answer over the user (with server turn detection, end the user's turn) or collide with the
+    /// response in progress. The calls' outputs are in the conversation either way, for the next reply.
     public func requestFollowUpReply() {
-        perform(machine.expectReply())
+        let actions = machine.expectReply()
+        perform(actions)
+        guard actions.contains(.enteredState(.thinking)) else {
+            logger.info("tool follow-up not requested: the conversation moved on (\(machine.state.rawValue))")
+            return
+        }
         link.requestResponse()
     }
 

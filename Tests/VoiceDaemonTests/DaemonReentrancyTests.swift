@@ -71,6 +71,17 @@ import VoiceTestSupport
         #expect(requested < cancelled, "\(calls)")
     }
 
+    /// A follow-up that arrives after the conversation moved on (a typed question's reply is already coming)
+    /// asks for no second response: the service would refuse it, or answer twice.
+    @Test func aToolFollowUpWhileAnotherReplyIsComingRequestsNoResponse() async {
+        let link = LinkRecorder()
+        let coordinator = makeCoordinator(link: link)
+        await coordinator.say("what time is it")
+        await coordinator.requestFollowUpReply()
+        #expect(await coordinator.state == .thinking)
+        #expect(link.controlCalls == [.sendText("what time is it")])
+    }
+
     /// Two settings changes at once from two control clients: the state file must end up with what status
     /// reports. Each request snapshots status and writes the file; a write that takes a while (an SD card) let
     /// the second request's newer snapshot be written first and the first's older one over it.
