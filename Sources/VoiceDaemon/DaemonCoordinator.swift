@@ -87,6 +87,10 @@ public actor DaemonCoordinator {
     /// The connection left `ready` straight for a new attempt (a session rotation, `voicectl reconnect`, a drop
     /// retried at once): the offline earcon waits for that attempt, so a reconnect that succeeds is silent.
     private var offlineEarconDeferred = false
+    /// The user stopped a reply (a press or cancel while it was coming or playing) and asked nothing since (no turn,
+    /// no typed question): the follow-up of that reply's function calls, which waited for its playback to end,
+    /// must not start talking.
+    private var replyStoppedByUser = false
 
     public init(
         settings: Settings,
@@ -165,6 +169,7 @@ public actor DaemonCoordinator {
 
     public func press() async {
         status.update { $0.counters.presses += 1 }
+        noteUserStop()
         perform(machine.press(now: now()))
     }
 
@@ -175,7 +180,14 @@ public actor DaemonCoordinator {
 
     public func release() async { perform(machine.released(now: now())) }
 
-    public func cancel() async { perform(machine.cancel()) }
+    public func cancel() async {
+        noteUserStop()
+        perform(machine.cancel())
+    }
+
+    private func noteUserStop() {
+        if machine.state == .thinking || machine.state == .speaking { replyStoppedByUser = true }
+    }
 
     public func say(_ text: String) async { perform(machine.say(text)) }
 
@@ -253,6 +265,11 @@ public actor DaemonCoordinator {
     /// would answer over the user (with server turn detection, end the user's turn) or collide with the
     /// response in progress. The calls' outputs are in the conversation either way, for the next reply.
     public func requestFollowUpReply() {
+        guard !replyStoppedByUser else {
+            replyStoppedByUser = false
+            logger.info("tool follow-up not requested: the user stopped the reply")
+            return
+        }
         let actions = machine.expectReply()
         perform(actions)
         guard actions.contains(.enteredState(.thinking)) else {
@@ -548,6 +565,7 @@ public actor DaemonCoordinator {
         for action in actions {
             switch action {
             case .startStreaming(let preRoll):
+                replyStoppedByUser = false
                 isStreaming = true
                 outgoing.removeAll(keepingCapacity: true)
                 // A barge-in's speech is already under way in the detector: keep it, so its end
@@ -585,6 +603,7 @@ public actor DaemonCoordinator {
             case .playEarcon(let earcon):
                 play(earcon)
             case .sendText(let text):
+                replyStoppedByUser = false
                 endOfSpeechAt = now()
                 link.sendText(text)
             case .enteredState(let state):

@@ -82,6 +82,31 @@ import VoiceTestSupport
         #expect(link.controlCalls == [.sendText("what time is it")])
     }
 
+    /// The user stops a reply whose function calls were answered while it still played (its `response.done`
+    /// came long before its audio ended): the follow-up, which waited for that playback to end, must not start
+    /// talking again right after the user's press.
+    @Test func aToolFollowUpAfterTheUserStoppedTheReplyRequestsNoResponse() async {
+        let link = LinkRecorder()
+        let coordinator = makeCoordinator(link: link)
+        await coordinator.say("what time is it")
+        await coordinator.handle(.responseCreated(responseID: "r1"))
+        await coordinator.handle(
+            .replyAudio(responseID: "r1", itemID: "i1", samples: [Int16](repeating: 900, count: 4800)))
+        await coordinator.handle(.responseDone(responseID: "r1", status: "completed"))
+        #expect(await coordinator.state == .speaking)
+        await coordinator.press()
+        #expect(await coordinator.state == .idle)
+        await coordinator.requestFollowUpReply()
+        #expect(await coordinator.state == .idle)
+        #expect(!link.controlCalls.contains(.createResponse))
+        // A new question's follow-up is requested as usual.
+        await coordinator.say("and the date")
+        await coordinator.handle(.responseDone(responseID: "r2", status: "completed"))
+        #expect(await coordinator.state == .idle)
+        await coordinator.requestFollowUpReply()
+        #expect(link.controlCalls.last == .createResponse)
+    }
+
     /// Two settings changes at once from two control clients: the state file must end up with what status
     /// reports. Each request snapshots status and writes the file; a write that takes a while (an SD card) let
     /// the second request's newer snapshot be written first and the first's older one over it.
