@@ -38,10 +38,10 @@ struct SelfSignedCertificate: Sendable {
             try? FileManager.default.removeItem(at: directory)
             throw SimulatorError("openssl could not make a certificate (exit status \(process.terminationStatus))")
         }
-        let certificate = try NIOSSLCertificate(file: certificatePath, format: .pem)
+        let chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
         let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
         let configuration = TLSConfiguration.makeServerConfiguration(
-            certificateChain: [.certificate(certificate)], privateKey: .privateKey(key))
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
         return SelfSignedCertificate(
             directory: directory,
             certificatePEM: try String(contentsOfFile: certificatePath, encoding: .utf8),

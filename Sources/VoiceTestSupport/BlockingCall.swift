@@ -22,7 +22,8 @@ public struct TemporaryDirectory: Sendable {
         guard created != nil else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: "/tmp/\(prefix)-XXXXXX"])
         }
-        path = String(cString: template)
+        // mkdtemp filled in the X's; the array still ends with the C string's terminator.
+        path = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     public func appending(_ name: String) -> String { path + "/" + name }

@@ -19,29 +19,14 @@ private let opensslAvailable = (ProcessInfo.processInfo.environment["PATH"] ?? "
 struct CertificateFailureStatusTests {
     @Test func statusShowsTheCertificateFailureAndNamesTheUnsynchronizedClock() async throws {
         let key = "cert-test-key"
-        let rate = 24_000
+        let rate = EndToEndTurnTests.rate
         let simulator = RealtimeSimulator(configuration: SimulatorConfiguration(apiKey: key, tls: true))
         _ = try await simulator.start()
         let card = try ALSATestCard.make(
             inputSamples: [Int16](repeating: 0, count: rate), rate: rate, channels: 1, format: .s16LE)
         defer { card.remove() }
         let socketPath = card.directory.appendingPathComponent("control.sock").path
-        let configPath = card.directory.appendingPathComponent("voiced.yaml").path
-        try """
-        audio:
-          capture_device: default
-          playback_device: default
-          device_rate: \(rate)
-          format: S16_LE
-          channels: 1
-          pace: "on"
-          alsa_config_path: \(card.configPath)
-        control:
-          socket_path: \(socketPath)
-          state_file: \(card.directory.appendingPathComponent("state.json").path)
-          socket_group: ""
-          allowed_groups: []
-        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let configPath = try EndToEndTurnTests.writeConfig(on: card)
         // 2025-01-03 10:00 UTC on a Pi whose timesyncd has not reached a server.
         let clock = FakeSystemClockProbe.timesyncdWaiting(now: 1_735_898_400)
         let (ready, readyContinuation) = AsyncStream<DaemonRunner.DaemonHandle>.makeStream()

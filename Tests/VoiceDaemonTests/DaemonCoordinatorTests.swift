@@ -64,6 +64,25 @@ protocol SessionRateTones {
     var rate: Int { get }
 }
 
+/// Coordinator tests that play the daemon's audio loop by hand, on a clock they advance themselves.
+protocol CoordinatorTicking: SessionRateTones {
+    var time: TestTime { get }
+}
+
+extension CoordinatorTicking {
+    /// The microphone hears `samples` in 20 ms periods, each followed by an audio tick.
+    func hear(_ samples: [Int16], on engine: MemoryAudioEngine, through coordinator: DaemonCoordinator) async {
+        var offset = 0
+        while offset < samples.count {
+            let end = min(offset + rate / 50, samples.count)
+            engine.hear(Array(samples[offset..<end]))
+            time.advance(.milliseconds(20))
+            await coordinator.audioTick()
+            offset = end
+        }
+    }
+}
+
 extension SessionRateTones {
     /// A 300 Hz tone: speech to `ThresholdDetector` at the default amplitude.
     func tone(milliseconds: Int, amplitude: Double = 8000) -> [Int16] {
@@ -79,7 +98,7 @@ final class TestTime: Sendable {
     var now: Duration { value.withLock { $0 } }
 }
 
-@Suite(.timeLimit(.minutes(5))) struct DaemonCoordinatorTests: SessionRateTones {
+@Suite(.timeLimit(.minutes(5))) struct DaemonCoordinatorTests: CoordinatorTicking {
     let rate = 24_000
     let engine = MemoryAudioEngine(sessionRate: 24_000)
     let link = LinkRecorder()
@@ -109,15 +128,7 @@ final class TestTime: Sendable {
 
     /// Feeds audio in 20 ms ticks, as the daemon's tick loop would.
     func hear(_ samples: [Int16], through coordinator: DaemonCoordinator) async {
-        var offset = 0
-        let step = rate / 50
-        while offset < samples.count {
-            let end = min(offset + step, samples.count)
-            engine.hear(Array(samples[offset..<end]))
-            time.advance(.milliseconds(20))
-            await coordinator.audioTick()
-            offset = end
-        }
+        await hear(samples, on: engine, through: coordinator)
     }
 
     @Test func oneTurnStreamsTheQuestionAndPlaysTheReply() async {

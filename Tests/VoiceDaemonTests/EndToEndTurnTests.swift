@@ -35,12 +35,9 @@ import VoiceTestSupport
         let task: Task<Void, any Error>
     }
 
-    /// Starts the simulator and the daemon on a simulated card whose microphone hears `microphone`.
-    static func start(microphone: [Int16], paceReplies: Bool = false, extraConfig: String = "") async throws -> Running
-    {
-        let simulator = RealtimeSimulator(configuration: SimulatorConfiguration(apiKey: key, pace: paceReplies))
-        _ = try await simulator.start()
-        let card = try ALSATestCard.make(inputSamples: microphone, rate: rate, channels: 1, format: .s16LE)
+    /// Writes a daemon config for the simulated `card` (paced, mono at `rate`; the control socket and state file
+    /// in the card's directory) into that directory, and returns its path.
+    static func writeConfig(on card: ALSATestCard, extra: String = "") throws -> String {
         let configPath = card.directory.appendingPathComponent("voiced.yaml").path
         let yaml = """
             audio:
@@ -56,9 +53,19 @@ import VoiceTestSupport
               state_file: \(card.directory.appendingPathComponent("state.json").path)
               socket_group: ""
               allowed_groups: []
-            \(extraConfig)
+            \(extra)
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        return configPath
+    }
+
+    /// Starts the simulator and the daemon on a simulated card whose microphone hears `microphone`.
+    static func start(microphone: [Int16], paceReplies: Bool = false, extraConfig: String = "") async throws -> Running
+    {
+        let simulator = RealtimeSimulator(configuration: SimulatorConfiguration(apiKey: key, pace: paceReplies))
+        _ = try await simulator.start()
+        let card = try ALSATestCard.make(inputSamples: microphone, rate: rate, channels: 1, format: .s16LE)
+        let configPath = try writeConfig(on: card, extra: extraConfig)
         let (ready, readyContinuation) = AsyncStream<DaemonRunner.DaemonHandle>.makeStream()
         let options = DaemonRunner.Options(
             configPath: configPath,

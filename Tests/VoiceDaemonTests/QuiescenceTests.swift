@@ -34,7 +34,7 @@ struct LoggingDetector: SpeechDetecting {
 /// Issue 9: the idle daemon lets the engine pause the microphone and stop the speaker, runs its
 /// audio loop per chunk rather than per timer tick, and keeps the echo reference aligned across the
 /// gaps that leaves.
-@Suite(.timeLimit(.minutes(2))) struct QuiescenceTests: SessionRateTones {
+@Suite(.timeLimit(.minutes(2))) struct QuiescenceTests: CoordinatorTicking {
     let rate = 24_000
     let link = LinkRecorder()
     let status = StatusBox()
@@ -55,17 +55,6 @@ struct LoggingDetector: SpeechDetecting {
             renderEarcon: { _, rate in [Int16](repeating: 1000, count: rate / 20) },
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-    }
-
-    func hear(_ samples: [Int16], on engine: MemoryAudioEngine, through coordinator: DaemonCoordinator) async {
-        var offset = 0
-        while offset < samples.count {
-            let end = min(offset + rate / 50, samples.count)
-            engine.hear(Array(samples[offset..<end]))
-            time.advance(.milliseconds(20))
-            await coordinator.audioTick()
-            offset = end
-        }
     }
 
     @Test func theMicrophoneIsNeededOnlyOutsideIdle() async {

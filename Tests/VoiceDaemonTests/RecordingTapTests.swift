@@ -10,7 +10,7 @@ import VoiceTestSupport
 
 /// `voicectl record`'s daemon side: the coordinator's tap copies each frame the detector is given
 /// into blocks for the control side, keeps the microphone on while it runs, and never waits.
-@Suite(.timeLimit(.minutes(2))) struct RecordingTapTests: SessionRateTones {
+@Suite(.timeLimit(.minutes(2))) struct RecordingTapTests: CoordinatorTicking {
     let rate = 24_000
     let link = LinkRecorder()
     let status = StatusBox()
@@ -37,18 +37,6 @@ import VoiceTestSupport
             renderEarcon: { sound, _ in sound == .connected ? earcon : [] },
             logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
         )
-    }
-
-    /// The microphone hears `samples` in 20 ms periods, each followed by an audio tick.
-    func hear(_ samples: [Int16], on engine: MemoryAudioEngine, through coordinator: DaemonCoordinator) async {
-        var offset = 0
-        while offset < samples.count {
-            let end = min(offset + rate / 50, samples.count)
-            engine.hear(Array(samples[offset..<end]))
-            time.advance(.milliseconds(20))
-            await coordinator.audioTick()
-            offset = end
-        }
     }
 
     func start(_ seconds: Int, on coordinator: DaemonCoordinator) async throws -> RecordingFeed {

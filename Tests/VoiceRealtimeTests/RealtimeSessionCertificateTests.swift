@@ -23,13 +23,15 @@ struct RealtimeSessionCertificateTests {
         now: VoicedBuild.sourceDateSecondsSinceEpoch + 10 * 86_400 + 10 * 3600)
     static let reading = UTCTimestamp.minutes(clockNotSynchronized.now)
 
-    /// Starts a session against a `wss://` simulator and waits until its first connection has ended.
+    /// Starts a session against a `wss://` simulator (or what `simulator` makes of it) and waits until its first
+    /// connection has ended.
     private func sessionAfterFirstFailure(
         clockProbe: (any SystemClockProbe)?,
+        simulator: (inout SimulatorConfiguration) -> Void = { $0.tls = true },
         settings: @escaping (inout RealtimeSettings) -> Void = { _ in }
     ) async throws -> RealtimeSessionHarness {
         let harness = try await RealtimeSessionHarness(
-            simulator: { $0.tls = true }, settings: settings, clockProbe: clockProbe)
+            simulator: simulator, settings: settings, clockProbe: clockProbe)
         do {
             try await waitUntil(timeout: .seconds(20), "the first connection attempt to fail") {
                 harness.session.status().lastError != nil
@@ -80,11 +82,13 @@ struct RealtimeSessionCertificateTests {
 
     @Test func anEphemeralTokenFetchWhoseCertificateFailsNamesTheClockToo() async throws {
         // The token endpoint is HTTPS as well: on a wrong clock it is the first thing to fail.
-        let harness = try await sessionAfterFirstFailure(clockProbe: Self.clockNotSynchronized) { settings in
-            settings.ephemeralTokens.enabled = true
-            settings.ephemeralTokens.endpoint =
-                settings.url.replacing("wss://", with: "https://") + "/client_secrets"
-        }
+        let harness = try await sessionAfterFirstFailure(
+            clockProbe: Self.clockNotSynchronized,
+            settings: { settings in
+                settings.ephemeralTokens.enabled = true
+                settings.ephemeralTokens.endpoint =
+                    settings.url.replacing("wss://", with: "https://") + "/client_secrets"
+            })
         let lastError = harness.session.status().lastError ?? ""
         await harness.stop()
         #expect(
@@ -112,16 +116,9 @@ struct RealtimeSessionCertificateTests {
 
     @Test func aServerThatSpeaksNoTLSIsNotBlamedOnTheClock() async throws {
         // wss:// to the plain ws:// simulator: the handshake meets HTTP, not a certificate.
-        let harness = try await RealtimeSessionHarness(
-            settings: { $0.url = $0.url.replacing("ws://", with: "wss://") }, clockProbe: Self.clockNotSynchronized)
-        do {
-            try await waitUntil(timeout: .seconds(20), "the first connection attempt to fail") {
-                harness.session.status().lastError != nil
-            }
-        } catch {
-            await harness.stop()
-            throw error
-        }
+        let harness = try await sessionAfterFirstFailure(
+            clockProbe: Self.clockNotSynchronized, simulator: { _ in },
+            settings: { $0.url = $0.url.replacing("ws://", with: "wss://") })
         let lastError = harness.session.status().lastError ?? ""
         await harness.stop()
         #expect(lastError == "realtime connection failed: TLS failed: the handshake failed (wrong version number)")
