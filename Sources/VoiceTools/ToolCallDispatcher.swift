@@ -61,7 +61,10 @@ public actor ToolCallDispatcher {
     private var seenOrder: [String] = []
     /// Bumped when the connection is lost; outputs of an older generation are dropped.
     private var generation = 0
-    private var running: [Task<Void, Never>] = []
+    /// The calls and follow-ups under way, by token; each removes itself when it ends (the daemon runs for
+    /// months: one handle kept per call would grow without end).
+    private var running: [Int: Task<Void, Never>] = [:]
+    private var nextRunningToken = 0
 
     /// Call IDs remembered for duplicate detection.
     static let rememberedCallIDs = 512
@@ -93,7 +96,7 @@ public actor ToolCallDispatcher {
             // this very event to its coordinator only after `handle` returns; without it the coordinator never
             // finishes the reply, and the wait ran into its time limit with every later event held back.
             let responseID = info.id
-            track(Task { await self.followUpIfAnswered(responseID) })
+            track { await self.followUpIfAnswered(responseID) }
         default:
             break
         }
@@ -110,9 +113,9 @@ public actor ToolCallDispatcher {
 
     /// Waits until every call started so far has finished (tests, and shutdown).
     public func waitForRunningCalls() async {
-        while let task = running.first {
+        while let (token, task) = running.first {
             await task.value
-            running.removeAll { $0 == task }
+            running[token] = nil
         }
     }
 
@@ -128,17 +131,27 @@ public actor ToolCallDispatcher {
         logger.debug("tool call \(call.callID) arguments: \(call.arguments)")
         let registry = registry
         let started = ContinuousClock.now
-        track(
-            Task {
-                let result = await registry.call(name: call.name, arguments: call.arguments)
-                await self.finish(call, result: result, duration: ContinuousClock.now - started)
-            })
+        track {
+            let result = await registry.call(name: call.name, arguments: call.arguments)
+            await self.finish(call, result: result, duration: ContinuousClock.now - started)
+        }
     }
 
-    private func track(_ task: Task<Void, Never>) {
-        running.removeAll { $0.isCancelled }
-        running.append(task)
+    /// Runs `work` in a task of its own that `waitForRunningCalls` can wait for and that forgets itself at its end.
+    private func track(_ work: @escaping @Sendable () async -> Void) {
+        let token = nextRunningToken
+        nextRunningToken += 1
+        // The task's last step needs this actor, so it runs after the handle is stored here.
+        running[token] = Task {
+            await work()
+            await self.forgetRunning(token)
+        }
     }
+
+    private func forgetRunning(_ token: Int) { running[token] = nil }
+
+    /// How many calls and follow-ups are under way (tests).
+    var runningCount: Int { running.count }
 
     private func finish(_ call: FunctionCallArgumentsDone, result: ToolResult, duration: Duration) async {
         let record = ToolCallRecord(

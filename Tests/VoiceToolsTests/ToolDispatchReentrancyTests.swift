@@ -4,7 +4,7 @@ import VoiceCore
 import Testing
 import VoiceProtocol
 import VoiceTestSupport
-import VoiceTools
+@testable import VoiceTools
 
 /// The dispatcher sits in the daemon's event path: every session event passes through `handle` before the
 /// coordinator sees it, so `handle` must never wait for the coordinator.
@@ -30,6 +30,25 @@ import VoiceTools
         playback.becomeIdle()
         await dispatcher.waitForRunningCalls()
         #expect(link.followUps == 1)
+    }
+
+    /// The daemon runs for months and the model calls tools every day: a finished call or follow-up must not leave
+    /// its task handle behind (the dispatcher kept every one until `waitForRunningCalls`, which the daemon never
+    /// calls while it runs).
+    @Test func finishedCallsAndFollowUpsForgetTheirTasks() async throws {
+        let link = RecordingToolLink()
+        let dispatcher = ToolCallDispatcher(
+            registry: ToolRegistry(settings: ToolSettings(), device: FakeDevice()), link: link,
+            logger: Logger(label: "test"))
+        for round in 1...5 {
+            let call = FunctionCallArgumentsDone(
+                responseID: "r\(round)", itemID: "i\(round)", callID: "c\(round)", name: "mute", arguments: "{}")
+            await dispatcher.handle(.responseFunctionCallArgumentsDone(call))
+            await dispatcher.handle(.responseDone(ResponseInfo(id: "r\(round)", status: .completed)))
+            try await waitUntil("the follow-up of round \(round)") { link.followUps == round }
+        }
+        try await waitUntil("the finished tasks to be forgotten") { await dispatcher.runningCount == 0 }
+        #expect(link.outputs.count == 5)
     }
 }
 
