@@ -218,7 +218,14 @@ public final class ControlServer: Service, Sendable {
                         case .line(let line):
                             let (response, recording) = await answer(
                                 line, connection: id, outbound: outbound, group: &group)
-                            try await outbound.write(ByteBuffer(bytes: response))
+                            do {
+                                try await outbound.write(ByteBuffer(bytes: response))
+                            } catch {
+                                // A recording nobody will receive must not keep the microphone on and the
+                                // next client waiting as busy for its whole length.
+                                recording?.feed.cancel()
+                                throw error
+                            }
                             // Its lines follow the response that announced it.
                             if let recording {
                                 // Who listens to the room, and for how long, belongs in the journal.
