@@ -1,5 +1,6 @@
 import Logging
 import ServiceLifecycle
+import VoiceControl
 import VoiceCore
 import VoiceGPIO
 import VoiceSystemd
@@ -9,6 +10,9 @@ struct ButtonDriver: Service {
     let line: any GPIOButtonLine
     let settings: ButtonSettings
     let coordinator: DaemonCoordinator
+    /// Mute goes through the control commands' path, as `voicectl mute` does: saved in the state file, so a
+    /// board muted with its button stays muted after a restart.
+    let control: DaemonControlHandler
     let status: StatusBox
 
     func run() async throws {
@@ -42,7 +46,7 @@ struct ButtonDriver: Service {
         case .pushToTalkStart: await coordinator.holdStarted()
         case .pushToTalkEnd: await coordinator.release()
         case .cancel: await coordinator.cancel()
-        case .toggleMute: await coordinator.setMuted(!status.snapshot().muted)
+        case .toggleMute: _ = await control.handle(status.snapshot().muted ? .unmute : .mute)
         }
     }
 }

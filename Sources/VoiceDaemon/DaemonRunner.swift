@@ -300,7 +300,9 @@ public enum DaemonRunner {
             do {
                 let line = try LibgpiodLineProvider().openButton(configuration.button, consumer: "voiced")
                 services.append(
-                    ButtonDriver(line: line, settings: configuration.button, coordinator: coordinator, status: status))
+                    ButtonDriver(
+                        line: line, settings: configuration.button, coordinator: coordinator, control: handler,
+                        status: status))
                 status.update { $0.button.state = "ready" }
             } catch {
                 // The daemon stays useful without its button: `voicectl press` still works.
