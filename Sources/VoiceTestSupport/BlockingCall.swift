@@ -12,6 +12,20 @@ public func blockingCall<T: Sendable>(_ body: @escaping @Sendable () throws -> T
     }
 }
 
+/// Runs tasks on a serial dispatch queue of its own, off the cooperative pool: for a task whose code under test
+/// calls something the test makes block (a fake slow write), so that the blocked thread is not one of the two
+/// pool threads every other test needs (`Task(executorPreference:)`).
+public final class BlockableTaskExecutor: TaskExecutor, Sendable {
+    private let queue = DispatchQueue(label: "voiced-test.blockable")
+
+    public init() {}
+
+    public func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedTaskExecutor()) }
+    }
+}
+
 /// A fresh directory under /tmp (short, so Unix socket paths fit in 107 bytes), removed by `remove()`.
 public struct TemporaryDirectory: Sendable {
     public let path: String

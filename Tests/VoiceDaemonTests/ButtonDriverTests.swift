@@ -14,17 +14,7 @@ import VoiceTestSupport
     @Test func theMuteToggleIsSavedLikeVoicectlMute() async throws {
         let status = StatusBox()
         let events = EventHub<ControlEvent>()
-        let coordinator = DaemonCoordinator(
-            settings: .init(),
-            engine: MemoryAudioEngine(sessionRate: 24_000),
-            link: LinkRecorder(),
-            detector: ThresholdDetector(),
-            status: status,
-            events: events,
-            now: { .zero },
-            renderEarcon: { _, _ in [] },
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
+        let coordinator = DaemonCoordinator.forCommandTests(link: LinkRecorder(), status: status, events: events)
         let saved = Mutex<[PersistedSettings]>([])
         let handler = DaemonControlHandler(
             coordinator: coordinator, status: status, events: events,

@@ -17,17 +17,7 @@ import VoiceTestSupport
 
     func makeHandler(reload: Result<String, ControlError> = .success("configuration reloaded")) -> DaemonControlHandler
     {
-        let coordinator = DaemonCoordinator(
-            settings: .init(),
-            engine: engine,
-            link: link,
-            detector: ThresholdDetector(),
-            status: status,
-            events: events,
-            now: { .zero },
-            renderEarcon: { _, _ in [] },
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
+        let coordinator = DaemonCoordinator.forCommandTests(engine: engine, link: link, status: status, events: events)
         let persisted = persisted
         return DaemonControlHandler(
             coordinator: coordinator,

@@ -59,6 +59,29 @@ struct ThresholdDetector: SpeechDetecting {
     }
 }
 
+extension DaemonCoordinator {
+    /// A coordinator for tests that drive its commands rather than its audio: the stand-in VAD, a clock stopped at
+    /// zero, silent earcons, no logs.
+    static func forCommandTests(
+        engine: MemoryAudioEngine = MemoryAudioEngine(sessionRate: 24_000),
+        link: any RealtimeLink,
+        status: StatusBox,
+        events: EventHub<ControlEvent>
+    ) -> DaemonCoordinator {
+        DaemonCoordinator(
+            settings: .init(),
+            engine: engine,
+            link: link,
+            detector: ThresholdDetector(),
+            status: status,
+            events: events,
+            now: { .zero },
+            renderEarcon: { _, _ in [] },
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+    }
+}
+
 /// Coordinator tests speak in tones at the session rate.
 protocol SessionRateTones {
     var rate: Int { get }

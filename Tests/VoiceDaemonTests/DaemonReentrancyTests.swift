@@ -15,17 +15,7 @@ import VoiceTestSupport
     let events = EventHub<ControlEvent>()
 
     func makeCoordinator(link: any RealtimeLink) -> DaemonCoordinator {
-        DaemonCoordinator(
-            settings: .init(),
-            engine: MemoryAudioEngine(sessionRate: 24_000),
-            link: link,
-            detector: ThresholdDetector(),
-            status: status,
-            events: events,
-            now: { .zero },
-            renderEarcon: { _, _ in [] },
-            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
-        )
+        DaemonCoordinator.forCommandTests(link: link, status: status, events: events)
     }
 
     /// Two voice changes at once (`voicectl voice` from two clients, a SIGHUP reload and the model's `set_voice`)
@@ -115,7 +105,8 @@ import VoiceTestSupport
         let handler = DaemonControlHandler(
             coordinator: makeCoordinator(link: LinkRecorder()), status: status, events: events,
             environment: .init(version: "test", persist: { writes.persist($0) }))
-        let first = Task { await handler.handle(.setVolume(30)) }
+        // The first write blocks its thread until released: not a pool thread (the suite runs beside others).
+        let first = Task(executorPreference: BlockableTaskExecutor()) { await handler.handle(.setVolume(30)) }
         try await writes.firstWriteArrived()
         _ = await handler.handle(.mute)
         writes.releaseFirstWrite()
