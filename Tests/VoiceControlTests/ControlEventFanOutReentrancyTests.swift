@@ -30,30 +30,19 @@ import VoiceTestSupport
 /// most) until the test releases it.
 final class GatedReports: Sendable {
     private let reported = Mutex<[Set<ControlEventKind>]>([])
-    private let armed = Atomic<Bool>(false)
-    private let release = DispatchSemaphore(value: 0)
-    private let arrivals: AsyncStream<Void>
-    private let arrival: AsyncStream<Void>.Continuation
-
-    init() { (arrivals, arrival) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(1)) }
+    private let hold = ThreadHold()
 
     /// What the daemon was told last.
     var last: Set<ControlEventKind>? { reported.withLock { $0.last } }
 
-    func holdNextReport() { armed.store(true, ordering: .relaxed) }
+    func holdNextReport() { hold.arm() }
 
     func report(_ wanted: Set<ControlEventKind>) {
-        if armed.exchange(false, ordering: .relaxed) {
-            arrival.yield()
-            _ = release.wait(timeout: .now() + 30)
-        }
+        hold.holdIfArmed()
         reported.withLock { $0.append(wanted) }
     }
 
-    func heldReportArrived() async throws {
-        var iterator = arrivals.makeAsyncIterator()
-        try #require(await iterator.next() != nil)
-    }
+    func heldReportArrived() async throws { try await hold.arrived() }
 
-    func releaseHeldReport() { release.signal() }
+    func releaseHeldReport() { hold.release() }
 }

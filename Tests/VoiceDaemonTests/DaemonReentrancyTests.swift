@@ -120,28 +120,17 @@ import VoiceTestSupport
 final class GatedPersistence: Sendable {
     /// Writes in the order they landed in the file.
     private let written = Mutex<[PersistedSettings]>([])
-    private let started = Atomic<Int>(0)
-    private let release = DispatchSemaphore(value: 0)
-    private let arrivals: AsyncStream<Void>
-    private let arrival: AsyncStream<Void>.Continuation
-
-    init() { (arrivals, arrival) = AsyncStream.makeStream(bufferingPolicy: .bufferingOldest(1)) }
+    private let hold = ThreadHold(armed: true)
 
     /// What the file holds now.
     var last: PersistedSettings? { written.withLock { $0.last } }
 
     func persist(_ settings: PersistedSettings) {
-        if started.wrappingAdd(1, ordering: .relaxed).oldValue == 0 {
-            arrival.yield()
-            _ = release.wait(timeout: .now() + 30)
-        }
+        hold.holdIfArmed()
         written.withLock { $0.append(settings) }
     }
 
-    func firstWriteArrived() async throws {
-        var iterator = arrivals.makeAsyncIterator()
-        try #require(await iterator.next() != nil)
-    }
+    func firstWriteArrived() async throws { try await hold.arrived() }
 
-    func releaseFirstWrite() { release.signal() }
+    func releaseFirstWrite() { hold.release() }
 }

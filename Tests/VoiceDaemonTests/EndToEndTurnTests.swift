@@ -186,7 +186,7 @@ extension EndToEndTurnTests {
         let running = try await Self.start(microphone: [Int16](repeating: 0, count: Self.rate / 2), paceReplies: true)
         defer { running.card.remove() }
         do {
-            let socket = try await Self.askALongQuestion(running)
+            _ = try await Self.askALongQuestion(running)
             let speakingSince = ContinuousClock.now
             // Let about a second of the reply play, then talk over it.
             #expect(
