@@ -434,7 +434,7 @@ struct StartupCodeTrimService: Service {
         for delay in delays {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: delay) }
             if Task.isCancelled || Task.isShuttingDownGracefully { return }
-            let outcome = trim(again: released)
+            let outcome = await trim(again: released)
             if released == nil, !outcome.ranges.isEmpty { released = outcome.ranges }
         }
         if let conversationEvents {
@@ -465,7 +465,7 @@ struct StartupCodeTrimService: Service {
                 turnSinceLastPass = false
                 group.addTask { [idleDelay] in
                     guard (try? await Task.sleep(for: idleDelay)) != nil, stateChanges.latest == change else { return }
-                    self.trim(again: released, returningFreeHeap: true)
+                    await self.trim(again: released, returningFreeHeap: true)
                 }
             }
         }
@@ -474,10 +474,14 @@ struct StartupCodeTrimService: Service {
     @discardableResult
     private func trim(
         again released: [StartupCodeTrimmer.ReleasedRange]?, returningFreeHeap: Bool = false
-    ) -> StartupCodeTrimmer.Outcome {
-        let outcome = StartupCodeTrimmer.trimExecutable(faultChunkBytes: faultChunkBytes, again: released)
-        // The turn's peak (reply audio, JSON, a reconnect's buffers) left free pages in malloc's arenas.
-        if returningFreeHeap { Self.returnFreeHeapPages() }
+    ) async -> StartupCodeTrimmer.Outcome {
+        let faultChunkBytes = faultChunkBytes
+        let outcome = await Self.onThreadOfItsOwn {
+            let outcome = StartupCodeTrimmer.trimExecutable(faultChunkBytes: faultChunkBytes, again: released)
+            // The turn's peak (reply audio, JSON, a reconnect's buffers) left free pages in malloc's arenas.
+            if returningFreeHeap { Self.returnFreeHeapPages() }
+            return outcome
+        }
         logger.debug(
             """
             released \(outcome.releasedKilobytes) kB of start-up code pages (\(outcome.mappings) mappings, \
@@ -489,6 +493,21 @@ struct StartupCodeTrimService: Service {
 }
 
 extension StartupCodeTrimService {
+    /// Runs a pass on a short-lived thread and awaits it. A pass reads /proc/self/smaps and calls madvise for every
+    /// mapping: milliseconds in a release build, seconds in a debug one, all of it blocking. On the cooperative pool
+    /// (one thread per core) it would hold back the coordinator's audio tick and every other task that long. A pass
+    /// runs a few times a day, so a thread of its own costs nothing worth keeping one for.
+    static func onThreadOfItsOwn<Result: Sendable>(
+        _ body: @escaping @Sendable () -> Result
+    ) async -> Result {
+        await withCheckedContinuation { continuation in
+            // No thread to be had: the pass is worth more than the pool's time it takes, so run it here.
+            if !startDetachedThread({ continuation.resume(returning: body()) }) {
+                continuation.resume(returning: body())
+            }
+        }
+    }
+
     /// glibc's `malloc_trim(0)`: the free pages of every arena back to the kernel. Looked up at run time (Swift's
     /// Glibc module does not export `<malloc.h>`); elsewhere (musl) it does nothing.
     static func returnFreeHeapPages() {

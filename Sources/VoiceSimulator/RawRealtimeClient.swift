@@ -162,14 +162,18 @@ public final class RawRealtimeClient: Sendable {
         commands.yield(Self.frame(.connectionClose, data))
     }
 
+    /// How long the reads below wait for a frame by default. Generous: the callers are tests that run all at once
+    /// on a small machine, and a read ends as soon as a frame arrives. Pass a short timeout to check for silence.
+    public static let defaultTimeout: Duration = .seconds(60)
+
     /// The next frame, or nil when none arrives within `timeout` or the connection is gone.
-    public func nextFrame(timeout: Duration = .seconds(10)) async -> Frame? {
+    public func nextFrame(timeout: Duration = RawRealtimeClient.defaultTimeout) async -> Frame? {
         await inbox.next(timeout: timeout)
     }
 
     /// The next server event (skipping other frames), or nil on timeout or disconnect.
     /// Text that does not decode is returned as `.unknown(type: "<undecodable>")`.
-    public func nextEvent(timeout: Duration = .seconds(10)) async -> ServerEvent? {
+    public func nextEvent(timeout: Duration = RawRealtimeClient.defaultTimeout) async -> ServerEvent? {
         while let frame = await nextFrame(timeout: timeout) {
             switch frame {
             case .text(let text):
@@ -186,7 +190,7 @@ public final class RawRealtimeClient: Sendable {
     /// Server events up to and including the first one for which `isLast` holds; stops early on timeout or
     /// disconnect (check the last element).
     public func events(
-        timeout: Duration = .seconds(10), until isLast: (ServerEvent) -> Bool
+        timeout: Duration = RawRealtimeClient.defaultTimeout, until isLast: (ServerEvent) -> Bool
     ) async -> [ServerEvent] {
         var events: [ServerEvent] = []
         while let event = await nextEvent(timeout: timeout) {
@@ -197,7 +201,9 @@ public final class RawRealtimeClient: Sendable {
     }
 
     /// Frames up to and including the first one for which `isLast` holds (or until timeout / disconnect).
-    public func frames(timeout: Duration = .seconds(10), until isLast: (Frame) -> Bool) async -> [Frame] {
+    public func frames(timeout: Duration = RawRealtimeClient.defaultTimeout, until isLast: (Frame) -> Bool) async
+        -> [Frame]
+    {
         var frames: [Frame] = []
         while let frame = await nextFrame(timeout: timeout) {
             frames.append(frame)

@@ -183,9 +183,10 @@ public final class RealtimeSimulator: Sendable {
     }
 
     /// Waits until `condition` holds (checked now and after every observation), or `timeout` passes.
-    /// Returns whether it held.
+    /// Returns whether it held. The default is generous: its callers are tests that run all at once on a
+    /// small machine, and a wait that succeeds ends as soon as the condition holds.
     public func waitUntil(
-        timeout: Duration = .seconds(10), _ condition: @escaping @Sendable (RealtimeSimulator) -> Bool
+        timeout: Duration = .seconds(60), _ condition: @escaping @Sendable (RealtimeSimulator) -> Bool
     ) async -> Bool {
         let stream = observations()
         if condition(self) { return true }

@@ -111,7 +111,7 @@ public final class ManualClock: Clock, Sendable {
     /// Waits (in real time, bounded) until at least `count` tasks sleep on this clock.
     ///
     /// - Throws: `ManualClockTimeout` when that does not happen within `timeout` of real time.
-    public func waitForSleepers(count: Int = 1, timeout: Duration = .seconds(10)) async throws {
+    public func waitForSleepers(count: Int = 1, timeout: Duration = mustHappenWithin) async throws {
         try await waitUntil(timeout: timeout, "\(count) sleeper(s) on the manual clock") { self.sleeperCount >= count }
     }
 }
@@ -126,7 +126,7 @@ public struct ManualClockTimeout: Error, CustomStringConvertible {
 ///
 /// For tests only: a bounded wait on a condition, in place of a sleep standing in for synchronisation.
 public func waitUntil(
-    timeout: Duration = .seconds(10),
+    timeout: Duration = mustHappenWithin,
     _ what: String = "condition",
     _ condition: @Sendable () async throws -> Bool
 ) async throws {

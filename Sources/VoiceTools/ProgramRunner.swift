@@ -28,50 +28,13 @@ public enum ProgramRunner {
     public static func run(_ action: ProgramAction, toolName: String, arguments: String) async -> ToolResult {
         ignoreBrokenPipes
         return await withCheckedContinuation { continuation in
-            let started = startThread(named: "voiced-tool") {
+            let started = startDetachedThread {
                 continuation.resume(returning: runBlocking(action, toolName: toolName, input: Array(arguments.utf8)))
             }
             if !started {
                 continuation.resume(returning: .failure("cannot start a thread for the tool: \(errorText(errno))"))
             }
         }
-    }
-
-    /// Runs `body` on a new detached thread. Foundation's `Thread` is not in FoundationEssentials,
-    /// so on Linux this is a POSIX thread; false if the system refused one.
-    static func startThread(named name: String, _ body: @escaping @Sendable () -> Void) -> Bool {
-        #if canImport(FoundationEssentials)
-        // Unnamed: pthread_setname_np is not visible to Swift without a C shim, and the thread lives
-        // only as long as the tool's program.
-        final class Work: Sendable {
-            let body: @Sendable () -> Void
-            init(body: @escaping @Sendable () -> Void) { self.body = body }
-        }
-        let work = Unmanaged.passRetained(Work(body: body))
-        var attributes = pthread_attr_t()
-        pthread_attr_init(&attributes)
-        defer { pthread_attr_destroy(&attributes) }
-        pthread_attr_setdetachstate(&attributes, Int32(PTHREAD_CREATE_DETACHED))
-        var thread = pthread_t()
-        let result = pthread_create(
-            &thread, &attributes,
-            { context in
-                let work = Unmanaged<Work>.fromOpaque(context!).takeRetainedValue()
-                work.body()
-                return nil
-            }, work.toOpaque())
-        if result != 0 {
-            work.release()
-            errno = result
-            return false
-        }
-        return true
-        #else
-        let thread = Thread(block: body)
-        thread.name = name
-        thread.start()
-        return true
-        #endif
     }
 
     /// A program that exits without reading its input must not kill the daemon with SIGPIPE: writes to its

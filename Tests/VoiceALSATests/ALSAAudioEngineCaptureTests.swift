@@ -25,7 +25,7 @@ func cardSettings(_ card: ALSATestCard, pace: AudioSettings.Pacing = .auto) -> A
         try engine.start()
         defer { engine.stop() }
 
-        let arrived = await waitUntil(timeout: 10) { engine.captureRing.availableToRead >= input.count + 480 }
+        let arrived = await waitUntil { engine.captureRing.availableToRead >= input.count + 480 }
         #expect(arrived)
         let captured = engine.captureRing.readAll()
         // Same rate, same format, one channel: the session sees exactly the file, then silence
@@ -53,7 +53,7 @@ func cardSettings(_ card: ALSATestCard, pace: AudioSettings.Pacing = .auto) -> A
         defer { engine.stop() }
 
         let expectedCount = left.count * 24_000 / 16_000
-        #expect(await waitUntil(timeout: 10) { engine.captureRing.availableToRead >= expectedCount + 2_400 })
+        #expect(await waitUntil { engine.captureRing.availableToRead >= expectedCount + 2_400 })
         let captured = engine.captureRing.readAll()
         let active = try #require(Signals.activeRange(captured, threshold: 100))
         #expect(abs(active.count - expectedCount) <= 8)
@@ -76,7 +76,7 @@ func cardSettings(_ card: ALSATestCard, pace: AudioSettings.Pacing = .auto) -> A
         defer { engine.stop() }
 
         let expectedCount = tone.count / 2
-        #expect(await waitUntil(timeout: 10) { engine.captureRing.availableToRead >= expectedCount + 2_400 })
+        #expect(await waitUntil { engine.captureRing.availableToRead >= expectedCount + 2_400 })
         let captured = engine.captureRing.readAll()
         let active = try #require(Signals.activeRange(captured, threshold: 100))
         #expect(abs(active.count - expectedCount) <= 8)

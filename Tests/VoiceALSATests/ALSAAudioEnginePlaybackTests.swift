@@ -16,7 +16,7 @@ import VoiceTestSupport
         let engine = ALSAAudioEngine(settings: settings)
         try engine.start()
         samples.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
-        let played = await waitUntil(timeout: 20) { engine.playedFrames == samples.count && engine.isPlaybackIdle }
+        let played = await waitUntil { engine.playedFrames == samples.count && engine.isPlaybackIdle }
         #expect(played, "played \(engine.playedFrames) of \(samples.count)")
         #expect(engine.statistics().playbackUnderruns == 0)
         engine.stop()
@@ -59,11 +59,11 @@ import VoiceTestSupport
         try engine.start()
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 30)
         tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
-        #expect(await waitUntil(timeout: 20) { engine.playedFrames >= 4_800 })
+        #expect(await waitUntil { engine.playedFrames >= 4_800 })
         engine.flushPlayback()
         // Read after the request, so it is at least what had been played when the request came.
         let playedByRequest = engine.playedFrames
-        #expect(await waitUntil(timeout: 10) { engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.isPlaybackIdle })
         let playedAfterFlush = engine.playedFrames
         engine.stop()
 
@@ -93,7 +93,7 @@ import VoiceTestSupport
         var reference: [Int16] = []
         // Drain the reference as the echo gate would, so a slow test machine cannot overflow it.
         #expect(
-            await waitUntil(timeout: 20) {
+            await waitUntil {
                 reference += engine.referenceRing.readAll()
                 return engine.playedFrames == tone.count && engine.isPlaybackIdle
             })
@@ -120,7 +120,7 @@ import VoiceTestSupport
         try engine.start()
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
         tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
-        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.playedFrames == tone.count && engine.isPlaybackIdle })
         engine.stop()
         #expect(try card.readOutput().allSatisfy { $0 == 0 })
     }
@@ -132,12 +132,12 @@ import VoiceTestSupport
         settings.playbackPrebufferMilliseconds = 200
         let engine = ALSAAudioEngine(settings: settings)
         try engine.start()
-        #expect(await waitUntil(timeout: 5) { engine.counters().playback.transfers >= 3 })
+        #expect(await waitUntil { engine.counters().playback.transfers >= 3 })
         let periodsBeforeQueueing = engine.counters().playback.transfers
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
         tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         let periodsAfterQueueing = engine.counters().playback.transfers
-        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.playedFrames == tone.count && engine.isPlaybackIdle })
         engine.stop()
 
         // Period k of the stream occupies output[480k ..< 480(k+1)]. The 100 ms reply is less than
@@ -158,7 +158,7 @@ import VoiceTestSupport
         settings.playbackPrebufferMilliseconds = 200
         let engine = ALSAAudioEngine(settings: settings)
         try engine.start()
-        #expect(await waitUntil(timeout: 5) { engine.counters().playback.transfers >= 3 })
+        #expect(await waitUntil { engine.counters().playback.transfers >= 3 })
         #expect(engine.playbackWatchReport() == nil)
         // A 100 ms reply, shorter than the 200 ms pre-buffer: playable only once it has waited ten
         // periods (paced at 20 ms each, unless the thread runs late: no lower bound is asserted).
@@ -166,11 +166,11 @@ import VoiceTestSupport
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
         tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         engine.playbackRingWritten()
-        #expect(await waitUntil(timeout: 10) { engine.playbackWatchReport() != nil })
+        #expect(await waitUntil { engine.playbackWatchReport() != nil })
         let report = try #require(engine.playbackWatchReport())
         #expect(report.playable > .zero, "waited \(report.playable)")
         #expect(report.written >= report.playable)
-        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.playedFrames == tone.count && engine.isPlaybackIdle })
         engine.stop()
         // A new watch forgets the old report.
         engine.watchPlayback(position: engine.playbackRing.writePosition)
@@ -188,13 +188,13 @@ import VoiceTestSupport
         try engine.start()
         let chunk = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
         chunk.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
-        #expect(await waitUntil(timeout: 5) { engine.playedFrames == chunk.count && engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.playedFrames == chunk.count && engine.isPlaybackIdle })
         // Let the stream run dry: a full period with nothing to play.
         let idleAt = engine.counters().playback.transfers
-        #expect(await waitUntil(timeout: 5) { engine.counters().playback.transfers >= idleAt + 2 })
+        #expect(await waitUntil { engine.counters().playback.transfers >= idleAt + 2 })
         #expect(engine.statistics().playbackUnderruns == 0)
         chunk.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
-        #expect(await waitUntil(timeout: 5) { engine.playedFrames == 2 * chunk.count && engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.playedFrames == 2 * chunk.count && engine.isPlaybackIdle })
         engine.stop()
         #expect(engine.statistics().playbackUnderruns == 1)
     }
@@ -204,7 +204,7 @@ import VoiceTestSupport
         defer { card.remove() }
         let engine = ALSAAudioEngine(settings: cardSettings(card, pace: .on))
         try engine.start()
-        #expect(await waitUntil(timeout: 5) { engine.counters().playback.transfers >= 5 })
+        #expect(await waitUntil { engine.counters().playback.transfers >= 5 })
         let delay = engine.outputDelayFrames
         engine.stop()
         // ALSA's null PCM consumes at once; whatever it reports must fit inside the device buffer.
@@ -226,7 +226,7 @@ import VoiceTestSupport
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.2)
         tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         #expect(!engine.isPlaybackIdle)
-        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.playedFrames == tone.count && engine.isPlaybackIdle })
         #expect(!engine.counters().playback.isPaced)
     }
 
@@ -243,7 +243,7 @@ import VoiceTestSupport
         #expect(engine.hasRealtimeThreads == probe)
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
         tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
-        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.playedFrames == tone.count && engine.isPlaybackIdle })
     }
 
     /// Whether this process may give a thread SCHED_FIFO priority 10 (tried on a throwaway thread).

@@ -26,7 +26,7 @@ struct ALSAPacedCardTests {
         let reply = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.5)
         reply.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         var captured: [Int16] = []
-        let done = await waitUntil(timeout: 20) {
+        let done = await waitUntil {
             captured += engine.captureRing.readAll()
             return engine.playedFrames == reply.count && engine.isPlaybackIdle && captured.count > 24_000
         }
@@ -52,11 +52,11 @@ struct ALSAPacedCardTests {
         defer { engine.stop() }
         let reply = Signals.tone(frequency: 440, rate: 24_000, seconds: 10)
         reply.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
-        #expect(await waitUntil(timeout: 20) { engine.playedFrames >= 12_000 })
+        #expect(await waitUntil { engine.playedFrames >= 12_000 })
         #expect(engine.outputDelayFrames > 0)
         engine.flushPlayback()
         let playedByRequest = engine.playedFrames
-        #expect(await waitUntil(timeout: 5) { engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.isPlaybackIdle })
         // What the device held was dropped, not played. The thread may be blocked in writei for up
         // to a period when the request comes, and PulseAudio moves its pointer in coarse steps.
         #expect(engine.playedFrames <= playedByRequest + 2 * 480)

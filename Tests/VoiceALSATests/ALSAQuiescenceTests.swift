@@ -24,18 +24,18 @@ import VoiceTestSupport
         let engine = quiescentEngine(card)
         try engine.start()
         defer { engine.stop() }
-        #expect(await waitUntil(timeout: 10) { engine.isPlaybackStopped }, "nothing to play: the speaker stops")
+        #expect(await waitUntil { engine.isPlaybackStopped }, "nothing to play: the speaker stops")
         // While stopped it transfers nothing: let the microphone run for ten periods meanwhile.
         let stoppedAt = engine.counters().playback.transfers
         let captureAt = engine.counters().capture.transfers
-        #expect(await waitUntil(timeout: 10) { engine.counters().capture.transfers >= captureAt + 10 })
+        #expect(await waitUntil { engine.counters().capture.transfers >= captureAt + 10 })
         #expect(engine.counters().playback.transfers == stoppedAt)
 
         let tone = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.3)
         tone.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         engine.playbackRingWritten()
-        #expect(await waitUntil(timeout: 10) { engine.playedFrames == tone.count && engine.isPlaybackIdle })
-        #expect(await waitUntil(timeout: 10) { engine.isPlaybackStopped }, "and stops again after it")
+        #expect(await waitUntil { engine.playedFrames == tone.count && engine.isPlaybackIdle })
+        #expect(await waitUntil { engine.isPlaybackStopped }, "and stops again after it")
         engine.stop()
         // The device got the tone sample for sample (unity volume, same format).
         let output = try card.readOutput()
@@ -54,18 +54,18 @@ import VoiceTestSupport
         let beep = Signals.tone(frequency: 440, rate: 24_000, seconds: 0.1)
         beep.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         engine.playbackRingWritten()
-        #expect(await waitUntil(timeout: 10) { engine.playedFrames == beep.count && engine.isPlaybackStopped })
+        #expect(await waitUntil { engine.playedFrames == beep.count && engine.isPlaybackStopped })
         let firstOrigin = try #require(engine.referenceOrigin)
         let writtenBeforeGap = engine.referenceRing.writePosition
         // A gap of at least 300 ms of capture (the microphone keeps the time).
         let captureAt = engine.counters().capture.transfers
-        #expect(await waitUntil(timeout: 10) { engine.counters().capture.transfers >= captureAt + 15 })
+        #expect(await waitUntil { engine.counters().capture.transfers >= captureAt + 15 })
         #expect(engine.referenceRing.writePosition == writtenBeforeGap, "no reference while stopped")
         // The microphone's clock when the second beep is queued: it cannot sound before this.
         let captureBeforeSecondBeep = try #require(engine.captureOrigin) + engine.captureRing.writePosition
         beep.withUnsafeBufferPointer { _ = engine.playbackRing.write($0) }
         engine.playbackRingWritten()
-        #expect(await waitUntil(timeout: 10) { engine.playedFrames == 2 * beep.count })
+        #expect(await waitUntil { engine.playedFrames == 2 * beep.count })
         let secondOrigin = try #require(engine.referenceOrigin)
         // Sample p of the reference sounded at origin + p: after the gap, the same positions are
         // later by the gap (at least the 300 ms waited, less the two periods the paced writes run
@@ -91,14 +91,14 @@ import VoiceTestSupport
         engine.setCaptureNeeded(false)
         try engine.start()
         defer { engine.stop() }
-        #expect(await waitUntil(timeout: 10) { engine.isCapturePaused })
+        #expect(await waitUntil { engine.isCapturePaused })
         // Paused, it captures nothing: a wait for one period times out.
         await engine.waitForCapture(samples: 480, timeout: .milliseconds(300))
         #expect(engine.captureRing.availableToRead == 0)
         #expect(engine.counters().capture.transfers == 0)
 
         engine.setCaptureNeeded(true)
-        #expect(await waitUntil(timeout: 10) { engine.captureRing.availableToRead >= words.count })
+        #expect(await waitUntil { engine.captureRing.availableToRead >= words.count })
         #expect(!engine.isCapturePaused)
         let captured = engine.captureRing.readAll()
         let allThere = Array(captured.prefix(words.count)) == words
@@ -132,7 +132,7 @@ import VoiceTestSupport
         // A change of mind about the microphone ends the idle wait too.
         engine.setCaptureNeeded(false)
         let idle = Task { await engine.waitForCapture(samples: 0, timeout: .seconds(60)) }
-        #expect(await waitUntil(timeout: 10) { engine.isCapturePaused })
+        #expect(await waitUntil { engine.isCapturePaused })
         engine.setCaptureNeeded(true)
         await idle.value
     }

@@ -74,7 +74,7 @@ import VoiceDSP
         // A wait no audio ends: only its own 20 ms deadline can, so the sleeping thread must be woken.
         ring.discardAll()
         let short = PendingWait(waiter, minimum: 4_000, timeout: .milliseconds(20))
-        #expect(await waitUntil(timeout: 30) { short.isFinished })
+        #expect(await waitUntil { short.isFinished })
     }
 
     @Test func aNudgeEndsTheWait() async throws {
@@ -84,6 +84,6 @@ import VoiceDSP
         defer { waiter.stop() }
         let nudged = PendingWait(waiter, minimum: 4_000, timeout: .seconds(600))
         waiter.nudge()
-        #expect(await waitUntil(timeout: 30) { nudged.isFinished })
+        #expect(await waitUntil { nudged.isFinished })
     }
 }

@@ -1,10 +1,11 @@
 import Foundation
 import VoiceCore
 import VoiceDSP
+import VoiceTestSupport
 
-/// Polls `condition` until it holds or `seconds` pass. Returns whether it held.
-func waitUntil(timeout seconds: Double, _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+/// Polls `condition` until it holds or `timeout` passes. Returns whether it held.
+func waitUntil(timeout: Duration = mustHappenWithin, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if condition() { return true }
         try? await Task.sleep(for: .milliseconds(5))

@@ -21,7 +21,7 @@ import VoiceTestSupport
         try await reports.heldReportArrived()
         _ = try #require(fanOut.subscribe(connection: 2, kinds: [.level]))
         reports.releaseHeldReport()
-        #expect(await waitForCompletion(of: unsubscribe, timeout: .seconds(30)))
+        #expect(await waitForCompletion(of: unsubscribe, timeout: mustHappenWithin))
         #expect(reports.last == [.level])
     }
 }

@@ -11,7 +11,7 @@ import VoiceTestSupport
     /// Reads raw lines until one is a response (has "result" or "error"); returns them all.
     static func readUntilResponse(_ client: ControlClient, limit: Int = 10_000) throws -> [String] {
         var lines: [String] = []
-        while lines.count < limit, let line = try client.readRawLine(timeout: .seconds(10)) {
+        while lines.count < limit, let line = try client.readRawLine(timeout: mustHappenWithin) {
             let text = String(decoding: line, as: UTF8.self)
             lines.append(text)
             if text.contains("\"result\"") || text.contains("\"error\"") { return lines }
@@ -21,7 +21,7 @@ import VoiceTestSupport
 
     static func responseCount(_ client: ControlClient, expected: Int) throws -> Int {
         var count = 0
-        while count < expected, let line = try client.readRawLine(timeout: .seconds(10)) {
+        while count < expected, let line = try client.readRawLine(timeout: mustHappenWithin) {
             let text = String(decoding: line, as: UTF8.self)
             if text.contains("\"result\"") || text.contains("\"error\"") { count += 1 }
         }
@@ -40,7 +40,7 @@ import VoiceTestSupport
                 var replies: [ControlResponse] = []
                 for line in lines {
                     try client.sendRaw(Data((line + "\n").utf8))
-                    let raw = try #require(try client.readRawLine(timeout: .seconds(10)))
+                    let raw = try #require(try client.readRawLine(timeout: mustHappenWithin))
                     guard case .response(let response) = try ControlWire.decodeServerLine(raw, answering: nil) else {
                         Issue.record("not a response: \(String(decoding: raw, as: UTF8.self))")
                         continue
@@ -86,7 +86,7 @@ import VoiceTestSupport
                 // Whatever state the garbage left, a newline ends it and a valid request is answered.
                 try client.sendRaw(Data("\n{\"id\":\"after\",\"command\":\"status\"}\n".utf8))
                 var lines: [String] = []
-                while let line = try client.readRawLine(timeout: .seconds(10)) {
+                while let line = try client.readRawLine(timeout: mustHappenWithin) {
                     let text = String(decoding: line, as: UTF8.self)
                     lines.append(text)
                     if text.contains("\"id\":\"after\"") { break }
@@ -135,9 +135,10 @@ import VoiceTestSupport
         try await withControlServer(configure: { $0.maximumLineBytes = 4_096 }) { server in
             let (reply, closed) = try await server.withClient { client -> (String, Bool) in
                 try client.sendRaw(Data(repeating: UInt8(ascii: "a"), count: 10_000))
-                let line = String(decoding: try #require(try client.readRawLine(timeout: .seconds(10))), as: UTF8.self)
+                let line = String(
+                    decoding: try #require(try client.readRawLine(timeout: mustHappenWithin)), as: UTF8.self)
                 var closed = false
-                do { _ = try client.readRawLine(timeout: .seconds(10)) } catch { closed = true }
+                do { _ = try client.readRawLine(timeout: mustHappenWithin) } catch { closed = true }
                 return (line, closed)
             }
             #expect(reply.contains("\"too_large\""))
@@ -152,7 +153,7 @@ import VoiceTestSupport
             let padding = String(repeating: "x", count: 4_096 - 60)
             let reply = try await server.withClient { client in
                 try client.sendRaw(Data("{\"id\":\"\(padding)\",\"command\":\"status\"}\n".utf8))
-                return String(decoding: try #require(try client.readRawLine(timeout: .seconds(10))), as: UTF8.self)
+                return String(decoding: try #require(try client.readRawLine(timeout: mustHappenWithin)), as: UTF8.self)
             }
             #expect(reply.contains("\"result\""))
         }
@@ -165,12 +166,13 @@ import VoiceTestSupport
                 try client.sendRaw(Data("{\"id\":1,\"comm".utf8))
                 #expect(try client.readRawLine(timeout: .milliseconds(100)) == nil)
                 try client.sendRaw(Data("and\":\"volume.get\"}\r\n".utf8))
-                let first = String(decoding: try #require(try client.readRawLine(timeout: .seconds(10))), as: UTF8.self)
+                let first = String(
+                    decoding: try #require(try client.readRawLine(timeout: mustHappenWithin)), as: UTF8.self)
                 // A last request without newline, then end of input: still answered.
                 try client.sendRaw(Data("{\"id\":2,\"command\":\"mute\"}".utf8))
                 client.finishSending()
                 let second = String(
-                    decoding: try #require(try client.readRawLine(timeout: .seconds(10))), as: UTF8.self)
+                    decoding: try #require(try client.readRawLine(timeout: mustHappenWithin)), as: UTF8.self)
                 return [first, second]
             }
             #expect(
@@ -251,20 +253,20 @@ import VoiceTestSupport
                     .transcript(TranscriptEvent(role: .assistant, text: "\(index) \(bigText)", isFinal: false)))
             }
             // Meanwhile others are served at once.
-            let state = try await server.withClient(timeout: .seconds(5)) { try $0.send(.status) }
+            let state = try await server.withClient(timeout: mustHappenWithin) { try $0.send(.status) }
             #expect(state == .status(server.handler.status))
             // A fresh subscriber gets new events.
             let handler = server.handler
             let fresh = try await server.withClient { client -> ControlEvent? in
                 try client.send(.subscribe([.state]))
                 handler.emit(.state(.speaking))
-                return try client.nextEvent(timeout: .seconds(10))
+                return try client.nextEvent(timeout: mustHappenWithin)
             }
             #expect(fresh == .state(.speaking))
             // When the stalled client finally reads, it finds fewer events than were sent, then the notice.
             let (transcripts, notice) = try await blockingCall { () -> (Int, ControlEvent?) in
                 var transcripts = 0
-                while let event = try stalled.client.nextEvent(timeout: .seconds(10)) {
+                while let event = try stalled.client.nextEvent(timeout: mustHappenWithin) {
                     if case .notice = event { return (transcripts, event) }
                     transcripts += 1
                 }
@@ -310,7 +312,7 @@ final class SharedCounter: Sendable {
 
     /// Blocks the calling (non-pool) thread until the count reaches `target`, at most 30 s.
     func wait(until target: Int) {
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + mustHappenWithin
         while value < target && ContinuousClock.now < deadline { usleep(500) }
     }
 }

@@ -80,7 +80,7 @@ struct RecordingLogHandler: LogHandler {
             // The client sees the end of the connection.
             let ending = try await blockingCall { () -> String in
                 do {
-                    _ = try client.client.nextEvent(timeout: .seconds(10))
+                    _ = try client.client.nextEvent(timeout: mustHappenWithin)
                     return "still open"
                 } catch {
                     return "\(error)"

@@ -75,7 +75,7 @@ import VoiceTestSupport
                 handler.emit(.state(.listening))
                 handler.emit(.level(micDBFS: -30))
                 var events: [ControlEvent] = []
-                while events.count < 2, let event = try client.nextEvent(timeout: .seconds(10)) {
+                while events.count < 2, let event = try client.nextEvent(timeout: mustHappenWithin) {
                     events.append(event)
                 }
                 #expect(try client.send(.unsubscribe) == .subscription(SubscriptionInfo(events: [])))
@@ -94,7 +94,7 @@ import VoiceTestSupport
             let lines = try await server.withClient { client -> [String] in
                 try client.sendRaw(Data("{\"id\":\"abc\",\"command\":\"volume.get\"}\n{\"command\":\"mute\"}\n".utf8))
                 return try (0..<2).map { _ in
-                    String(decoding: try #require(try client.readRawLine(timeout: .seconds(10))), as: UTF8.self)
+                    String(decoding: try #require(try client.readRawLine(timeout: mustHappenWithin)), as: UTF8.self)
                 }
             }
             #expect(lines[0] == "{\"id\":\"abc\",\"result\":{\"volume_percent\":80}}")

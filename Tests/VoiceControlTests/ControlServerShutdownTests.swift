@@ -70,7 +70,7 @@ enum ServerStop: String, Sendable, CaseIterable, CustomTestStringConvertible {
             #expect(access(path, F_OK) != 0, "the socket file is removed")
 
             let stillOpen = try await blockingCall {
-                clients.filter { !$0.isClosedByPeer(within: .seconds(20)) }.count
+                clients.filter { !$0.isClosedByPeer(within: mustHappenWithin) }.count
             }
             #expect(stillOpen == 0, "every client sees its connection closed (\(stop))")
         }
@@ -120,7 +120,7 @@ enum ServerStop: String, Sendable, CaseIterable, CustomTestStringConvertible {
         defer { publisher.cancel() }
         // Every subscriber is receiving events before the shutdown starts.
         let receiving = try await blockingCall {
-            clients.allSatisfy { (try? $0.client.nextEvent(timeout: .seconds(10))) != nil }
+            clients.allSatisfy { (try? $0.client.nextEvent(timeout: mustHappenWithin)) != nil }
         }
         #expect(receiving)
 
@@ -131,7 +131,7 @@ enum ServerStop: String, Sendable, CaseIterable, CustomTestStringConvertible {
             clients.map { box -> String in
                 do {
                     // Events already on their way are read first; then the end of the connection.
-                    while try box.client.nextEvent(timeout: .seconds(20)) != nil {}
+                    while try box.client.nextEvent(timeout: mustHappenWithin) != nil {}
                     return "still open"
                 } catch {
                     return "\(error)"

@@ -138,7 +138,7 @@ func recordingError(_ body: () throws(RecordingError) -> RecordingResult) -> Rec
             feed.send(start: 0, mic: ramp(800, from: 0), played: ramp(800, from: 0))
             try await server.withClient { client in
                 _ = try client.send(.record(seconds: 1))
-                guard case .chunk(_, let block)? = try client.nextRecordingMessage(timeout: .seconds(10)) else {
+                guard case .chunk(_, let block)? = try client.nextRecordingMessage(timeout: mustHappenWithin) else {
                     throw ControlClientError.broken("no chunk")
                 }
                 #expect(block.mic.count == 800)

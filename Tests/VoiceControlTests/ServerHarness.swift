@@ -14,7 +14,7 @@ struct RunningServer: Sendable {
 
     /// Connects a blocking client on its own thread and runs `body` with it.
     func withClient<T: Sendable>(
-        timeout: Duration = .seconds(10),
+        timeout: Duration = mustHappenWithin,
         _ body: @escaping @Sendable (ControlClient) throws -> T
     ) async throws -> T {
         let path = path
@@ -90,7 +90,7 @@ func withControlServer<T: Sendable>(
 }
 
 /// Polls `condition` every few milliseconds until it holds or `timeout` passes.
-func waitUntil(timeout: Duration = .seconds(10), _ condition: @Sendable () -> Bool) async throws -> Bool {
+func waitUntil(timeout: Duration = mustHappenWithin, _ condition: @Sendable () -> Bool) async throws -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if condition() { return true }

@@ -110,7 +110,7 @@ import VoiceTestSupport
         try await writes.firstWriteArrived()
         _ = await handler.handle(.mute)
         writes.releaseFirstWrite()
-        #expect(await waitForCompletion(of: first, timeout: .seconds(30)))
+        #expect(await waitForCompletion(of: first, timeout: mustHappenWithin))
         let current = status.snapshot()
         #expect(writes.last == PersistedSettings(voice: current.voice, volumePercent: 30, muted: true))
     }

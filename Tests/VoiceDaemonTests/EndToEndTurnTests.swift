@@ -53,6 +53,10 @@ import VoiceTestSupport
               state_file: \(card.directory.appendingPathComponent("state.json").path)
               socket_group: ""
               allowed_groups: []
+            realtime:
+              timeouts:
+                # The product's 10 s bound on the handshake, on a test machine running the whole suite at once.
+                handshake_seconds: 60
             \(extra)
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -69,7 +73,9 @@ import VoiceTestSupport
         let (ready, readyContinuation) = AsyncStream<DaemonRunner.DaemonHandle>.makeStream()
         let options = DaemonRunner.Options(
             configPath: configPath,
-            environment: ["XAI_API_KEY": key, "VOICED_REALTIME_URL": simulator.url],
+            // No start-up code trim: in a test process it would release the code of every test running beside it
+            // (seconds of page faults on a debug build). StartupCodeTrimmerTests cover it.
+            environment: ["XAI_API_KEY": key, "VOICED_REALTIME_URL": simulator.url, "VOICED_TRIM_CODE": "0"],
             bootstrapLogging: false,
             logger: Logger(label: "e2e", factory: { _ in SwiftLogNoOpLogHandler() }),
             onReady: { handle in
@@ -98,7 +104,7 @@ import VoiceTestSupport
 
     /// Waits (bounded) until `condition` holds for the daemon's status, following its events.
     static func waitFor(
-        _ handle: DaemonRunner.DaemonHandle, seconds: Double = 30, _ condition: @escaping (DaemonStatus) -> Bool
+        _ handle: DaemonRunner.DaemonHandle, seconds: Double = 60, _ condition: @escaping (DaemonStatus) -> Bool
     ) async -> Bool {
         let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
         while ContinuousClock.now < deadline {
@@ -140,10 +146,10 @@ import VoiceTestSupport
         // the daemon itself needs.
         let watcher = Task {
             try await blockingCall {
-                let client = try ControlClient(socketPath: socket, timeout: .seconds(30))
+                let client = try ControlClient(socketPath: socket, timeout: mustHappenWithin)
                 _ = try client.send(.subscribe([.state]))
                 subscribed.withLock { $0 = true }
-                while let event = try client.nextEvent(timeout: .seconds(30)) {
+                while let event = try client.nextEvent(timeout: mustHappenWithin) {
                     if case .state(let state) = event {
                         states.withLock { $0.append(state) }
                         if state == .idle { return }
@@ -152,7 +158,7 @@ import VoiceTestSupport
             }
         }
         // Press only once the watcher hears events, so it sees every state of the turn.
-        let deadline = ContinuousClock.now + .seconds(30)
+        let deadline = ContinuousClock.now + mustHappenWithin
         while !subscribed.withLock({ $0 }), ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
@@ -290,7 +296,7 @@ func blockingControl<T: Sendable>(_ socket: String, _ body: @escaping @Sendable 
     async throws -> T
 {
     try await blockingCall {
-        let client = try ControlClient(socketPath: socket, timeout: .seconds(10))
+        let client = try ControlClient(socketPath: socket, timeout: mustHappenWithin)
         return try body(client)
     }
 }

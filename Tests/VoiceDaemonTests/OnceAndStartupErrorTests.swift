@@ -37,10 +37,14 @@ import VoiceTestSupport
         defer { directory.remove() }
         let input = try writeQuestion(in: directory)
         let output = directory.appending("reply.wav")
+        // The product waits 10 s for session.updated; the whole suite starting at once on two cores can take longer.
+        let configPath = directory.appending("voiced.yaml")
+        try "realtime:\n  timeouts:\n    handshake_seconds: 60\n".write(
+            toFile: configPath, atomically: true, encoding: .utf8)
         let outcome = try await withSimulator { simulator in
             try await OnceRunner.run(
                 .init(
-                    inputPath: input, outputPath: output, voice: "Ara",
+                    inputPath: input, outputPath: output, voice: "Ara", configPath: configPath,
                     environment: [
                         "XAI_API_KEY": Self.key, "VOICED_REALTIME_URL": simulator.url, "HOME": directory.path,
                     ]))

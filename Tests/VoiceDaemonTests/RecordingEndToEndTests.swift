@@ -71,7 +71,7 @@ extension EndToEndTurnTests {
                     progress: { written in
                         guard written >= rate / 2, !asked.withLock({ $0 }) else { return }
                         asked.withLock { $0 = true }
-                        let other = try? ControlClient(socketPath: socket, timeout: .seconds(10))
+                        let other = try? ControlClient(socketPath: socket, timeout: mustHappenWithin)
                         _ = try? other?.send(.say("tell me a story"))
                     })
             }
@@ -110,13 +110,13 @@ extension EndToEndTurnTests {
             // A client that goes away mid-recording ends it in the daemon: the next one may record at once.
             let firstChunk = try await blockingControl(socket) { client -> Int in
                 _ = try client.send(.record(seconds: 60))
-                guard case .chunk(_, let block)? = try client.nextRecordingMessage(timeout: .seconds(10)) else {
+                guard case .chunk(_, let block)? = try client.nextRecordingMessage(timeout: mustHappenWithin) else {
                     throw ControlClientError.broken("no chunk")
                 }
                 return block.mic.count
             }
             #expect(firstChunk == rate / 10)
-            let deadline = ContinuousClock.now + .seconds(10)
+            let deadline = ContinuousClock.now + mustHappenWithin
             var next: ControlError?
             repeat {
                 next = try await blockingControl(socket) { client -> ControlError? in

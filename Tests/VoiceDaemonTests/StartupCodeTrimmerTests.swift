@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
@@ -276,6 +277,30 @@ import Glibc
 /// compute threads they queued behind the long listening tests (a CI run hit the time limit). The passes
 /// release without splitting (`faultChunkBytes: 0`): splitting a debug test binary's mappings takes seconds.
 @Suite struct StartupCodeTrimServiceTests {
+    /// A pass blocks its thread while it reads /proc and calls madvise (seconds in a debug build). More passes held
+    /// at once than the cooperative pool has threads, and a task on the pool still runs: each pass has a thread of
+    /// its own. Were they on the pool, the test would not see every pass start (the time limit ends it).
+    @Test(.timeLimit(.minutes(2))) func passesBlockThreadsOfTheirOwnNotThePool() async throws {
+        let count = ProcessInfo.processInfo.activeProcessorCount + 1
+        let gate = DispatchSemaphore(value: 0)
+        let (started, start) = AsyncStream.makeStream(of: Void.self)
+        let passes = (0..<count).map { _ in
+            Task {
+                await StartupCodeTrimService.onThreadOfItsOwn {
+                    start.yield()
+                    return gate.wait(timeout: .now() + 60) == .success
+                }
+            }
+        }
+        var arrivals = started.makeAsyncIterator()
+        for _ in 0..<count { _ = await arrivals.next() }
+        #expect(await Task.detached { 7 }.value == 7, "the pool runs while every pass is held")
+        for _ in 0..<count { gate.signal() }
+        var released = 0
+        for pass in passes where await pass.value { released += 1 }
+        #expect(released == count)
+    }
+
     /// The service trims on its schedule and then keeps running: a service that returns ends the
     /// daemon's ServiceGroup with an error. Graceful shutdown ends it cleanly.
     @Test func theServiceStaysUntilShutdown() async throws {

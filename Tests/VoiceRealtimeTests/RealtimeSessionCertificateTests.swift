@@ -33,7 +33,7 @@ struct RealtimeSessionCertificateTests {
         let harness = try await RealtimeSessionHarness(
             simulator: simulator, settings: settings, clockProbe: clockProbe)
         do {
-            try await waitUntil(timeout: .seconds(20), "the first connection attempt to fail") {
+            try await waitUntil(timeout: mustHappenWithin, "the first connection attempt to fail") {
                 harness.session.status().lastError != nil
             }
         } catch {
@@ -104,7 +104,7 @@ struct RealtimeSessionCertificateTests {
         let harness = try await RealtimeSessionHarness(
             simulator: { $0.tls = true }, trustSimulatorCertificate: true, clockProbe: Self.clockNotSynchronized)
         do {
-            try await harness.waitForState(.ready, timeout: .seconds(20))
+            try await harness.waitForState(.ready, timeout: mustHappenWithin)
         } catch {
             await harness.stop()
             throw error
@@ -141,7 +141,7 @@ struct RealtimeSessionCertificateTests {
             throw error
         }
         do {
-            try await waitUntil(timeout: .seconds(20), "the first connection attempt to fail") {
+            try await waitUntil(timeout: mustHappenWithin, "the first connection attempt to fail") {
                 harness.session.status().lastError != nil
             }
         } catch {

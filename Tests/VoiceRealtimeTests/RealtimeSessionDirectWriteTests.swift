@@ -9,7 +9,7 @@ import VoiceTestSupport
 /// Issue 9: the session writes its frames straight to the upgraded channel (`ConnectionHandle.send`), not
 /// through a writer task. Everything must still arrive masked, whole and in order, and the close handshake
 /// must still come after the last frame.
-@Suite(.serialized, .timeLimit(.minutes(1)))
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct RealtimeSessionDirectWriteTests {
     @Test func everyFrameArrivesWholeAndInOrder() async throws {
         let harness = try await RealtimeSessionHarness()

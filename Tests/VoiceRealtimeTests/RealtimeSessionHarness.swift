@@ -90,13 +90,13 @@ final class RealtimeSessionHarness: Sendable {
 
     /// Waits (bounded, real time) until the recorded events satisfy `condition`.
     func waitForEvents(
-        _ what: String, timeout: Duration = .seconds(10),
+        _ what: String, timeout: Duration = mustHappenWithin,
         _ condition: @escaping @Sendable ([RealtimeSessionEvent]) -> Bool
     ) async throws {
         try await waitUntil(timeout: timeout, what) { condition(self.events) }
     }
 
-    func waitForState(_ state: ConnectionState, timeout: Duration = .seconds(10)) async throws {
+    func waitForState(_ state: ConnectionState, timeout: Duration = mustHappenWithin) async throws {
         try await waitUntil(timeout: timeout, "connection state \(state.rawValue)") {
             self.session.status().state == state
         }
@@ -136,7 +136,7 @@ final class RealtimeSessionHarness: Sendable {
 
     /// Waits until `count` responses have completed, then returns their IDs.
     @discardableResult
-    func waitForCompletedResponses(_ count: Int, timeout: Duration = .seconds(15)) async throws -> [String] {
+    func waitForCompletedResponses(_ count: Int, timeout: Duration = mustHappenWithin) async throws -> [String] {
         try await waitUntil(timeout: timeout, "\(count) completed response(s)") {
             self.completedResponses().count >= count
         }

@@ -1,11 +1,12 @@
 import Testing
+import VoiceTestSupport
 
 @testable import VoiceRealtime
 
 /// Issue 9: the session loop's inputs go through a concrete inbox instead of `AsyncStream` (whose generic code
 /// cost ~30 µs per mic chunk). It must keep the stream's contract: order, a waiting reader woken by the next
 /// input, `finish()` after which the queue drains and then ends, and a cancelled reader let go.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(3)))
 struct SessionInboxTests {
     typealias Inbox = RealtimeSession.Inbox
 
@@ -66,10 +67,10 @@ struct SessionInboxTests {
         if case .opened(let id) = input { id } else { -1 }
     }
 
-    /// Polls `condition` (the reader reaching its wait happens on another task) for at most 10 s.
+    /// Polls `condition` (the reader reaching its wait happens on another task) for at most `mustHappenWithin`.
     static func waitUntil(_ condition: () -> Bool) async throws {
         let clock = ContinuousClock()
-        let deadline = clock.now + .seconds(10)
+        let deadline = clock.now + mustHappenWithin
         while !condition() {
             try #require(clock.now < deadline, "timed out waiting for the reader")
             try await Task.sleep(for: .milliseconds(1))

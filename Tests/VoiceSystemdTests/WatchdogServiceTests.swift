@@ -39,7 +39,7 @@ extension SystemdEnvironmentTests {
                 let running = Task { await service.run() }
                 defer { running.cancel() }
                 // The first ping goes out at once.
-                #expect(await listener.receive(timeout: .seconds(5)) == "WATCHDOG=1")
+                #expect(await listener.receive(timeout: mustHappenWithin) == "WATCHDOG=1")
                 var iterator = ticks.makeAsyncIterator()
                 try await body(clock, listener, &iterator)
                 running.cancel()
@@ -66,7 +66,7 @@ extension SystemdEnvironmentTests {
                     clock.advance(by: .milliseconds(1))
                     let tick = await ticks.next()
                     #expect(tick == WatchdogTick(pinged: true, stalledProbes: []))
-                    #expect(await listener.receive(timeout: .seconds(5)) == "WATCHDOG=1")
+                    #expect(await listener.receive(timeout: mustHappenWithin) == "WATCHDOG=1")
                 }
             }
         }
@@ -91,7 +91,7 @@ extension SystemdEnvironmentTests {
                 #expect(await clock.waitForSleepers())
                 clock.advanceToNextDeadline()
                 #expect(await ticks.next() == WatchdogTick(pinged: true, stalledProbes: []))
-                #expect(await listener.receive(timeout: .seconds(5)) == "WATCHDOG=1")
+                #expect(await listener.receive(timeout: mustHappenWithin) == "WATCHDOG=1")
             }
         }
 
@@ -103,7 +103,7 @@ extension SystemdEnvironmentTests {
                     #expect(await clock.waitForSleepers())
                     clock.advanceToNextDeadline()
                     #expect(await ticks.next() == WatchdogTick(pinged: true, stalledProbes: []))
-                    #expect(await listener.receive(timeout: .seconds(5)) == "WATCHDOG=1")
+                    #expect(await listener.receive(timeout: mustHappenWithin) == "WATCHDOG=1")
                 }
             }
         }
@@ -120,7 +120,7 @@ extension SystemdEnvironmentTests {
                 ) { tickSink.yield($0) }
                 let running = Task { await service.run() }
                 defer { running.cancel() }
-                #expect(await listener.receive(timeout: .seconds(5)) == "WATCHDOG=1")
+                #expect(await listener.receive(timeout: mustHappenWithin) == "WATCHDOG=1")
                 let late = FakeProgress()
                 service.register(WatchdogProbe(name: "session", progress: late.probe))
                 var iterator = ticks.makeAsyncIterator()
@@ -128,7 +128,7 @@ extension SystemdEnvironmentTests {
                 #expect(clock.nextDeadline == clock.now.advanced(by: .seconds(5)))
                 clock.advanceToNextDeadline()
                 #expect(await iterator.next() == WatchdogTick(pinged: true, stalledProbes: []))
-                #expect(await listener.receive(timeout: .seconds(5)) == "WATCHDOG=1")
+                #expect(await listener.receive(timeout: mustHappenWithin) == "WATCHDOG=1")
                 #expect(await clock.waitForSleepers())
                 clock.advanceToNextDeadline()
                 #expect(await iterator.next() == WatchdogTick(pinged: false, stalledProbes: ["session"]))

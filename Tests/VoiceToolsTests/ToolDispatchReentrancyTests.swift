@@ -25,7 +25,7 @@ import VoiceTestSupport
         await dispatcher.handle(.responseFunctionCallArgumentsDone(mute))
         await dispatcher.waitForRunningCalls()
         let done = Task { await dispatcher.handle(.responseDone(ResponseInfo(id: "r1", status: .completed))) }
-        #expect(await waitForCompletion(of: done, timeout: .seconds(10)), "handle waited for the playback")
+        #expect(await waitForCompletion(of: done, timeout: mustHappenWithin), "handle waited for the playback")
         #expect(link.followUps == 0, "no follow-up while the spoken part still plays")
         playback.becomeIdle()
         await dispatcher.waitForRunningCalls()

@@ -191,6 +191,8 @@ struct ToolDispatchTests {
         var settings = RealtimeSettings()
         settings.url = simulator.url
         settings.turnDetection.mode = .manual
+        // Real time here: the product's 10 s handshake bound is too tight for the whole suite starting at once.
+        settings.timeouts.handshakeSeconds = 60
         let session = RealtimeSession(
             settings: settings, apiKey: "test-key", tools: registry.sessionTools, logger: Logger(label: "test.session")
         )

@@ -5,6 +5,7 @@ import NIOPosix
 import Synchronization
 import Testing
 import VoiceCore
+import VoiceTestSupport
 import VoiceTools
 
 #if canImport(Glibc)
@@ -172,7 +173,7 @@ func isRunning(_ pid: Int32) -> Bool {
 }
 
 /// Waits for a condition for at most `timeout`, checking every 10 ms.
-func waitUntil(timeout: Duration = .seconds(5), _ condition: @Sendable () async -> Bool) async -> Bool {
+func waitUntil(timeout: Duration = mustHappenWithin, _ condition: @Sendable () async -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if await condition() { return true }
