@@ -18,15 +18,16 @@ public final class DaemonControlHandler: ControlCommandHandler {
         public var persist: @Sendable (PersistedSettings) -> Void
         public var devices: @Sendable () -> DeviceList
         public var doctor: @Sendable () async -> DoctorReport
-        /// Re-reads the configuration; returns what changed, or why it could not.
-        public var reload: @Sendable () async -> Result<String, ControlError>
+        /// Re-reads the configuration and applies what applies live but the voice; returns what it did (and the
+        /// file's voice, when that changed), or why it could not.
+        public var reload: @Sendable () async -> Result<ConfigurationReload, ControlError>
 
         public init(
             version: String,
             persist: @escaping @Sendable (PersistedSettings) -> Void = { _ in },
             devices: @escaping @Sendable () -> DeviceList = { DeviceList() },
             doctor: @escaping @Sendable () async -> DoctorReport = { DoctorReport(checks: []) },
-            reload: @escaping @Sendable () async -> Result<String, ControlError> = {
+            reload: @escaping @Sendable () async -> Result<ConfigurationReload, ControlError> = {
                 .failure(ControlError(.unavailable, "reload is not available"))
             }
         ) {
@@ -126,7 +127,13 @@ public final class DaemonControlHandler: ControlCommandHandler {
             return .success(.done(DoneInfo(message: "reconnecting to the realtime service")))
         case .reload:
             switch await environment.reload() {
-            case .success(let message): return .success(.done(DoneInfo(message: message)))
+            case .success(let reload):
+                // The file's new voice is set and saved as `voicectl voice` would: the state file wins at start.
+                if let voice = reload.voice {
+                    await coordinator.setVoice(voice)
+                    persist()
+                }
+                return .success(.done(DoneInfo(message: reload.message)))
             case .failure(let error): return .failure(error)
             }
         case .version:

@@ -35,6 +35,9 @@ public actor DaemonCoordinator {
     private let engine: any AudioEngine
     private let link: any RealtimeLink
     private var detector: any SpeechDetecting
+    /// A detector built from reloaded listening settings, waiting for the conversation to be idle: a turn's speech
+    /// and echo state live in the detector it started with.
+    private var detectorWaitingForIdle: (any SpeechDetecting)?
     private let status: StatusBox
     private let events: EventHub<ControlEvent>
     private let now: @Sendable () -> Duration
@@ -201,6 +204,19 @@ public actor DaemonCoordinator {
         status.update { $0.voice = voice }
         link.changeVoice(voice)
         publishSettings()
+    }
+
+    /// Listens with `replacement` from now on if the conversation is idle, else from the end of the turn.
+    /// (`voicectl reload` after tuning the `listening:` keys.)
+    public func replaceSpeechDetector(_ replacement: any SpeechDetecting) {
+        detectorWaitingForIdle = replacement
+        adoptWaitingDetectorIfIdle()
+    }
+
+    private func adoptWaitingDetectorIfIdle() {
+        guard machine.state == .idle, let replacement = detectorWaitingForIdle else { return }
+        detector = replacement
+        detectorWaitingForIdle = nil
     }
 
     public func setVolume(percent: Int) {
@@ -379,6 +395,7 @@ public actor DaemonCoordinator {
     /// the time limits. The daemon runs it per `nextWake`, which it returns.
     @discardableResult
     public func audioTick() -> AudioWake {
+        if detectorWaitingForIdle != nil { adoptWaitingDetectorIfIdle() }
         if let tap = recording, tap.channel.isCancelled { endRecording(reason: .cancelled) }
         feedPlaybackRing()
         let ring = engine.captureRing

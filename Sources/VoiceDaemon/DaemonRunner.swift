@@ -219,20 +219,23 @@ public enum DaemonRunner {
         // other tests.
         let notifier: SystemdNotifier? = options.environment["NOTIFY_SOCKET"] == nil ? nil : SystemdNotifier()
         let effectiveConfiguration = configuration
-        let reload: @Sendable () async -> Result<String, ControlError> = {
-            // Re-read and check the file; what can change live (the voice) is applied, the
-            // rest (devices, socket, endpoint) needs a restart, and the answer says so.
+        let planner = Mutex(ConfigurationReloadPlanner(atStart: loaded.configuration))
+        let sessionRate = configuration.audio.sessionRate
+        let reload: @Sendable () async -> Result<ConfigurationReload, ControlError> = {
+            // Re-read and check the file; the voice (set by the handler) and the listening keys apply live, the
+            // rest at the next restart, and the answer says which.
             do {
                 let reloaded = try loadAndValidate(options)
                 for warning in reloaded.warnings { logger.warning("\(warning)") }
-                let voice = reloaded.configuration.realtime.voice
-                if let canonical = VoiceCatalog.canonical(voice), canonical != status.snapshot().voice {
-                    await coordinator.setVoice(canonical)
+                let plan = planner.withLock { $0.plan(for: reloaded.configuration) }
+                if let listening = plan.listening {
+                    await coordinator.replaceSpeechDetector(
+                        ListeningSpeechDetector(sampleRate: sessionRate, settings: listening))
                 }
                 return .success(
-                    "configuration reloaded from \(reloaded.sourcePath ?? "the built-in defaults"); "
-                        + "audio devices, the control socket and the realtime endpoint change at the next restart"
-                )
+                    ConfigurationReload(
+                        message: ConfigurationReloadPlanner.message(for: plan, source: reloaded.sourcePath),
+                        voice: plan.voice))
             } catch {
                 return .failure(ControlError(.invalidArgument, "the configuration was not reloaded: \(error)"))
             }
@@ -325,7 +328,16 @@ public enum DaemonRunner {
 
         // Trapped before the group starts (and so before READY): from then on a SIGHUP reloads instead of ending us.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        services.append(HangupReloader(hangups: hangups, reload: reload, logger: logger))
+        services.append(
+            HangupReloader(
+                hangups: hangups,
+                reload: {
+                    switch await handler.handle(.reload) {
+                    case .success(.done(let done)): .success(done.message)
+                    case .success(let other): .success("\(other)")
+                    case .failure(let error): .failure(error)
+                    }
+                }, logger: logger))
 
         let group = ServiceGroup(
             configuration: .init(

@@ -15,8 +15,9 @@ import VoiceTestSupport
     let events = EventHub<ControlEvent>()
     let persisted = PersistedLog()
 
-    func makeHandler(reload: Result<String, ControlError> = .success("configuration reloaded")) -> DaemonControlHandler
-    {
+    func makeHandler(
+        reload: Result<ConfigurationReload, ControlError> = .success(.init(message: "configuration reloaded"))
+    ) -> DaemonControlHandler {
         let coordinator = DaemonCoordinator.forCommandTests(engine: engine, link: link, status: status, events: events)
         let persisted = persisted
         return DaemonControlHandler(
@@ -110,6 +111,21 @@ import VoiceTestSupport
         #expect(await handler.handle(.reload) == .success(.done(DoneInfo(message: "configuration reloaded"))))
         let refusing = makeHandler(reload: .failure(ControlError(.unavailable, "no")))
         #expect(await refusing.handle(.reload) == .failure(ControlError(.unavailable, "no")))
+    }
+
+    /// A reload whose file names a new voice sets it and saves it, as `voicectl voice` does; one without leaves the
+    /// voice (and the state file) alone.
+    @Test func aReloadSetsAndSavesTheFilesNewVoiceOnly() async {
+        let unchanged = makeHandler()
+        _ = await unchanged.handle(.reload)
+        #expect(persisted.values.withLock { $0.isEmpty })
+        #expect(status.snapshot().voice == VoiceCatalog.defaultVoice)
+
+        let handler = makeHandler(reload: .success(.init(message: "reloaded", voice: "sal")))
+        #expect(await handler.handle(.reload) == .success(.done(DoneInfo(message: "reloaded"))))
+        #expect(status.snapshot().voice == "sal")
+        #expect(link.controlCalls.last == .changeVoice("sal"))
+        #expect(persisted.values.withLock { $0.last?.voice } == "sal")
     }
 
     @Test func settingsChangesReachSubscribers() async {

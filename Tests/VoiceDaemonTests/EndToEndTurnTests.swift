@@ -36,8 +36,9 @@ import VoiceTestSupport
     }
 
     /// Writes a daemon config for the simulated `card` (paced, mono at `rate`; the control socket and state file
-    /// in the card's directory) into that directory, and returns its path.
-    static func writeConfig(on card: ALSATestCard, extra: String = "") throws -> String {
+    /// in the card's directory) into that directory, and returns its path. `realtimeKeys` are more lines of its
+    /// `realtime:` section.
+    static func writeConfig(on card: ALSATestCard, extra: String = "", realtimeKeys: [String] = []) throws -> String {
         let configPath = card.directory.appendingPathComponent("voiced.yaml").path
         let yaml = """
             audio:
@@ -57,7 +58,7 @@ import VoiceTestSupport
               timeouts:
                 # The product's 10 s bound on the handshake, on a test machine running the whole suite at once.
                 handshake_seconds: 60
-            \(extra)
+            \(realtimeKeys.map { "  \($0)\n" }.joined())\(extra)
             """
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         return configPath
