@@ -16,7 +16,7 @@ struct ButtonDriver: Service {
     let status: StatusBox
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await runButton() }
+        await cancelWhenGracefulShutdown { await runButton() }
     }
 
     private func runButton() async {
@@ -54,5 +54,5 @@ struct ButtonDriver: Service {
 /// The systemd watchdog as a service of the group.
 struct WatchdogRunner<C: Clock>: Service where C.Duration == Duration {
     let watchdog: WatchdogService<C>
-    func run() async throws { try await cancelWhenGracefulShutdown { await watchdog.run() } }
+    func run() async throws { await cancelWhenGracefulShutdown { await watchdog.run() } }
 }

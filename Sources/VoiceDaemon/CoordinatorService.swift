@@ -18,7 +18,7 @@ struct CoordinatorService: Service {
 
     func run() async throws {
         // Nothing here needs draining: on SIGTERM the loops simply stop.
-        try await cancelWhenGracefulShutdown { await runLoops() }
+        await cancelWhenGracefulShutdown { await runLoops() }
     }
 
     private func runLoops() async {

@@ -144,7 +144,7 @@ public actor ToolCallDispatcher {
         // The task's last step needs this actor, so it runs after the handle is stored here.
         running[token] = Task {
             await work()
-            await self.forgetRunning(token)
+            self.forgetRunning(token)
         }
     }
 
