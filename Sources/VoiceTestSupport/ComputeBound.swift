@@ -1,3 +1,6 @@
+// Swift Testing is importable only where tests are built (debug builds, `swift build --build-tests`): a release
+// `swift build` of the whole package, the README's first step on a Pi, compiles this module without it.
+#if canImport(Testing)
 import Foundation
 import Testing
 
@@ -90,3 +93,4 @@ public final class ComputeThreads: TaskExecutor, @unchecked Sendable {
         }
     }
 }
+#endif
