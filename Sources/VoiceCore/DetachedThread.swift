@@ -1,7 +1,5 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
+#if !canImport(FoundationEssentials)
+import Foundation  // Thread, where there is no FoundationEssentials (below)
 #endif
 #if canImport(Glibc)
 import Glibc
