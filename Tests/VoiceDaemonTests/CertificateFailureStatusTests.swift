@@ -32,9 +32,7 @@ struct CertificateFailureStatusTests {
         let (ready, readyContinuation) = AsyncStream<DaemonRunner.DaemonHandle>.makeStream()
         let options = DaemonRunner.Options(
             configPath: configPath,
-            // No start-up code trim: in a test process it would release the code of every test running beside it
-            // (seconds of page faults on a debug build). StartupCodeTrimmerTests cover it.
-            environment: ["XAI_API_KEY": key, "VOICED_REALTIME_URL": simulator.url, "VOICED_TRIM_CODE": "0"],
+            environment: EndToEndTurnTests.daemonEnvironment(simulator: simulator, key: key),
             bootstrapLogging: false,
             logger: Logger(label: "cert", factory: { _ in SwiftLogNoOpLogHandler() }),
             onReady: { handle in

@@ -64,6 +64,13 @@ import VoiceTestSupport
         return configPath
     }
 
+    /// The environment of a daemon run in this process against `simulator`. No start-up code trim: in a test process
+    /// it would release the code of every test running beside it (seconds of page faults on a debug build);
+    /// StartupCodeTrimmerTests cover it.
+    static func daemonEnvironment(simulator: RealtimeSimulator, key: String = key) -> [String: String] {
+        ["XAI_API_KEY": key, "VOICED_REALTIME_URL": simulator.url, "VOICED_TRIM_CODE": "0"]
+    }
+
     /// Starts the simulator and the daemon on a simulated card whose microphone hears `microphone`.
     static func start(microphone: [Int16], paceReplies: Bool = false, extraConfig: String = "") async throws -> Running
     {
@@ -74,9 +81,7 @@ import VoiceTestSupport
         let (ready, readyContinuation) = AsyncStream<DaemonRunner.DaemonHandle>.makeStream()
         let options = DaemonRunner.Options(
             configPath: configPath,
-            // No start-up code trim: in a test process it would release the code of every test running beside it
-            // (seconds of page faults on a debug build). StartupCodeTrimmerTests cover it.
-            environment: ["XAI_API_KEY": key, "VOICED_REALTIME_URL": simulator.url, "VOICED_TRIM_CODE": "0"],
+            environment: daemonEnvironment(simulator: simulator),
             bootstrapLogging: false,
             logger: Logger(label: "e2e", factory: { _ in SwiftLogNoOpLogHandler() }),
             onReady: { handle in
