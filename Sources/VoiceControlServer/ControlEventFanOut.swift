@@ -21,7 +21,8 @@ final class ControlEventFanOut: Sendable {
 
     private struct State {
         var subscribers: [Int: Subscriber] = [:]
-        var dropped: Set<Int> = []
+        /// Per connection, its subscriptions that were dropped and whose notice its writer has not yet sent.
+        var dropped: [Int: Int] = [:]
         /// Subscriptions changed since `onChange` was last given them.
         var changeUnreported = false
         /// Some thread is calling `onChange` (and calls it again for changes made meanwhile).
@@ -80,7 +81,6 @@ final class ControlEventFanOut: Sendable {
                 state.subscribers[id]!.kinds = wanted
                 return nil
             }
-            state.dropped.remove(id)
             let (stream, continuation) = AsyncStream<ByteBuffer>.makeStream(
                 bufferingPolicy: .bufferingOldest(queueLimit)
             )
@@ -99,13 +99,19 @@ final class ControlEventFanOut: Sendable {
     /// Forgets connection `id` when it closes: its subscription, and the notice it was owed if it had
     /// been dropped and never read again (a daemon that runs for months must not keep one per client).
     func connectionClosed(_ id: Int) {
-        state.withLock { _ = $0.dropped.remove(id) }
+        state.withLock { _ = $0.dropped.removeValue(forKey: id) }
         unsubscribe(connection: id)
     }
 
-    /// True (once) when connection `id`'s subscription was ended because it fell behind.
+    /// True (once per dropped subscription) when one of connection `id`'s subscriptions was ended because
+    /// it fell behind. The connection's writer asks after draining each subscription's queue, so a client
+    /// that subscribed again meanwhile still learns that the earlier subscription lost events.
     func takeDropped(connection id: Int) -> Bool {
-        state.withLock { $0.dropped.remove(id) != nil }
+        state.withLock { state in
+            guard let owed = state.dropped[id] else { return false }
+            state.dropped[id] = owed > 1 ? owed - 1 : nil
+            return true
+        }
     }
 
     /// Sends `event` to every subscriber that wants it; never blocks.
@@ -117,7 +123,7 @@ final class ControlEventFanOut: Sendable {
                 if let kind = event.kind, !subscriber.kinds.contains(kind) { continue }
                 if case .dropped = subscriber.continuation.yield(line) {
                     state.subscribers.removeValue(forKey: id)
-                    state.dropped.insert(id)
+                    state.dropped[id, default: 0] += 1
                     overflowed.append(subscriber.continuation)
                 }
             }

@@ -200,8 +200,11 @@ public final class ControlServer: Service, Sendable {
                 let hello = ControlHello(daemonVersion: configuration.daemonVersion)
                 try await outbound.write(ByteBuffer(bytes: ControlWire.helloLine(hello)))
                 try await withThrowingDiscardingTaskGroup { group in
+                    // The connection's subscriptions, in the order they began, for its one event writer.
+                    var eventWriter: AsyncStream<AsyncStream<ByteBuffer>>.Continuation?
                     defer {
                         fanOut.connectionClosed(id)
+                        eventWriter?.finish()
                         group.cancelAll()
                     }
                     for try await frame in inbound {
@@ -217,7 +220,7 @@ public final class ControlServer: Service, Sendable {
                             return
                         case .line(let line):
                             let (response, recording) = await answer(
-                                line, connection: id, outbound: outbound, group: &group)
+                                line, connection: id, outbound: outbound, group: &group, eventWriter: &eventWriter)
                             do {
                                 try await outbound.write(ByteBuffer(bytes: response))
                             } catch {
@@ -275,7 +278,8 @@ public final class ControlServer: Service, Sendable {
         _ line: ByteBuffer,
         connection id: Int,
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>,
-        group: inout ThrowingDiscardingTaskGroup<any Error>
+        group: inout ThrowingDiscardingTaskGroup<any Error>,
+        eventWriter: inout AsyncStream<AsyncStream<ByteBuffer>>.Continuation?
     ) async -> (Data, StartedRecording?) {
         let request: ControlRequest
         switch ControlRequestDecoder.decode(line: line.readableBytesView) {
@@ -297,7 +301,14 @@ public final class ControlServer: Service, Sendable {
             }
         case .subscribe(let kinds):
             if let stream = fanOut.subscribe(connection: id, kinds: kinds) {
-                group.addTask { try await self.writeEvents(stream, connection: id, outbound: outbound) }
+                if eventWriter == nil {
+                    let (subscriptions, continuation) = AsyncStream<AsyncStream<ByteBuffer>>.makeStream()
+                    eventWriter = continuation
+                    group.addTask {
+                        try await self.writeEvents(of: subscriptions, connection: id, outbound: outbound)
+                    }
+                }
+                eventWriter?.yield(stream)
             }
             let subscribed = kinds.isEmpty ? Set(ControlEventKind.allCases) : kinds
             reply = .success(.subscription(SubscriptionInfo(events: subscribed)))
@@ -327,7 +338,20 @@ public final class ControlServer: Service, Sendable {
         try await outbound.write(ByteBuffer(bytes: ControlWire.recordingLine(.end(id: id, summary))))
     }
 
-    /// Drains one subscriber's queue into its socket; when the queue overflowed, says so at the end.
+    /// Drains a connection's subscriptions into its socket, one after the other: a subscription that
+    /// begins while an earlier one (ended by `unsubscribe`, or dropped) still has lines queued waits
+    /// for them, so the client reads every event once and in the order it was published.
+    private func writeEvents(
+        of subscriptions: AsyncStream<AsyncStream<ByteBuffer>>,
+        connection id: Int,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) async throws {
+        for await stream in subscriptions {
+            try await writeEvents(stream, connection: id, outbound: outbound)
+        }
+    }
+
+    /// Drains one subscription's queue into the socket; when the queue overflowed, says so at the end.
     private func writeEvents(
         _ stream: AsyncStream<ByteBuffer>,
         connection id: Int,

@@ -33,6 +33,22 @@ import VoiceControl
         _ = stream
     }
 
+    /// The connection's writer drains its subscriptions in order and asks after each one: subscribing again
+    /// before the writer got to an earlier, dropped subscription must not cancel that one's notice.
+    @Test func eachDroppedSubscriptionOwesItsOwnNoticeEvenAfterSubscribingAgain() throws {
+        let fanOut = ControlEventFanOut(queueLimit: 2)
+        let first = try #require(fanOut.subscribe(connection: 7, kinds: [.transcript]))
+        overflow(fanOut, limit: 2)
+        let second = try #require(fanOut.subscribe(connection: 7, kinds: [.transcript]))
+        overflow(fanOut, limit: 2)
+        #expect(fanOut.droppedCount == 1)
+        #expect(fanOut.takeDropped(connection: 7))
+        #expect(fanOut.takeDropped(connection: 7))
+        #expect(!fanOut.takeDropped(connection: 7))
+        #expect(fanOut.droppedCount == 0)
+        _ = (first, second)
+    }
+
     @Test func closingAConnectionEndsItsSubscription() throws {
         let fanOut = ControlEventFanOut(queueLimit: 4)
         _ = try #require(fanOut.subscribe(connection: 1, kinds: []))

@@ -285,6 +285,76 @@ import VoiceTestSupport
     }
 }
 
+extension ControlServerHostileInputTests {
+    /// A client that subscribes again while its earlier subscription's events are still queued (the
+    /// client reads slowly) reads every event once, in the order they were published: the earlier
+    /// subscription's first, then the new one's, never the two interleaved.
+    @Test func subscribingAgainWhileEventsAreStillQueuedKeepsThemInOrder() async throws {
+        let subscriptionChanges = SharedCounter()
+        // Publishes the new subscription's events the moment it exists, while the earlier one's still wait.
+        let publishNewEvents = Mutex<(@Sendable () -> Void)?>(nil)
+        try await withControlServer(
+            configure: { $0.subscriberQueueLimit = 1000 },
+            onSubscriptionsChanged: { _ in
+                subscriptionChanges.increment()
+                // Two subscribed, one unsubscribed and subscribed again.
+                if subscriptionChanges.value == 4 { publishNewEvents.withLock { $0 }?() }
+            }
+        ) { server in
+            let path = server.path
+            let handler = server.handler
+            publishNewEvents.withLock {
+                $0 = {
+                    for index in 0..<20 {
+                        handler.emit(
+                            .transcript(TranscriptEvent(role: .assistant, text: "new \(index)", isFinal: false)))
+                    }
+                }
+            }
+            let (box, probe) = try await blockingCall { () -> (ControlClientBox, ControlClientBox) in
+                let client = try ControlClient(socketPath: path)
+                try client.send(.subscribe([.transcript]))
+                let probe = try ControlClient(socketPath: path)
+                try probe.send(.subscribe([.transcript]))
+                return (ControlClientBox(client), ControlClientBox(probe))
+            }
+            // More than the socket holds, so the subscription's writer is still busy with them...
+            let bigText = String(repeating: "lorem ipsum ", count: 700)
+            for index in 0..<200 {
+                server.handler.emit(
+                    .transcript(TranscriptEvent(role: .assistant, text: "old \(index) \(bigText)", isFinal: false)))
+            }
+            // (events reach subscribers through the server's pump: once a second subscriber that reads has the
+            // last one, every one of them is queued for the first)
+            let probed = try await blockingCall { () -> Bool in
+                while let event = try probe.client.nextEvent(timeout: mustHappenWithin) {
+                    if case .transcript(let transcript) = event, transcript.text.hasPrefix("old 199 ") { return true }
+                }
+                return false
+            }
+            #expect(probed)
+            // ... when the client ends it and subscribes again, without waiting for the answers.
+            try await blockingCall {
+                var requests = ControlRequest(id: .integer(100), command: .unsubscribe).encodedLine()
+                requests.append(ControlRequest(id: .integer(101), command: .subscribe([.transcript])).encodedLine())
+                try box.client.sendRaw(requests)
+            }
+            async let received = blockingCall { () -> [String] in
+                var texts: [String] = []
+                while texts.count < 220, let event = try box.client.nextEvent(timeout: mustHappenWithin) {
+                    if case .transcript(let transcript) = event {
+                        texts.append(transcript.text.split(separator: " ").prefix(2).joined(separator: " "))
+                    }
+                }
+                return texts
+            }
+            let expected = (0..<200).map { "old \($0)" } + (0..<20).map { "new \($0)" }
+            let texts = try await received
+            #expect(texts == expected)
+        }
+    }
+}
+
 /// Moves a blocking client between test threads (used by one thread at a time).
 final class ControlClientBox: @unchecked Sendable {
     let client: ControlClient
