@@ -46,7 +46,7 @@ struct ButtonDriver: Service {
         case .pushToTalkStart: await coordinator.holdStarted()
         case .pushToTalkEnd: await coordinator.release()
         case .cancel: await coordinator.cancel()
-        case .toggleMute: _ = await control.handle(status.snapshot().muted ? .unmute : .mute)
+        case .toggleMute: _ = await control.toggleMute()
         }
     }
 }

@@ -93,9 +93,9 @@ public final class DaemonControlHandler: ControlCommandHandler {
             }
             return await applyVolume(percent)
         case .volumeUp:
-            return await applyVolume(status.snapshot().volumePercent + Self.volumeStep)
+            return await changeVolume(by: Self.volumeStep)
         case .volumeDown:
-            return await applyVolume(status.snapshot().volumePercent - Self.volumeStep)
+            return await changeVolume(by: -Self.volumeStep)
         case .press(let hold):
             if hold { await coordinator.holdStarted() } else { await coordinator.press() }
             return .success(.state(StateInfo(state: await coordinator.state)))
@@ -152,6 +152,21 @@ public final class DaemonControlHandler: ControlCommandHandler {
         await coordinator.setVolume(percent: clamped)
         persist()
         return .success(.volume(VolumeInfo(volumePercent: clamped)))
+    }
+
+    /// A step from the current volume, read and set in one step on the coordinator.
+    private func changeVolume(by step: Int) async -> ControlReply {
+        let volume = await coordinator.changeVolume(by: step)
+        persist()
+        return .success(.volume(VolumeInfo(volumePercent: volume)))
+    }
+
+    /// The button's mute toggle: flips the mute as one step on the coordinator (the status it would
+    /// otherwise read first may already be out of date) and saves it, as `voicectl mute` does.
+    public func toggleMute() async -> ControlReply {
+        let muted = await coordinator.toggleMuted()
+        persist()
+        return .success(.mute(MuteInfo(muted: muted)))
     }
 
     /// Writes the settings status now shows. Requests run at once (two control clients, the model's tools),

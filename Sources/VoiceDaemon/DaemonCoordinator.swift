@@ -200,6 +200,13 @@ public actor DaemonCoordinator {
         publishSettings()
     }
 
+    /// Mutes when unmuted and unmutes when muted, as one step on the coordinator (the button's toggle: a
+    /// `voicectl mute` at the same moment cannot make it toggle the wrong way). Returns whether muted now.
+    public func toggleMuted() -> Bool {
+        setMuted(!muted)
+        return muted
+    }
+
     public func setVoice(_ voice: String) {
         status.update { $0.voice = voice }
         link.changeVoice(voice)
@@ -224,6 +231,13 @@ public actor DaemonCoordinator {
         engine.setVolume(percent: clamped)
         status.update { $0.volumePercent = clamped }
         publishSettings()
+    }
+
+    /// Moves the volume `step` points from where it is now, as one step on the coordinator (two clients
+    /// turning it up at once both count). Returns the volume set.
+    public func changeVolume(by step: Int) -> Int {
+        setVolume(percent: status.snapshot().volumePercent + step)
+        return status.snapshot().volumePercent
     }
 
     public func reconnect() async { await link.reconnect() }

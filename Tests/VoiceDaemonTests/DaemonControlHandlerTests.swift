@@ -69,6 +69,23 @@ import VoiceTestSupport
             persisted.values.withLock { $0.last } == PersistedSettings(voice: "eve", volumePercent: 60, muted: false))
     }
 
+    /// Volume steps and the button's mute toggle read and change the setting in one step on the coordinator:
+    /// many at once (two clients, the button, the model's tools) each count, none is lost to a stale read.
+    @Test func concurrentVolumeStepsAndMuteTogglesEachCount() async {
+        let handler = makeHandler()
+        _ = await handler.handle(.setVolume(0))
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<9 { group.addTask { _ = await handler.handle(.volumeUp) } }
+            for _ in 0..<5 { group.addTask { _ = await handler.toggleMute() } }
+        }
+        #expect(status.snapshot().volumePercent == 90)
+        #expect(engine.volumePercent == 90)
+        #expect(status.snapshot().muted, "five toggles from unmuted end muted")
+        #expect(await handler.toggleMute() == .success(.mute(MuteInfo(muted: false))))
+        #expect(
+            persisted.values.withLock { $0.last } == PersistedSettings(voice: "eve", volumePercent: 90, muted: false))
+    }
+
     @Test func pressReleaseCancelAndSay() async {
         let handler = makeHandler()
         #expect(await handler.handle(.press(hold: false)) == .success(.state(StateInfo(state: .listening))))
