@@ -35,6 +35,9 @@ public struct EchoGate: Sendable {
     private var lastWindowMinimumDBFS = -120.0
     private var learnedFrames = 0
     private var warmUpMaximumDB = -60.0
+    /// Frames so far with the reference audible (capped): the first `couplingWarmUpMilliseconds` of them
+    /// estimate the echo with the cautious initial coupling.
+    private var playedFrames = 0
 
     public init(sampleRate: Int, parameters: EchoGateParameters = EchoGateParameters()) {
         self.sampleRate = sampleRate
@@ -97,7 +100,11 @@ public struct EchoGate: Sendable {
             framesSinceActive = min(framesSinceActive + 1, 1_000_000)
         }
         let active = framesSinceActive * 10 <= parameters.tailMilliseconds
-        let estimate = heldDBFS > parameters.referenceActiveDBFS - 30 ? heldDBFS + couplingDB : -120
+        if heldDBFS > parameters.referenceActiveDBFS { playedFrames = min(playedFrames + 1, 1_000_000) }
+        let coupling =
+            playedFrames * 10 <= parameters.couplingWarmUpMilliseconds
+            ? max(couplingDB, parameters.initialCouplingDB) : couplingDB
+        let estimate = heldDBFS > parameters.referenceActiveDBFS - 30 ? heldDBFS + coupling : -120
         let required: Double? = active || estimate > -100 ? estimate + parameters.bargeInMarginDB : nil
         return Frame(echoActive: active, echoEstimateDBFS: estimate, requiredLevelDBFS: required)
     }

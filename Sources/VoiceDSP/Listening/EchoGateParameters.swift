@@ -28,7 +28,9 @@ public struct EchoGateParameters: Sendable, Equatable {
     public var couplingStepDB: Double = 1
     /// For this long of learning after start-up the coupling is the loudest (mic - reference)
     /// seen (but not above `initialCouplingDB`), instead of creeping down from `initialCouplingDB`:
-    /// a fast, still conservative start, milliseconds of frames learned from.
+    /// a fast, still conservative start, milliseconds of frames learned from. Until the reference has
+    /// played this long, the estimate uses `initialCouplingDB`: the first frames hear the direct sound
+    /// before the room's reverberation has built up, and learn a coupling below the echo to come.
     public var couplingWarmUpMilliseconds: Int = 200
     /// The coupling learns only from frames at least this far above the noise floor, dB: where the
     /// echo is quieter than the room's noise, (mic - reference) measures the noise, not the echo.
