@@ -114,7 +114,13 @@ enum HTTPOneShot {
         channel.write(HTTPClientRequestPart.head(head), promise: nil)
         channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
-        let reply = try await promise.futureResult.get()
+        // Cancellable (a shutdown or `voicectl reconnect` during the fetch), not only bounded by the timeout.
+        let reply = try await withTaskCancellationHandler {
+            try await promise.futureResult.get()
+        } onCancel: {
+            promise.fail(CancellationError())
+            channel.close(promise: nil)
+        }
         channel.close(promise: nil)
         return reply
     }
