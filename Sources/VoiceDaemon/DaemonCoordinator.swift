@@ -141,7 +141,8 @@ public actor DaemonCoordinator {
     }
 
     /// The tick plan for the current state: idle needs no audio (a long timer for the bookkeeping);
-    /// a turn being spoken runs once per outgoing chunk, the moment its audio is captured; while a
+    /// a turn being spoken runs once per outgoing chunk, the moment its audio is captured, or sooner for
+    /// the frame that would end the turn if the silence so far holds; while a
     /// reply can be interrupted, every captured period is checked for a barge-in at once.
     public var nextWake: AudioWake {
         switch machine.state {
@@ -152,7 +153,11 @@ public actor DaemonCoordinator {
         case .idle:
             return AudioWake(captureSamples: 0, timeout: settings.idleTickInterval, state: .idle)
         case .listening:
-            let missing = chunkLength - outgoing.count - pendingCount
+            var missing = chunkLength - outgoing.count - pendingCount
+            if let frames = detector.framesUntilTurnEndsInSilence {
+                // The frame that would end the turn, if the silence holds: checked when it arrives.
+                missing = min(missing, frames * frameLength - pendingCount)
+            }
             return AudioWake(
                 captureSamples: max(frameLength, missing), timeout: .milliseconds(2 * settings.chunkMilliseconds),
                 state: .listening
@@ -535,7 +540,9 @@ public actor DaemonCoordinator {
             }
             if decision.speechStarted { perform(machine.localSpeechStarted(now: frameTime)) }
             if decision.speechEnded {
-                if machine.state == .listening { endOfSpeechAt = frameTime }
+                // Stamped when the deciding frame was heard, not when it was looked at: the wait for the
+                // audio loop's wake-up is part of the latency the probe reports.
+                if machine.state == .listening { endOfSpeechAt = frameCapturedAt }
                 perform(machine.localSpeechEnded(now: frameTime))
             }
             offset += frameLength

@@ -20,4 +20,6 @@ struct ListeningSpeechDetector: SpeechDetecting {
     }
 
     mutating func resetTurn() { detector.resetTurn() }
+
+    var framesUntilTurnEndsInSilence: Int? { detector.framesUntilTurnEndsInSilence }
 }

@@ -6,6 +6,15 @@ public protocol SpeechDetecting: Sendable {
     mutating func process(frame: UnsafeBufferPointer<Int16>, reference: UnsafeBufferPointer<Int16>?) -> FrameDecision
     /// Forget the current utterance (a new turn starts).
     mutating func resetTurn()
+    /// If every frame from now on were silent, the frame that reports `speechEnded` would be this many
+    /// frames away (1: the next); nil when no turn is open or the detector cannot tell. While a turn is
+    /// spoken the coordinator looks at the microphone once per outgoing chunk; this lets it look when
+    /// the turn would end, so the end of a turn is not heard up to a chunk late.
+    var framesUntilTurnEndsInSilence: Int? { get }
+}
+
+extension SpeechDetecting {
+    public var framesUntilTurnEndsInSilence: Int? { nil }
 }
 
 public struct FrameDecision: Sendable, Equatable {

@@ -32,6 +32,32 @@ import VoiceTestSupport
         #expect(!decisions.contains { $0.bargeIn })
     }
 
+    @Test func theFramesLeftUntilTheTurnEndsInSilenceAreExact() throws {
+        for silence in [700, 300, 100] {
+            var parameters = ListeningParameters()
+            parameters.endOfTurnSilenceMilliseconds = silence
+            var detector = ListeningDetector(sampleRate: rate, parameters: parameters)
+            let capture = utterances(at: [1], seconds: 1, total: 4)
+            var predictions: [Int?] = []
+            var decisions: [ListeningDecision] = []
+            for start in stride(from: 0, to: capture.count - 159, by: 160) {
+                predictions.append(detector.framesUntilTurnEndsInSilence)
+                decisions.append(detector.process(frame: Array(capture[start..<start + 160]), reference: nil))
+            }
+            let started = try #require(decisions.firstIndex { $0.speechStarted })
+            let end = try #require(decisions.firstIndex { $0.speechEnded })
+            let lastSpeech = try #require(decisions[..<end].lastIndex { $0.isSpeech })
+            #expect(predictions[0...started].allSatisfy { $0 == nil }, "no turn, no end to predict")
+            #expect(predictions[started + 1] != nil)
+            // From the last frame the VAD still called speech (its hangover) on, every frame is silent: each
+            // prediction must land on the frame that ended the turn.
+            for index in lastSpeech...end {
+                #expect(predictions[index] == end - index + 1, "silence \(silence) ms, frame \(index)")
+            }
+            #expect(predictions[end + 1] == nil)
+        }
+    }
+
     @Test func theEndOfTurnSilenceIsConfigurable() throws {
         var parameters = ListeningParameters()
         parameters.endOfTurnSilenceMilliseconds = 300

@@ -57,6 +57,8 @@ struct ThresholdDetector: SpeechDetecting {
         inSpeech = false
         silentFrames = 0
     }
+
+    var framesUntilTurnEndsInSilence: Int? { inSpeech ? silentFramesToEnd - silentFrames : nil }
 }
 
 extension DaemonCoordinator {

@@ -118,6 +118,9 @@ public struct EnergyVAD: Sendable {
     public var spreadFloor: Double { spreadFloorDBFS }
     /// Filtered energy of the last frame, dBFS.
     public var lastEnergy: Double { previousEnergyDBFS }
+    /// While speaking: how many more frames under the offset threshold end the speech (the hangover
+    /// left); nil when not speaking.
+    public var framesUntilSpeechEndsInSilence: Int? { speaking ? max(hangoverLeft, 1) : nil }
     /// Whether the room is currently marked as a struck-tone room (bells, chimes).
     public var isStruckToneRoom: Bool { struckTone?.isRoomMarked(atFrame: framesSeen) ?? false }
 

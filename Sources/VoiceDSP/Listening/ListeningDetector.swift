@@ -37,6 +37,18 @@ public struct ListeningDetector: Sendable {
     /// True between `speechStarted`/`bargeIn` and `speechEnded`.
     public var isInTurn: Bool { inTurn }
 
+    /// If every frame from now on were silent, the frame that reports `speechEnded` would be this many
+    /// frames away (1: the next one); nil when no turn is open. The daemon, which otherwise looks at
+    /// the microphone once per outgoing chunk, wakes for that frame, so a turn ends when its silence
+    /// does rather than up to a chunk later.
+    public var framesUntilTurnEndsInSilence: Int? {
+        guard inTurn else { return nil }
+        let silenceFrames = max((parameters.endOfTurnSilenceMilliseconds + 9) / 10, 1)
+        // The frame that ends the VAD's speech is the turn's first silent frame.
+        if let hangover = vad.framesUntilSpeechEndsInSilence { return hangover + silenceFrames - 1 }
+        return max(silenceFrames - silentFrames, 1)
+    }
+
     /// Ends any turn in progress without reporting `speechEnded` (the caller started a new turn,
     /// stopped listening, or a reply begins while a push-to-talk turn was still open, so that the
     /// next speech is reported as a barge-in). The noise floor and echo coupling are kept.

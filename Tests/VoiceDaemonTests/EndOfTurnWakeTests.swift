@@ -1,0 +1,88 @@
+import Logging
+import Testing
+import VoiceControl
+import VoiceCore
+import VoiceTestSupport
+
+@testable import VoiceDaemon
+
+/// While a turn is spoken the audio loop looks at the microphone once per 100 ms chunk; the end of the
+/// turn is looked for at the frame that would end it, and the latency probe counts from when that frame
+/// was heard.
+@Suite(.timeLimit(.minutes(2))) struct EndOfTurnWakeTests: CoordinatorTicking {
+    let rate = 24_000
+    let time = TestTime()
+    let link = LinkRecorder()
+    let status = StatusBox()
+
+    func makeCoordinator(engine: MemoryAudioEngine, silentFramesToEnd: Int) -> DaemonCoordinator {
+        var detector = ThresholdDetector()
+        detector.silentFramesToEnd = silentFramesToEnd
+        return DaemonCoordinator(
+            settings: .init(), engine: engine, link: link,
+            detector: detector, status: status,
+            events: EventHub<ControlEvent>(), now: { [time] in time.now },
+            renderEarcon: { _, _ in [] },
+            logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })
+        )
+    }
+
+    func silence(milliseconds: Int) -> [Int16] { [Int16](repeating: 0, count: rate * milliseconds / 1000) }
+
+    @Test func theLoopWakesForTheFrameThatWouldEndTheTurn() async {
+        let engine = MemoryAudioEngine(sessionRate: rate)
+        // The turn ends on its 33rd silent frame: 330 ms after the speech, which is not a chunk boundary.
+        let coordinator = makeCoordinator(engine: engine, silentFramesToEnd: 33)
+        let frame = rate / 100
+        let chunk = rate / 10
+        await coordinator.press()
+        await hear(tone(milliseconds: 200), on: engine, through: coordinator)
+        #expect(await coordinator.nextWake.captureSamples == chunk, "speech: the end is further off than a chunk")
+        await hear(silence(milliseconds: 200), on: engine, through: coordinator)
+        #expect(await coordinator.nextWake.captureSamples == chunk, "130 ms of silence still to come")
+        await hear(silence(milliseconds: 100), on: engine, through: coordinator)
+        let wake = await coordinator.nextWake
+        #expect(wake.captureSamples == 3 * frame, "the turn would end 30 ms from now, before the next chunk")
+        #expect(wake.state == .listening)
+
+        engine.hear(silence(milliseconds: 30))
+        time.advance(.milliseconds(30))
+        await coordinator.audioTick()
+        #expect(await coordinator.state == .thinking, "the frame it woke for ended the turn")
+        #expect(link.sentAudio.count == 530 * rate / 1000, "the turn's last partial chunk went up with it")
+    }
+
+    @Test func speechInTheLastFramesPutsTheWakeBackOnTheChunk() async {
+        let engine = MemoryAudioEngine(sessionRate: rate)
+        let coordinator = makeCoordinator(engine: engine, silentFramesToEnd: 33)
+        let chunk = rate / 10
+        await coordinator.press()
+        await hear(tone(milliseconds: 100) + silence(milliseconds: 300), on: engine, through: coordinator)
+        #expect(await coordinator.nextWake.captureSamples == 3 * rate / 100)
+        await hear(tone(milliseconds: 100), on: engine, through: coordinator)
+        #expect(await coordinator.state == .listening)
+        #expect(await coordinator.nextWake.captureSamples == chunk)
+    }
+
+    @Test func theEndOfSpeechProbeCountsFromWhenTheDecidingFrameWasHeard() async throws {
+        let engine = MemoryAudioEngine(sessionRate: rate)
+        let coordinator = makeCoordinator(engine: engine, silentFramesToEnd: 30)
+        await coordinator.press()
+        await hear(tone(milliseconds: 200), on: engine, through: coordinator)
+        // One late wake-up reads 350 ms at once: the 30th silent frame, which ends the turn, was heard
+        // 50 ms before the loop looked at it.
+        engine.hear(silence(milliseconds: 350))
+        time.advance(.milliseconds(350))
+        await coordinator.audioTick()
+        #expect(await coordinator.state == .thinking)
+
+        await coordinator.handle(.responseCreated(responseID: "resp_1"))
+        await coordinator.handle(
+            .replyAudio(responseID: "resp_1", itemID: "msg_1", samples: [Int16](repeating: 3000, count: rate / 10)))
+        time.advance(.milliseconds(10))
+        engine.playOut(frames: rate / 50)
+        await coordinator.audioTick()
+        let latency = status.snapshot().latency
+        #expect(latency.endOfSpeechToFirstAudioMs == 60, "50 ms until the loop looked, 10 ms until it played")
+    }
+}
