@@ -169,6 +169,18 @@ final class TemporaryDirectory {
         #expect(ListeningSettings().detectorParameters.vad.struckToneRoomMilliseconds == 10000)
     }
 
+    @Test func talkerGoneKeysReachTheDetector() throws {
+        let settings = try JSONDecoder().decode(
+            ListeningSettings.self, from: Data(#"{"talker_gone_drop_db": 9, "talker_gone_ms": 400}"#.utf8))
+        #expect(settings.detectorParameters.talkerGoneDropDB == 9)
+        #expect(settings.detectorParameters.talkerGoneMilliseconds == 400)
+        #expect(ListeningSettings().detectorParameters.talkerGoneDropDB == 12)
+        #expect(ListeningSettings().detectorParameters.talkerGoneMilliseconds == 700)
+        var tooLong = ListeningSettings()
+        tooLong.talkerGoneMs = 600_000
+        #expect(tooLong.validationProblems() == ["listening.talker_gone_ms must be between 0 and 60000 ms, not 600000"])
+    }
+
     @Test func encodingRoundTripsWithSnakeCaseKeys() throws {
         var settings = ListeningSettings()
         settings.echoTailMs = 450

@@ -45,6 +45,11 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var bargeInSpreadTimeMs: Int = 250
     /// The spread also learns during playback in frames whose echo estimate is this far below the floor, dB.
     public var spreadEchoClearanceDB: Double = 3
+    /// A turn whose last `talkerGoneMs` all sat this far under its loudest frame while the VAD still heard speech is
+    /// held on by the room, not its talker: those frames count as silence and the spread learns them (0: off), dB.
+    public var talkerGoneDropDB: Double = 12
+    /// ...for this long.
+    public var talkerGoneMs: Int = 700
     /// Impulse rejection: an onset rising this far above the frame before it may be an impact, dB.
     public var impulseRiseDB: Double = 25
     /// ...it waits one more frame if its second half-frame is already this far below its peak, dB;
@@ -150,6 +155,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case spreadTimeMs = "spread_time_ms"
         case bargeInSpreadTimeMs = "barge_in_spread_time_ms"
         case spreadEchoClearanceDB = "spread_echo_clearance_db"
+        case talkerGoneDropDB = "talker_gone_drop_db"
+        case talkerGoneMs = "talker_gone_ms"
         case impulseRiseDB = "impulse_rise_db"
         case impulseAttackDropDB = "impulse_attack_drop_db"
         case impulseDecayDB = "impulse_decay_db"
@@ -210,6 +217,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.maximumSpreadDB, into: &settings.maximumSpreadDB)
         try read(.spreadTimeMs, into: &settings.spreadTimeMs)
         try read(.bargeInSpreadTimeMs, into: &settings.bargeInSpreadTimeMs)
+        try read(.talkerGoneDropDB, into: &settings.talkerGoneDropDB)
+        try read(.talkerGoneMs, into: &settings.talkerGoneMs)
         try read(.spreadEchoClearanceDB, into: &settings.spreadEchoClearanceDB)
         try read(.impulseRiseDB, into: &settings.impulseRiseDB)
         try read(.impulseAttackDropDB, into: &settings.impulseAttackDropDB)
@@ -270,6 +279,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.spreadTimeMilliseconds = spreadTimeMs
         parameters.vad.bargeInSpreadTimeMilliseconds = bargeInSpreadTimeMs
         parameters.vad.spreadEchoClearanceDB = spreadEchoClearanceDB
+        parameters.talkerGoneDropDB = talkerGoneDropDB
+        parameters.talkerGoneMilliseconds = talkerGoneMs
         parameters.vad.impulseRiseDB = impulseRiseDB
         parameters.vad.impulseAttackDropDB = impulseAttackDropDB
         parameters.vad.impulseDecayDB = impulseDecayDB
@@ -327,6 +338,7 @@ extension ListeningSettings {
             (.struckToneWaitMs, struckToneWaitMs), (.struckToneWatchMs, struckToneWatchMs),
             (.echoDelayMs, echoDelayMs), (.echoWindowMs, echoWindowMs), (.bargeInMinimumMs, bargeInMinimumMs),
             (.echoTailMs, echoTailMs), (.couplingWarmUpMs, couplingWarmUpMs), (.couplingUnlearnMs, couplingUnlearnMs),
+            (.talkerGoneMs, talkerGoneMs),
         ]
         var problems = durations.compactMap { key, value -> String? in
             (0...Self.longestDurationMs).contains(value)
@@ -351,7 +363,8 @@ extension ListeningSettings {
             (.noiseFloorBiasDB, noiseFloorBiasDB), (.minimumNoiseFloorDBFS, minimumNoiseFloorDBFS),
             (.minimumSpeechLevelDBFS, minimumSpeechLevelDBFS), (.spreadOnsetFactor, spreadOnsetFactor),
             (.spreadOffsetFactor, spreadOffsetFactor), (.maximumSpreadDB, maximumSpreadDB),
-            (.spreadEchoClearanceDB, spreadEchoClearanceDB), (.impulseRiseDB, impulseRiseDB),
+            (.spreadEchoClearanceDB, spreadEchoClearanceDB), (.talkerGoneDropDB, talkerGoneDropDB),
+            (.impulseRiseDB, impulseRiseDB),
             (.impulseAttackDropDB, impulseAttackDropDB), (.impulseDecayDB, impulseDecayDB),
             (.impulseClickDropDB, impulseClickDropDB), (.impulseBodyClickShareDB, impulseBodyClickShareDB),
             (.highToneBandShareDB, highToneBandShareDB), (.highTonePredictionGainDB, highTonePredictionGainDB),

@@ -306,6 +306,18 @@ public struct EnergyVAD: Sendable {
         return Frame(levelDBFS: level, energyDBFS: energy, noiseFloorDBFS: noiseFloorDBFS, isSpeech: speaking)
     }
 
+    /// The frames just heard were the room, not a talker (the caller found them all far under the talker's level while
+    /// they held speech on: babble or music after the user stopped). The speech in progress ends, and the spread
+    /// takes at least their mean excess over the floor at once: it otherwise learns only outside speech, so it never
+    /// hears the room that holds the run on.
+    public mutating func adoptAsRoom(meanExcessDB: Double) {
+        let excess = min(max(meanExcessDB, 0), 2 * parameters.maximumSpreadDB)
+        spreadDB = max(spreadDB, excess)
+        fastSpreadDB = max(fastSpreadDB, excess)
+        spreadFloorDBFS = noiseFloorDBFS
+        endSpeech()
+    }
+
     /// One more frame above the onset threshold. Tracks whether the run rose like an impact (far
     /// above the frame before it) and, if so, whether it decays like one: an impact peaks at once and
     /// decays within a frame or two, speech keeps rising or holds. A decaying impact is rejected and

@@ -20,6 +20,13 @@ public struct ListeningDetector: Sendable {
     /// `recentCouplingIndex`): what it was before the frames that led up to an onset.
     private var recentCoupling: [Double]
     private var recentCouplingIndex = 0
+    /// The talker-gone test (`ListeningParameters.talkerGoneDropDB`): the turn's loudest frame, and the energy and
+    /// excess over the floor of its last frames (rings, allocated once; empty when the test is off).
+    private var turnLoudestDBFS = -120.0
+    private var recentTurnEnergies: [Double] = []
+    private var recentTurnExcess: [Double] = []
+    private var recentTurnIndex = 0
+    private var turnFramesHeard = 0
 
     public init(sampleRate: Int, parameters: ListeningParameters = ListeningParameters()) {
         self.sampleRate = sampleRate
@@ -28,6 +35,11 @@ public struct ListeningDetector: Sendable {
         self.gate = EchoGate(sampleRate: sampleRate, parameters: parameters.echo)
         self.recentCoupling = Array(
             repeating: gate.couplingDB, count: max(parameters.echo.couplingUnlearnMilliseconds / 10, 0))
+        if parameters.talkerGoneDropDB > 0 {
+            let frames = max(parameters.talkerGoneMilliseconds / 10, 1)
+            recentTurnEnergies = Array(repeating: -120, count: frames)
+            recentTurnExcess = Array(repeating: 0, count: frames)
+        }
     }
 
     /// The noise floor the VAD currently assumes, dBFS.
@@ -55,6 +67,7 @@ public struct ListeningDetector: Sendable {
     public mutating func resetTurn() {
         inTurn = false
         silentFrames = 0
+        turnFramesHeard = 0
         // Speech still under way (the user talks on through a press, or capture paused in the middle of
         // it) belongs to the next turn: it must start that turn, not carry on unreported as the last one.
         vad.endSpeech()
@@ -87,7 +100,7 @@ public struct ListeningDetector: Sendable {
             let roomLevel = vad.noiseFloor + vadParameters.onsetThresholdDB + spreadTerm
             required = max(required ?? roomLevel, roomLevel)
         }
-        let analysed = vad.process(
+        var analysed = vad.process(
             frame: frame,
             requiredLevelDBFS: required,
             minimumOnsetFrames: echo.echoActive ? parameters.echo.bargeInMinimumMilliseconds / 10 : 0,
@@ -110,6 +123,13 @@ public struct ListeningDetector: Sendable {
             recentCoupling[recentCouplingIndex] = gate.couplingDB
             recentCouplingIndex = (recentCouplingIndex + 1) % recentCoupling.count
         }
+        var framesHeardAsRoom = 0
+        if !recentTurnEnergies.isEmpty && (inTurn || (analysed.isSpeech && !wasSpeech)) {
+            if talkerIsGone(analysed, echoActive: echo.echoActive) {
+                analysed.isSpeech = false
+                framesHeardAsRoom = recentTurnEnergies.count
+            }
+        }
         lastFrame = analysed
         lastGate = echo
 
@@ -124,14 +144,42 @@ public struct ListeningDetector: Sendable {
                 if echo.echoActive { decision.bargeIn = true } else { decision.speechStarted = true }
             }
         } else if inTurn {
-            silentFrames += 1
+            // A turn the room held on after the user stopped: its last frames were already the turn's silence.
+            silentFrames = max(silentFrames + 1, framesHeardAsRoom)
             if silentFrames * 10 >= parameters.endOfTurnSilenceMilliseconds {
                 inTurn = false
                 silentFrames = 0
+                turnFramesHeard = 0
                 decision.speechEnded = true
             }
         }
         return decision
+    }
+
+    /// One more frame of a turn (or the frame that starts one) for the talker-gone test: true when the VAD still hears
+    /// speech but the turn's last frames all sat `talkerGoneDropDB` under its loudest. The user who made the turn
+    /// loud has stopped, and the room (babble, music) holds the VAD on; the VAD is told to take those frames as the
+    /// room. Frames under our own echo are not the room's measure, so the window starts again after them.
+    private mutating func talkerIsGone(_ frame: EnergyVAD.Frame, echoActive: Bool) -> Bool {
+        guard !echoActive else {
+            turnFramesHeard = 0
+            return false
+        }
+        if turnFramesHeard == 0 { turnLoudestDBFS = frame.energyDBFS }
+        turnLoudestDBFS = max(turnLoudestDBFS, frame.energyDBFS)
+        recentTurnEnergies[recentTurnIndex] = frame.energyDBFS
+        recentTurnExcess[recentTurnIndex] = frame.energyDBFS - frame.noiseFloorDBFS
+        recentTurnIndex = (recentTurnIndex + 1) % recentTurnEnergies.count
+        turnFramesHeard += 1
+        guard frame.isSpeech, turnFramesHeard >= recentTurnEnergies.count else { return false }
+        var loudestRecent = -Double.infinity
+        for energy in recentTurnEnergies { loudestRecent = max(loudestRecent, energy) }
+        guard loudestRecent < turnLoudestDBFS - parameters.talkerGoneDropDB else { return false }
+        var excess = 0.0
+        for value in recentTurnExcess { excess += max(value, 0) }
+        vad.adoptAsRoom(meanExcessDB: excess / Double(recentTurnExcess.count))
+        turnFramesHeard = 0
+        return true
     }
 
     /// Convenience for callers holding arrays (tests, offline tools).
