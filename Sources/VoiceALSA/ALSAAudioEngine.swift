@@ -209,6 +209,10 @@ public final class ALSAAudioEngine: AudioEngine {
         }
     }
 
+    public func setCaptureLookPoint(_ position: Int?) {
+        shared.captureLookPoint.store(position ?? Int.min, ordering: .relaxed)
+    }
+
     public var captureOrigin: Int? { Self.origin(shared.captureOrigin) }
     public var referenceOrigin: Int? { Self.origin(shared.referenceOrigin) }
 

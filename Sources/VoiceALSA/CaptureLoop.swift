@@ -114,25 +114,36 @@ final class CaptureLoop {
     }
 
     /// How many periods the next read takes: what the daemon still waits for, in whole periods
-    /// (the same as last time while it is between two waits), and `avail_min` to match, so a
-    /// device with its own clock wakes the thread once for the whole batch.
+    /// (the same as last time while it is between two waits), no further than the daemon's look point (the frame
+    /// that would end a turn), and `avail_min` to match, so a device with its own clock wakes the thread once for
+    /// the whole batch.
     private func periodsToRead() -> Int {
+        var periods = 1
         if batchPeriods > 1, let waiter {
             let sessionPeriod = sessionRate * link.parameters.periodFrames / max(link.parameters.rate, 1)
             if let wanted = waiter.periodsWanted(periodSamples: sessionPeriod) {
                 currentPeriods = min(max(wanted, 1), batchPeriods)
             }
+            periods = currentPeriods
+            // The batch is chosen before the daemon arms its next wait: the look point is how it says, one chunk
+            // ahead, that it wants to look sooner than a whole batch from now.
+            let lookPoint = shared.captureLookPoint.load(ordering: .relaxed)
+            let untilLookPoint = lookPoint == Int.min ? 0 : lookPoint - ring.writePosition
+            if untilLookPoint > 0, sessionPeriod > 0 {
+                periods = min(periods, (untilLookPoint + sessionPeriod - 1) / sessionPeriod)
+            }
         } else {
             currentPeriods = 1
         }
-        if currentPeriods != availableMinimumPeriods {
-            if link.backend.setAvailableMinimum(frames: currentPeriods * link.parameters.periodFrames) == 0 {
-                availableMinimumPeriods = currentPeriods
+        if periods != availableMinimumPeriods {
+            if link.backend.setAvailableMinimum(frames: periods * link.parameters.periodFrames) == 0 {
+                availableMinimumPeriods = periods
             } else {
                 currentPeriods = 1
+                periods = 1
             }
         }
-        return currentPeriods
+        return periods
     }
 
     private func deliver(frames: Int, parameters: PCMParameters) {

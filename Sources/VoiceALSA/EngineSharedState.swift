@@ -58,6 +58,8 @@ final class EngineSharedState: Sendable {
     let playbackUnderruns = Atomic<Int>(0)
     let capture = DirectionState()
     let playback = DirectionState()
+    /// `AudioEngine.setCaptureLookPoint`: a capture ring position a batch read must not run past (`Int.min`: none).
+    let captureLookPoint = Atomic<Int>(Int.min)
 
     /// Pause the microphone and stop the speaker while the daemon is idle (see `ALSAEngineTuning`).
     let quiesceWhenIdle: Bool

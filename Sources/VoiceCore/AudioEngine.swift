@@ -39,6 +39,12 @@ public protocol AudioEngine: AnyObject, Sendable {
     /// interrupt) an engine may pause capture so the microphone costs no wake-ups; `true` resumes it
     /// at once. Default: ignored (capture always runs).
     func setCaptureNeeded(_ needed: Bool)
+    /// The daemon will want to look at the microphone's audio once `captureRing` has been written up to
+    /// `position` (see `AudioRingBuffer.writePosition`): the frame that would end the user's turn if the silence
+    /// so far holds. An engine that reads the device in batches (a whole outgoing chunk per wake-up) ends a batch
+    /// there instead of reading past it, so the end of a turn is heard when it happens. Nil: no such moment.
+    /// Default: ignored.
+    func setCaptureLookPoint(_ position: Int?)
     /// Tells the engine that audio was just written into `playbackRing`, so an engine that stopped
     /// its speaker while nothing played restarts it now. Default: nothing to do.
     func playbackRingWritten()
@@ -77,6 +83,7 @@ public struct PlaybackWatchReport: Sendable, Equatable {
 
 extension AudioEngine {
     public func setCaptureNeeded(_ needed: Bool) {}
+    public func setCaptureLookPoint(_ position: Int?) {}
     public func playbackRingWritten() {}
     public var captureOrigin: Int? { nil }
     public var referenceOrigin: Int? { nil }

@@ -86,6 +86,8 @@ public actor DaemonCoordinator {
     /// (`AudioEngine.watchPlayback`) until its report is read.
     private var playbackWatchPending = false
     private var endOfSpeechAt: Duration?
+    /// The last `AudioEngine.setCaptureLookPoint`.
+    private var captureLookPoint: Int?
     private var lastLevelPublishedAt: Duration = .zero
     /// The connection left `ready` straight for a new attempt (a session rotation, `voicectl reconnect`, a drop
     /// retried at once): the offline earcon waits for that attempt, so a reconnect that succeeds is silent.
@@ -444,6 +446,7 @@ public actor DaemonCoordinator {
             perform(machine.playbackDrained(now: time))
         }
         perform(machine.tick(now: time))
+        updateCaptureLookPoint()
         if machine.state != .idle, time - lastLevelPublishedAt >= .milliseconds(100) {
             lastLevelPublishedAt = time
             let level = lastLevel
@@ -451,6 +454,19 @@ public actor DaemonCoordinator {
             if levelEventsWanted.load(ordering: .relaxed) { events.publish(.level(micDBFS: level)) }
         }
         return nextWake
+    }
+
+    /// Tells the engine where in the capture ring the frame that would end the user's turn lies, if the silence so far
+    /// holds: an engine reading a chunk per wake-up chooses its next batch before this loop arms its next wait, so it
+    /// needs to know a chunk ahead to stop there (see `nextWake`).
+    private func updateCaptureLookPoint() {
+        var lookPoint: Int?
+        if machine.state == .listening, let frames = detector.framesUntilTurnEndsInSilence {
+            lookPoint = engine.captureRing.readPosition + frames * frameLength - pendingCount
+        }
+        guard lookPoint != captureLookPoint else { return }
+        captureLookPoint = lookPoint
+        engine.setCaptureLookPoint(lookPoint)
     }
 
     /// Fills `referenceScratch[offset..<offset + count]` with what the speaker played while the

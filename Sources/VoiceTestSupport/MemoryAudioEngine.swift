@@ -20,6 +20,7 @@ public final class MemoryAudioEngine: AudioEngine, @unchecked Sendable {
         var started = false
         var captureNeeded = true
         var captureNeededChanges: [Bool] = []
+        var captureLookPoint: Int?
         var playbackKicks = 0
         var speakerStopped = false
         /// The virtual clock `hear` advances, in samples.
@@ -117,6 +118,11 @@ public final class MemoryAudioEngine: AudioEngine, @unchecked Sendable {
             $0.captureNeededChanges.append(needed)
         }
     }
+
+    public func setCaptureLookPoint(_ position: Int?) { state.withLock { $0.captureLookPoint = position } }
+
+    /// The daemon's last `setCaptureLookPoint`.
+    public var captureLookPoint: Int? { state.withLock { $0.captureLookPoint } }
 
     /// What the daemon last said about the microphone, and every change in order.
     public var captureNeeded: Bool { state.withLock { $0.captureNeeded } }

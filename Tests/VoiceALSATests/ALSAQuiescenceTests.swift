@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import VoiceCore
 import VoiceDSP
@@ -103,6 +104,50 @@ import VoiceTestSupport
         let captured = engine.captureRing.readAll()
         let allThere = Array(captured.prefix(words.count)) == words
         #expect(allThere, "the first words after the resume are all there (\(captured.count) samples captured)")
+    }
+
+    @Test func aBatchReadEndsAtTheDaemonsLookPoint() async throws {
+        let card = try ALSATestCard.make(inputSamples: [], rate: 24_000, channels: 1, format: .s16LE)
+        defer { card.remove() }
+        // A device with its own clock: a read of a batch returns when the batch's last frame is there, so the thread
+        // chooses its next batch before the daemon arms its next wait (the paced software card sleeps after it
+        // delivers, and chooses with the wait armed).
+        let faults = FaultInjectingFactory()
+        faults.capture.blockNanosecondsPerReadFrame.store(1_000_000_000 / 24_000, ordering: .relaxed)
+        var tuning = ALSAEngineTuning()
+        tuning.quiesceWhenIdle = true
+        tuning.referenceRingSeconds = 60
+        let engine = ALSAAudioEngine(settings: cardSettings(card, pace: .off), backendFactory: faults, tuning: tuning)
+        try engine.start()
+        defer { engine.stop() }
+        let chunk = 2_400
+        let period = 480
+        var overshoots: [Int] = []
+        for _ in 0..<3 {
+            // As the daemon does while a turn is spoken: a wait per chunk, the audio taken after each, until the
+            // thread reads a chunk per batch. A wait returns as a batch is delivered, and the next batch is chosen
+            // before the next wait is armed.
+            for _ in 0..<4 {
+                engine.captureRing.discardAll()
+                await engine.waitForCapture(samples: chunk, timeout: .seconds(60))
+            }
+            engine.captureRing.discardAll()
+            // The daemon says a chunk ahead that it will look 30 ms into the chunk after the next (the frame that
+            // would end a turn)...
+            let lookPoint = engine.captureRing.writePosition + chunk + 720
+            engine.setCaptureLookPoint(lookPoint)
+            await engine.waitForCapture(samples: chunk, timeout: .seconds(60))
+            engine.captureRing.discardAll()
+            // ...and then waits for the rest up to it.
+            await engine.waitForCapture(
+                samples: max(lookPoint - engine.captureRing.readPosition, 1), timeout: .seconds(60))
+            overshoots.append(engine.captureRing.writePosition - lookPoint)
+            engine.setCaptureLookPoint(nil)
+        }
+        // Without the look point the batch would run on to the chunk's end, 1,680 samples past it; with it the batch
+        // stops at the period that holds it. The fewest of three bounds it (a test task scheduled late lets the next
+        // batch pass before it reads the position).
+        #expect((overshoots.min() ?? .max) < period, "samples captured past the look point: \(overshoots)")
     }
 
     @Test func theCaptureThreadWakesTheWaiterWhenTheChunkIsThere() async throws {

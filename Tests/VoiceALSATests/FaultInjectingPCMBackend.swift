@@ -20,6 +20,9 @@ final class FaultInjectingPCMBackend: PCMBackend, @unchecked Sendable {
     let openAttempts = Atomic<Int>(0)
     /// Each read or write blocks this long first, like a device with its own clock.
     let blockNanosecondsPerTransfer = Atomic<Int>(0)
+    /// Each read blocks this long per frame it asks for, as a device's clock makes a blocking read wait for the whole
+    /// batch (the software card delivers at once).
+    let blockNanosecondsPerReadFrame = Atomic<Int>(0)
     let recoverCalls = Atomic<Int>(0)
 
     func open(_ request: PCMOpenRequest) throws(ALSAError) -> PCMParameters {
@@ -36,7 +39,7 @@ final class FaultInjectingPCMBackend: PCMBackend, @unchecked Sendable {
     func readInterleaved(into buffer: UnsafeMutableRawPointer, frames: Int) -> Int {
         let fault = nextReadFault.exchange(0, ordering: .relaxed)
         if fault != 0 { return Int(fault) }
-        block()
+        block(extra: frames * blockNanosecondsPerReadFrame.load(ordering: .relaxed))
         return wrapped.readInterleaved(into: buffer, frames: frames)
     }
 
@@ -47,8 +50,8 @@ final class FaultInjectingPCMBackend: PCMBackend, @unchecked Sendable {
         return wrapped.writeInterleaved(from: buffer, frames: frames)
     }
 
-    private func block() {
-        let nanoseconds = blockNanosecondsPerTransfer.load(ordering: .relaxed)
+    private func block(extra: Int = 0) {
+        let nanoseconds = blockNanosecondsPerTransfer.load(ordering: .relaxed) + extra
         guard nanoseconds > 0 else { return }
         var duration = timespec(tv_sec: nanoseconds / 1_000_000_000, tv_nsec: nanoseconds % 1_000_000_000)
         nanosleep(&duration, nil)

@@ -2,6 +2,7 @@ import Logging
 import Testing
 import VoiceControl
 import VoiceCore
+import VoiceDSP
 import VoiceTestSupport
 
 @testable import VoiceDaemon
@@ -40,15 +41,20 @@ import VoiceTestSupport
         #expect(await coordinator.nextWake.captureSamples == chunk, "speech: the end is further off than a chunk")
         await hear(silence(milliseconds: 200), on: engine, through: coordinator)
         #expect(await coordinator.nextWake.captureSamples == chunk, "130 ms of silence still to come")
+        #expect(engine.captureLookPoint == engine.captureRing.readPosition + 13 * frame)
         await hear(silence(milliseconds: 100), on: engine, through: coordinator)
         let wake = await coordinator.nextWake
         #expect(wake.captureSamples == 3 * frame, "the turn would end 30 ms from now, before the next chunk")
         #expect(wake.state == .listening)
 
+        // An engine that reads a chunk per wake-up is told a chunk ahead where that frame lies in the capture ring.
+        #expect(engine.captureLookPoint == engine.captureRing.readPosition + 3 * frame)
+
         engine.hear(silence(milliseconds: 30))
         time.advance(.milliseconds(30))
         await coordinator.audioTick()
         #expect(await coordinator.state == .thinking, "the frame it woke for ended the turn")
+        #expect(engine.captureLookPoint == nil)
         #expect(link.sentAudio.count == 530 * rate / 1000, "the turn's last partial chunk went up with it")
     }
 
