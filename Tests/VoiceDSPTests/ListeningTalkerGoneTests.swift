@@ -42,6 +42,23 @@ import VoiceTestSupport
         #expect(decisions[frames(from: 3.2, to: 9)].filter(\.isSpeech).count > 500)
     }
 
+    @Test(arguments: rates) func aKnockInTheMiddleOfATurnDoesNotEndIt(rate: Int) throws {
+        // The user talks for five seconds in a quiet room; a knock far over their voice lands two seconds in. The
+        // knock is not the talker's level: what follows it is still the user.
+        let total = 8.0
+        let room = Signals.whiteNoise(levelDBFS: -65, seconds: total, sampleRate: rate, seed: 75)
+        let user = Signals.speechLike(levelDBFS: -35, seconds: 5, sampleRate: rate, seed: 76)
+        let knock = Signals.knocks(peakDBFS: -3, seconds: 0.4, sampleRate: rate, seed: 77)
+        let capture = Signals.mix(
+            room, Signals.placed(user, at: 1, totalSeconds: total, sampleRate: rate),
+            Signals.placed(knock, at: 2.7, totalSeconds: total, sampleRate: rate))
+        let decisions = runDetector(capture, sampleRate: rate, parameters: parameters(talkerGone: true))
+        let start = try #require(decisions.firstIndex { $0.speechStarted })
+        #expect(start < 120)
+        let end = try #require(decisions.firstIndex { $0.speechEnded })
+        #expect(end >= 600, "the turn ended at \(Double(end) / 100) s, while the user still talked")
+    }
+
     @Test(arguments: rates) func speechInSteadyNoiseIsDecidedAsWithoutTheTest(rate: Int) {
         var capture = Signals.whiteNoise(levelDBFS: -50, seconds: 12, sampleRate: rate, seed: 73)
         for (index, start) in [1.0, 4.0, 7.5].enumerated() {

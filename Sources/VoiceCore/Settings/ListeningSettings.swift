@@ -45,8 +45,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var bargeInSpreadTimeMs: Int = 250
     /// The spread also learns during playback in frames whose echo estimate is this far below the floor, dB.
     public var spreadEchoClearanceDB: Double = 3
-    /// A turn whose last `talkerGoneMs` all sat this far under its loudest frame while the VAD still heard speech is
-    /// held on by the room, not its talker: those frames count as silence and the spread learns them (0: off), dB.
+    /// A turn whose last `talkerGoneMs` all sat this far under the loudest level it held for 50 ms, while the VAD still
+    /// heard speech, is held on by the room, not its talker: those frames count as silence and the spread learns them
+    /// (0: off), dB.
     public var talkerGoneDropDB: Double = 12
     /// ...for this long.
     public var talkerGoneMs: Int = 700

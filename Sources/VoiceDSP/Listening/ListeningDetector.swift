@@ -20,7 +20,8 @@ public struct ListeningDetector: Sendable {
     /// `recentCouplingIndex`): what it was before the frames that led up to an onset.
     private var recentCoupling: [Double]
     private var recentCouplingIndex = 0
-    /// The talker-gone test (`ListeningParameters.talkerGoneDropDB`): the turn's loudest frame, and the energy and
+    /// The talker-gone test (`ListeningParameters.talkerGoneDropDB`): the turn's loudest level held for
+    /// `sustainFrames`, and the energy and
     /// excess over the floor of its last frames (rings, allocated once; empty when the test is off).
     private var turnLoudestDBFS = -120.0
     private var recentTurnEnergies: [Double] = []
@@ -157,7 +158,7 @@ public struct ListeningDetector: Sendable {
     }
 
     /// One more frame of a turn (or the frame that starts one) for the talker-gone test: true when the VAD still hears
-    /// speech but the turn's last frames all sat `talkerGoneDropDB` under its loudest. The user who made the turn
+    /// speech but the turn's last frames all sat `talkerGoneDropDB` under the loudest level it held. The user who made the turn
     /// loud has stopped, and the room (babble, music) holds the VAD on; the VAD is told to take those frames as the
     /// room. Frames under our own echo are not the room's measure, so the window starts again after them.
     private mutating func talkerIsGone(_ frame: EnergyVAD.Frame, echoActive: Bool) -> Bool {
@@ -165,12 +166,22 @@ public struct ListeningDetector: Sendable {
             turnFramesHeard = 0
             return false
         }
-        if turnFramesHeard == 0 { turnLoudestDBFS = frame.energyDBFS }
-        turnLoudestDBFS = max(turnLoudestDBFS, frame.energyDBFS)
+        if turnFramesHeard == 0 { turnLoudestDBFS = -120 }
+        let count = recentTurnEnergies.count
         recentTurnEnergies[recentTurnIndex] = frame.energyDBFS
         recentTurnExcess[recentTurnIndex] = frame.energyDBFS - frame.noiseFloorDBFS
-        recentTurnIndex = (recentTurnIndex + 1) % recentTurnEnergies.count
         turnFramesHeard += 1
+        // The talker's level is the loudest the turn held for `sustainFrames`: a syllable holds its level that long,
+        // an impact (a knock, a clap, a dropped spoon) does not, and must not make the user's own voice look like the
+        // room after it.
+        if turnFramesHeard >= Self.sustainFrames, count >= Self.sustainFrames {
+            var sustained = Double.infinity
+            for back in 0..<Self.sustainFrames {
+                sustained = min(sustained, recentTurnEnergies[(recentTurnIndex - back + count) % count])
+            }
+            turnLoudestDBFS = max(turnLoudestDBFS, sustained)
+        }
+        recentTurnIndex = (recentTurnIndex + 1) % count
         guard frame.isSpeech, turnFramesHeard >= recentTurnEnergies.count else { return false }
         var loudestRecent = -Double.infinity
         for energy in recentTurnEnergies { loudestRecent = max(loudestRecent, energy) }
@@ -181,6 +192,9 @@ public struct ListeningDetector: Sendable {
         turnFramesHeard = 0
         return true
     }
+
+    /// Frames a level must hold to count as the talker's (the talker-gone test).
+    static let sustainFrames = 5
 
     /// Convenience for callers holding arrays (tests, offline tools).
     public mutating func process(frame: [Int16], reference: [Int16]?) -> ListeningDecision {
