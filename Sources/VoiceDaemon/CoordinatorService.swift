@@ -44,8 +44,9 @@ struct CoordinatorService: Service {
     }
 
     /// The coordinator says when it wants to run again (`nextWake`): per captured chunk while a turn is
-    /// spoken (and at the frame that would end it), per captured period while a reply can be interrupted, and once a second when idle. The capture
-    /// thread wakes this loop the moment the audio is there, so nothing here polls.
+    /// spoken (and at the frame that would end it), per captured period while a reply can be interrupted,
+    /// and once a second when idle. The capture thread wakes this loop the moment the audio is there, so
+    /// nothing here polls.
     ///
     /// Isolated to the coordinator: the tick and the wait's arming run on its executor without leaving it, so a
     /// chunk costs the loop the wake's resumption and one hop onto the actor, not a hop into the actor and one

@@ -156,9 +156,9 @@ public actor DaemonCoordinator {
             return AudioWake(captureSamples: 0, timeout: settings.idleTickInterval, state: .idle)
         case .listening:
             var missing = chunkLength - outgoing.count - pendingCount
-            if let frames = detector.framesUntilTurnEndsInSilence {
+            if let untilTurnEnd = samplesUntilTurnEndsInSilence {
                 // The frame that would end the turn, if the silence holds: checked when it arrives.
-                missing = min(missing, frames * frameLength - pendingCount)
+                missing = min(missing, untilTurnEnd)
             }
             return AudioWake(
                 captureSamples: max(frameLength, missing), timeout: .milliseconds(2 * settings.chunkMilliseconds),
@@ -456,13 +456,18 @@ public actor DaemonCoordinator {
         return nextWake
     }
 
+    /// Capture samples still to read before the frame that would end the user's turn, if the silence so far holds.
+    private var samplesUntilTurnEndsInSilence: Int? {
+        detector.framesUntilTurnEndsInSilence.map { $0 * frameLength - pendingCount }
+    }
+
     /// Tells the engine where in the capture ring the frame that would end the user's turn lies, if the silence so far
     /// holds: an engine reading a chunk per wake-up chooses its next batch before this loop arms its next wait, so it
     /// needs to know a chunk ahead to stop there (see `nextWake`).
     private func updateCaptureLookPoint() {
         var lookPoint: Int?
-        if machine.state == .listening, let frames = detector.framesUntilTurnEndsInSilence {
-            lookPoint = engine.captureRing.readPosition + frames * frameLength - pendingCount
+        if machine.state == .listening, let untilTurnEnd = samplesUntilTurnEndsInSilence {
+            lookPoint = engine.captureRing.readPosition + untilTurnEnd
         }
         guard lookPoint != captureLookPoint else { return }
         captureLookPoint = lookPoint

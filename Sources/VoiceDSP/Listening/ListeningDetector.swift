@@ -21,8 +21,8 @@ public struct ListeningDetector: Sendable {
     private var recentCoupling: [Double]
     private var recentCouplingIndex = 0
     /// The talker-gone test (`ListeningParameters.talkerGoneDropDB`): the turn's loudest level held for
-    /// `sustainFrames`, and the energy and
-    /// excess over the floor of its last frames (rings, allocated once; empty when the test is off).
+    /// `sustainFrames`, and the energy and excess over the floor of its last frames (rings, allocated once; empty
+    /// when the test is off).
     private var turnLoudestDBFS = -120.0
     private var recentTurnEnergies: [Double] = []
     private var recentTurnExcess: [Double] = []
@@ -158,9 +158,10 @@ public struct ListeningDetector: Sendable {
     }
 
     /// One more frame of a turn (or the frame that starts one) for the talker-gone test: true when the VAD still hears
-    /// speech but the turn's last frames all sat `talkerGoneDropDB` under the loudest level it held. The user who made the turn
-    /// loud has stopped, and the room (babble, music) holds the VAD on; the VAD is told to take those frames as the
-    /// room. Frames under our own echo are not the room's measure, so the window starts again after them.
+    /// speech but the turn's last frames all sat `talkerGoneDropDB` under the loudest level it held. The user who
+    /// made the turn loud has stopped, and the room (babble, music) holds the VAD on; the VAD is told to take those
+    /// frames as the room. Frames under our own echo are not the room's measure, so the window starts again after
+    /// them.
     private mutating func talkerIsGone(_ frame: EnergyVAD.Frame, echoActive: Bool) -> Bool {
         guard !echoActive else {
             turnFramesHeard = 0
