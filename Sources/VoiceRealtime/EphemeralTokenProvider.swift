@@ -91,7 +91,7 @@ enum HTTPOneShot {
         let sslContext = secure ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
         let eventLoop = eventLoopGroup.next()
         let promise = eventLoop.makePromise(of: (Int, String).self)
-        let channel = try await ClientBootstrap(group: eventLoop)
+        let connecting = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -105,7 +105,23 @@ enum HTTPOneShot {
                 }
             }
             .connect(host: host, port: port)
-            .get()
+        // The connection is cancellable too: a host that drops the SYN (or a server whose backlog is full) would
+        // otherwise hold a shutdown or `voicectl reconnect` for the whole connect timeout.
+        let connected = eventLoop.makePromise(of: (any Channel).self)
+        connecting.cascade(to: connected)
+        let channel: any Channel
+        do {
+            channel = try await withTaskCancellationHandler {
+                try await connected.futureResult.get()
+            } onCancel: {
+                connected.fail(CancellationError())
+                connecting.whenSuccess { $0.close(promise: nil) }
+            }
+        } catch {
+            // No reply will come: the reply's promise is settled here, not left to the collector's channel.
+            promise.fail(error)
+            throw error
+        }
         let timer = eventLoop.scheduleTask(in: timeout) {
             promise.fail(EphemeralTokenError(message: "no reply within \(timeout.nanoseconds / 1_000_000_000) s"))
             channel.close(promise: nil)

@@ -36,4 +36,56 @@ import VoiceTestSupport
         }
         #expect(error is CancellationError, "\(error)")
     }
+
+    /// A server whose backlog is full: the kernel drops the SYN, so the connection itself never completes. Cancelling
+    /// must end the request at once, not after the connect timeout.
+    @Test func aRequestStillConnectingEndsWhenItsTaskIsCancelled() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        // Never accepts (no reads on the listening socket), and its accept queue holds a single connection.
+        let listener = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 0)
+            .serverChannelOption(.autoRead, value: false)
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { listener.close(promise: nil) }
+        let port = try #require(listener.localAddress?.port)
+        let queued = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
+        defer { queued.close(promise: nil) }
+        // The next connection hangs: shown with a short connect timeout, so the test below is about the connect.
+        await #expect(throws: ChannelError.self) {
+            try await ClientBootstrap(group: group).connectTimeout(.milliseconds(300))
+                .connect(host: "127.0.0.1", port: port).get()
+        }
+        let request = Task {
+            var headers = HTTPHeaders()
+            headers.add(name: "Host", value: "127.0.0.1")
+            return try await HTTPOneShot.request(
+                host: "127.0.0.1", port: port, secure: false,
+                head: HTTPRequestHead(version: .http1_1, method: .POST, uri: "/client_secrets", headers: headers),
+                body: "{}", timeout: .seconds(60), eventLoopGroup: group)
+        }
+        request.cancel()
+        let outcome = await request.result
+        guard case .failure(let error) = outcome else {
+            Issue.record("a server that never accepts gave a reply: \(outcome)")
+            return
+        }
+        #expect(error is CancellationError, "\(error)")
+    }
+
+    /// Nothing listens on the port: the request fails with the connection's error (and settles its reply's promise,
+    /// which NIO checks in debug builds).
+    @Test func aRefusedConnectionIsAnError() async throws {
+        let group = MultiThreadedEventLoopGroup.singleton
+        let closed = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
+        let port = try #require(closed.localAddress?.port)
+        try await closed.close()
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: "127.0.0.1")
+        await #expect(throws: (any Error).self) {
+            _ = try await HTTPOneShot.request(
+                host: "127.0.0.1", port: port, secure: false,
+                head: HTTPRequestHead(version: .http1_1, method: .POST, uri: "/client_secrets", headers: headers),
+                body: "{}", timeout: .seconds(60), eventLoopGroup: group)
+        }
+    }
 }
