@@ -12,10 +12,10 @@ second. The bench's full output goes to OUT.log.
 """
 import json
 import os
-import subprocess
 import sys
-import threading
 import time
+
+from bench_window import run_bench
 
 
 def non_idle_ticks():
@@ -26,30 +26,15 @@ def non_idle_ticks():
 def main():
     bin_dir, out = sys.argv[1], sys.argv[2]
     seconds = sys.argv[3] if len(sys.argv) > 3 else "60"
-    warmup = float(os.environ.get("BENCH_WARMUP", "5"))
-    env = dict(os.environ, BENCH_OUT=out, BENCH_SECONDS=seconds, BENCH_CALLGRIND="0")
-    bench = subprocess.Popen(["scripts/bench.sh", bin_dir], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True)
     measured = {}
 
     def watch_window():
-        time.sleep(warmup)
         start = non_idle_ticks()
         time.sleep(float(seconds))
         end = non_idle_ticks()
         measured["busy"] = 100 * (end[1] - start[1]) / os.sysconf("SC_CLK_TCK") / (end[0] - start[0])
 
-    watcher = None
-    with open(out + ".log", "w") as log:
-        for line in bench.stdout:
-            log.write(line)
-            if "streaming_turn: warm-up" in line and watcher is None:
-                watcher = threading.Thread(target=watch_window, daemon=True)
-                watcher.start()
-    if bench.wait() != 0:
-        raise SystemExit(f"bench.sh failed; see {out}.log")
-    if watcher:
-        watcher.join()
+    run_bench(bin_dir, out, seconds, watch_window, "bench-busy")
     figures = json.load(open(f"{out}/daemon.json"))
     streaming, idle = figures["streaming_turn"], figures.get("listening_idle", {})
     threads = {}

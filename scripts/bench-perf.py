@@ -17,8 +17,8 @@ import re
 import shutil
 import subprocess
 import sys
-import threading
-import time
+
+from bench_window import run_bench
 
 # The first pattern that matches any frame of a sample's stack names the sample (the order matters: a socket write
 # made by the session is "kernel: socket write", a VAD frame inside the coordinator is "VAD").
@@ -73,14 +73,10 @@ def main():
     if shutil.which("perf") is None:
         raise SystemExit("bench-perf: `perf` is not installed (Debian: sudo apt-get install linux-perf)")
     binary = os.path.realpath(os.path.join(bin_dir, "voiced"))
-    env = dict(os.environ, BENCH_OUT=out, BENCH_SECONDS=str(int(seconds) + 10), BENCH_CALLGRIND="0")
-    bench = subprocess.Popen(["scripts/bench.sh", bin_dir], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                             text=True)
     recorded = {}
     data = out + ".perf"
 
     def record():
-        time.sleep(float(os.environ.get("BENCH_WARMUP", "5")))
         pid = find_daemon(binary)
         if pid is None:
             recorded["error"] = f"no process runs {binary}"
@@ -91,18 +87,7 @@ def main():
         if result.returncode != 0:
             recorded["error"] = f"perf record failed: {result.stderr.strip()} (root, or kernel.perf_event_paranoid ≤ 1)"
 
-    recorder = None
-    with open(out + ".log", "w") as log:
-        for line in bench.stdout:
-            log.write(line)
-            if "streaming_turn: warm-up" in line and recorder is None:
-                recorder = threading.Thread(target=record, daemon=True)
-                recorder.start()
-    if bench.wait() != 0:
-        raise SystemExit(f"bench-perf: bench.sh failed; see {out}.log")
-    if recorder is None:
-        raise SystemExit(f"bench-perf: the bench never reached its streaming window; see {out}.log")
-    recorder.join()
+    run_bench(bin_dir, out, int(seconds) + 10, record, "bench-perf")
     if "error" in recorded:
         raise SystemExit(f"bench-perf: {recorded['error']}")
     script = subprocess.run(["perf", "script", "-i", data, "-F", "comm,ip,sym,dso"], capture_output=True, text=True,

@@ -9,6 +9,34 @@ import VoiceTestSupport
 
 /// The token fetch's one HTTP request.
 @Suite(.timeLimit(.minutes(2))) struct HTTPOneShotTests {
+    /// The token fetch's request to `127.0.0.1:port`, with a timeout far longer than any test.
+    static func request(port: Int) async throws -> (status: Int, body: String) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: "127.0.0.1")
+        return try await HTTPOneShot.request(
+            host: "127.0.0.1", port: port, secure: false,
+            head: HTTPRequestHead(version: .http1_1, method: .POST, uri: "/client_secrets", headers: headers),
+            body: "{}", timeout: .seconds(60), eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
+    }
+
+    /// The error a request to `port` ends with when its task is cancelled as soon as it runs (nil, and an issue
+    /// recorded, if it got a reply).
+    static func errorOfCancelledRequest(port: Int) async -> (any Error)? {
+        let started = AsyncStream<Void>.makeStream()
+        let request = Task {
+            started.continuation.yield()
+            return try await Self.request(port: port)
+        }
+        for await _ in started.stream { break }
+        request.cancel()
+        let outcome = await request.result
+        guard case .failure(let error) = outcome else {
+            Issue.record("a server that never answers gave a reply: \(outcome)")
+            return nil
+        }
+        return error
+    }
+
     /// A server that accepts the connection (the kernel's backlog does) and never answers: a shutdown or
     /// `voicectl reconnect` must not wait out the request's timeout.
     @Test func aRequestWaitingForItsReplyEndsWhenItsTaskIsCancelled() async throws {
@@ -17,24 +45,8 @@ import VoiceTestSupport
             .bind(host: "127.0.0.1", port: 0).get()
         defer { listener.close(promise: nil) }
         let port = try #require(listener.localAddress?.port)
-        let started = AsyncStream<Void>.makeStream()
-        let request = Task {
-            started.continuation.yield()
-            var headers = HTTPHeaders()
-            headers.add(name: "Host", value: "127.0.0.1")
-            return try await HTTPOneShot.request(
-                host: "127.0.0.1", port: port, secure: false,
-                head: HTTPRequestHead(version: .http1_1, method: .POST, uri: "/client_secrets", headers: headers),
-                body: "{}", timeout: .seconds(60), eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
-        }
-        for await _ in started.stream { break }
-        request.cancel()
-        let outcome = await request.result
-        guard case .failure(let error) = outcome else {
-            Issue.record("a server that never answers gave a reply: \(outcome)")
-            return
-        }
-        #expect(error is CancellationError, "\(error)")
+        let error = await Self.errorOfCancelledRequest(port: port)
+        #expect(error is CancellationError, "\(String(describing: error))")
     }
 
     /// A server whose backlog is full: the kernel drops the SYN, so the connection itself never completes. Cancelling
@@ -55,21 +67,8 @@ import VoiceTestSupport
             try await ClientBootstrap(group: group).connectTimeout(.milliseconds(300))
                 .connect(host: "127.0.0.1", port: port).get()
         }
-        let request = Task {
-            var headers = HTTPHeaders()
-            headers.add(name: "Host", value: "127.0.0.1")
-            return try await HTTPOneShot.request(
-                host: "127.0.0.1", port: port, secure: false,
-                head: HTTPRequestHead(version: .http1_1, method: .POST, uri: "/client_secrets", headers: headers),
-                body: "{}", timeout: .seconds(60), eventLoopGroup: group)
-        }
-        request.cancel()
-        let outcome = await request.result
-        guard case .failure(let error) = outcome else {
-            Issue.record("a server that never accepts gave a reply: \(outcome)")
-            return
-        }
-        #expect(error is CancellationError, "\(error)")
+        let error = await Self.errorOfCancelledRequest(port: port)
+        #expect(error is CancellationError, "\(String(describing: error))")
     }
 
     /// Nothing listens on the port: the request fails with the connection's error (and settles its reply's promise,
@@ -79,13 +78,6 @@ import VoiceTestSupport
         let closed = try await ServerBootstrap(group: group).bind(host: "127.0.0.1", port: 0).get()
         let port = try #require(closed.localAddress?.port)
         try await closed.close()
-        var headers = HTTPHeaders()
-        headers.add(name: "Host", value: "127.0.0.1")
-        await #expect(throws: (any Error).self) {
-            _ = try await HTTPOneShot.request(
-                host: "127.0.0.1", port: port, secure: false,
-                head: HTTPRequestHead(version: .http1_1, method: .POST, uri: "/client_secrets", headers: headers),
-                body: "{}", timeout: .seconds(60), eventLoopGroup: group)
-        }
+        await #expect(throws: (any Error).self) { _ = try await Self.request(port: port) }
     }
 }
