@@ -360,12 +360,23 @@ public final class RealtimeSession: Service, Sendable {
                 // and a server that closes right after its 101 then leaves the connection hanging (the input-closed
                 // event can pass before the WebSocket handler is in the pipeline).
                 // On the session's own event loop: the loop's frame writes then need no hop.
-                let upgrade = try await ClientBootstrap(group: eventLoop)
-                    .connectTimeout(connectTimeout)
-                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
-                    .connect(host: endpoint.host, port: endpoint.port) { channel in
-                        webSocket.setup(channel: channel, logger: logger)
-                    }
+                // NIO's connect does not end when its task is cancelled: a host that drops the SYN would hold a
+                // shutdown or a reconnect for the whole connect timeout. Cancelling closes the channels it made.
+                let attempts = ConnectAttempts()
+                let upgrade: RealtimeWebSocketChannel.Value = try await withTaskCancellationHandler {
+                    try await ClientBootstrap(group: eventLoop)
+                        .connectTimeout(connectTimeout)
+                        .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                        .connect(host: endpoint.host, port: endpoint.port) {
+                            channel -> EventLoopFuture<RealtimeWebSocketChannel.Value> in
+                            guard attempts.add(channel) else {
+                                return channel.eventLoop.makeFailedFuture(CancellationError())
+                            }
+                            return webSocket.setup(channel: channel, logger: logger)
+                        }
+                } onCancel: {
+                    attempts.cancel()
+                }
                 let closeFrame = try await webSocket.handle(value: upgrade, logger: logger)
                 guard let closeFrame else { return .closed(code: nil, reason: nil) }
                 return .closed(code: Int(UInt16(webSocketErrorCode: closeFrame.closeCode)), reason: closeFrame.reason)
@@ -608,6 +619,35 @@ extension RealtimeSession {
             outgoing.finish()
             abort.finish()
         }
+    }
+}
+
+/// The channels a connection attempt opened (one per address Happy Eyeballs tries), so that cancelling it can close
+/// them: NIO's connect itself ends only by success, failure or its timeout.
+final class ConnectAttempts: Sendable {
+    private struct State {
+        var channels: [any Channel] = []
+        var cancelled = false
+    }
+    private let state = Mutex(State())
+
+    /// Records a channel about to connect; false when the attempt was already cancelled (the channel must not go on).
+    func add(_ channel: any Channel) -> Bool {
+        state.withLock { state in
+            guard !state.cancelled else { return false }
+            state.channels.append(channel)
+            return true
+        }
+    }
+
+    /// Marks the attempt cancelled and closes the channels it opened.
+    func cancel() {
+        let channels = state.withLock { state in
+            state.cancelled = true
+            defer { state.channels = [] }
+            return state.channels
+        }
+        for channel in channels { channel.close(promise: nil) }
     }
 }
 

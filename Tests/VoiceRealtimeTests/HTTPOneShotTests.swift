@@ -52,22 +52,9 @@ import VoiceTestSupport
     /// A server whose backlog is full: the kernel drops the SYN, so the connection itself never completes. Cancelling
     /// must end the request at once, not after the connect timeout.
     @Test func aRequestStillConnectingEndsWhenItsTaskIsCancelled() async throws {
-        let group = MultiThreadedEventLoopGroup.singleton
-        // Never accepts (no reads on the listening socket), and its accept queue holds a single connection.
-        let listener = try await ServerBootstrap(group: group)
-            .serverChannelOption(.backlog, value: 0)
-            .serverChannelOption(.autoRead, value: false)
-            .bind(host: "127.0.0.1", port: 0).get()
-        defer { listener.close(promise: nil) }
-        let port = try #require(listener.localAddress?.port)
-        let queued = try await ClientBootstrap(group: group).connect(host: "127.0.0.1", port: port).get()
-        defer { queued.close(promise: nil) }
-        // The next connection hangs: shown with a short connect timeout, so the test below is about the connect.
-        await #expect(throws: ChannelError.self) {
-            try await ClientBootstrap(group: group).connectTimeout(.milliseconds(300))
-                .connect(host: "127.0.0.1", port: port).get()
-        }
-        let error = await Self.errorOfCancelledRequest(port: port)
+        let server = try await SYNDroppingListener.start()
+        defer { server.close() }
+        let error = await Self.errorOfCancelledRequest(port: server.port)
         #expect(error is CancellationError, "\(String(describing: error))")
     }
 
