@@ -91,10 +91,12 @@ enum HTTPOneShot {
         let sslContext = secure ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
         let eventLoop = eventLoopGroup.next()
         let promise = eventLoop.makePromise(of: (Int, String).self)
+        let attempts = ConnectAttempts()
         let connecting = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    guard attempts.add(channel) else { throw CancellationError() }
                     if let sslContext {
                         let serverName = host.first?.isNumber == true || host.contains(":") ? nil : host
                         try channel.pipeline.syncOperations.addHandler(
@@ -115,7 +117,7 @@ enum HTTPOneShot {
                 try await connected.futureResult.get()
             } onCancel: {
                 connected.fail(CancellationError())
-                connecting.whenSuccess { $0.close(promise: nil) }
+                attempts.cancel()
             }
         } catch {
             // No reply will come: the reply's promise is settled here, not left to the collector's channel.
