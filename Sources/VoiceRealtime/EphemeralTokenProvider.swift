@@ -122,6 +122,8 @@ enum HTTPOneShot {
         } catch {
             // No reply will come: the reply's promise is settled here, not left to the collector's channel.
             promise.fail(error)
+            // Cancelled: the connect may have failed first because of it (its channel refused), whichever won.
+            if Task.isCancelled { throw CancellationError() }
             throw error
         }
         let timer = eventLoop.scheduleTask(in: timeout) {
