@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VoiceTestSupport
 
@@ -74,6 +75,32 @@ import VoiceTestSupport
         let with = speechBursts(runDetector(room, sampleRate: sampleRate))
         #expect(without >= 5)
         #expect(with <= without / 2, "knock bursts taken for speech: \(with) with the click test, \(without) without")
+    }
+
+    /// Claps whose first sample lands at the very end of a frame: that frame holds too little of the clap to count
+    /// toward an onset, and the clap's rise measured from it alone can fall under `impulse_rise_db` (then a few of
+    /// these claps started speech). Measured from the lower of the two frames before, it is an impact's rise, and
+    /// the clap is rejected by its decay.
+    @Test(arguments: rates)
+    func clapsWhoseAttackStraddlesAFrameBoundaryAreRejected(sampleRate: Int) {
+        let seconds = 20.0
+        let frame = sampleRate / 100
+        var claps = [Double](repeating: 0, count: Int(seconds) * sampleRate)
+        var random = SplitMix64(seed: 61)
+        // One clap a second, from 0.5 s: a noise burst at -45 dBFS that decays by e every 10 ms.
+        for second in 0..<Int(seconds) {
+            let begin = sampleRate / 2 + second * sampleRate + 37 * frame - 1
+            let peak = Signals.amplitudeForRMS(-45)
+            for offset in 0..<(sampleRate / 10) where begin + offset < claps.count {
+                let time = Double(offset) / Double(sampleRate)
+                claps[begin + offset] = peak * random.nextGaussian() * exp(-time * 100)
+            }
+        }
+        let capture = Signals.mix(
+            Signals.whiteNoise(levelDBFS: -85, seconds: seconds, sampleRate: sampleRate, seed: 62),
+            claps.map { Int16(max(-32768, min(32767, ($0 * 32768).rounded()))) })
+        let decisions = runDetector(capture, sampleRate: sampleRate)
+        #expect(speechBursts(decisions) == 0, "claps taken for speech: \(speechBursts(decisions)) of 20")
     }
 
     @Test(arguments: rates)

@@ -51,7 +51,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var talkerGoneDropDB: Double = 12
     /// ...for this long.
     public var talkerGoneMs: Int = 700
-    /// Impulse rejection: an onset rising this far above the frame before it may be an impact, dB.
+    /// Impulse rejection: an onset rising this far above the lower of the two frames before it may be an impact, dB.
     public var impulseRiseDB: Double = 25
     /// ...it waits one more frame if its second half-frame is already this far below its peak, dB;
     public var impulseAttackDropDB: Double = 1
@@ -93,7 +93,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var struckToneWatchMs: Int = 60
     /// The decay a struck run (or a rejected onset) shows over its watch (or wait), dB.
     public var struckToneDecayDB: Double = 1
-    /// The attack a struck run starts with (its first onset frame above the frame before), dB.
+    /// The attack a struck run starts with (its first onset frame above the lower of the two frames before), dB.
     public var struckToneAttackDB: Double = 6
 
     // MARK: Echo gate

@@ -51,6 +51,8 @@ public struct EnergyVAD: Sendable {
     /// The noise floor averaged over the frames the spread learned from (see `spreadFloor`), dBFS.
     private var spreadFloorDBFS: Double
     private var previousEnergyDBFS = -120.0
+    /// Filtered energy of the frame before the last one, dBFS (an impact's attack can straddle a frame boundary).
+    private var energyTwoFramesAgoDBFS = -120.0
     /// Impulse rejection: the onset run's start level, peaks, and whether it looks like an impact.
     private var runStartDBFS = -120.0
     private var runPeakDBFS = -120.0
@@ -301,6 +303,7 @@ public struct EnergyVAD: Sendable {
             if fastTime > 0 { fastSpreadDB += fastRate * (excess - fastSpreadDB) }
             spreadFloorDBFS += fastRate * (noiseFloorDBFS - spreadFloorDBFS)
         }
+        energyTwoFramesAgoDBFS = previousEnergyDBFS
         previousEnergyDBFS = energy
         updateNoiseFloor(energy: energy)
         return Frame(levelDBFS: level, energyDBFS: energy, noiseFloorDBFS: noiseFloorDBFS, isSpeech: speaking)
@@ -319,7 +322,7 @@ public struct EnergyVAD: Sendable {
     }
 
     /// One more frame above the onset threshold. Tracks whether the run rose like an impact (far
-    /// above the frame before it) and, if so, whether it decays like one: an impact peaks at once and
+    /// above the lower of the two frames before it) and, if so, whether it decays like one: an impact peaks at once and
     /// decays within a frame or two, speech keeps rising or holds. A decaying impact is rejected and
     /// its released peak must be exceeded before a new onset counts. A steep onset waits for that
     /// test (one frame) when its energy already falls within the frame that would start speech, or
@@ -334,7 +337,9 @@ public struct EnergyVAD: Sendable {
         onsetFrames: Int
     ) {
         if onsetCount == 0 {
-            runStartDBFS = previousEnergyDBFS
+            // The lower of the two frames before: a clap's first milliseconds can land at the end of the frame before
+            // the run (too quiet to count toward it), and its rise measured from that frame would look like speech's.
+            runStartDBFS = min(previousEnergyDBFS, energyTwoFramesAgoDBFS)
             runFirstEnergyDBFS = energy
             runPeakDBFS = energy
             runHalfPeakDBFS = max(halves.0, halves.1)

@@ -47,7 +47,8 @@ public struct EnergyVADParameters: Sendable, Equatable {
     public var spreadEchoClearanceDB: Double = 3
 
     /// Impulse rejection (knocks, claps, a dropped spoon). An onset whose energy jumps this far above
-    /// the frame before it within its first frames is a possible impulse, dB.
+    /// the lower of the two frames before it within its first frames is a possible impulse, dB (two: an
+    /// impact's attack can straddle a frame boundary).
     public var impulseRiseDB: Double = 25
     /// A possible impulse whose energy already falls this far below its peak by the second half of
     /// the frame that would start speech waits one more frame, dB.
@@ -109,11 +110,11 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// Every run of speech is watched for this long after it starts: it looked struck when its
     /// shape changed less than `struckToneChangeDB`, its level rose less than `struckToneRiseDB`
     /// and fell by `struckToneDecayDB`, and its first onset frame jumped `struckToneAttackDB` above
-    /// the frame before it (an attack), milliseconds.
+    /// the lower of the two frames before it (an attack), milliseconds.
     public var struckToneWatchMilliseconds: Int = 60
     /// The free decay a struck run or a rejected onset shows over its watch or wait, dB.
     public var struckToneDecayDB: Double = 1
-    /// The attack a struck run starts with: its first onset frame above the frame before it, dB.
+    /// The attack a struck run starts with: its first onset frame above the lower of the two frames before it, dB.
     public var struckToneAttackDB: Double = 6
 
     public init() {}
