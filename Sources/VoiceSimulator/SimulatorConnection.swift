@@ -105,7 +105,10 @@ struct SimulatorConnection: Sendable {
         driver: SessionDriver,
         enqueue: AsyncStream<Outbound>.Continuation
     ) async throws {
-        for try await frame in inbound {
+        // After the client's close, frames are ignored but the stream is still read: the connection ends when the
+        // writer has echoed the close (it returns then) or the client drops TCP, never before the echo is written.
+        var closing = false
+        for try await frame in inbound where !closing {
             switch frame.opcode {
             case .text:
                 let text = String(buffer: frame.unmaskedData)
@@ -132,7 +135,7 @@ struct SimulatorConnection: Sendable {
                 enqueue.yield(.pong(frame.unmaskedData))
             case .connectionClose:
                 enqueue.yield(.closeReply(frame.unmaskedData))
-                return
+                closing = true
             default:
                 break
             }
