@@ -20,7 +20,11 @@ build: deps
 
 test: deps
 	$(SWIFT) build --build-tests $(BUILD_FLAGS)
-	$(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; exit $${PIPESTATUS[0]}
+	@$(SWIFT) test --skip-build 2>&1 | tee .build/test-output.log; status=$${PIPESTATUS[0]}; \
+	if [ $$status -ne 0 ]; then \
+	  echo "--- make test: the failures again (a report that keeps only the tail still names them) ---"; \
+	  grep -E '✘|recorded an issue|Fatal error|error:' .build/test-output.log | grep -v ' passed after ' | head -40; \
+	fi; exit $$status
 
 demo: deps
 	$(SWIFT) build -c $(CONFIG) $(BUILD_FLAGS)
