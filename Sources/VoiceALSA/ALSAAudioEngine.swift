@@ -37,10 +37,16 @@ public final class ALSAAudioEngine: AudioEngine {
     ///   - quiesceWhenIdle: stop the speaker while nothing plays (restarted by `playbackRingWritten()`)
     ///     and pause the microphone while `setCaptureNeeded(false)`: the idle daemon's audio threads
     ///     then sleep. Off, both devices run continuously (silence when idle).
-    public convenience init(settings: AudioSettings, playbackRingSeconds: Int = 60, quiesceWhenIdle: Bool = false) {
+    ///   - captureBatchMilliseconds: with `quiesceWhenIdle`, the most audio one capture read takes while the
+    ///     daemon waits for the rest of a chunk: the chunk length, so the capture thread wakes once per chunk.
+    public convenience init(
+        settings: AudioSettings, playbackRingSeconds: Int = 60, quiesceWhenIdle: Bool = false,
+        captureBatchMilliseconds: Int = 100
+    ) {
         var tuning = ALSAEngineTuning()
         tuning.playbackRingSeconds = playbackRingSeconds
         tuning.quiesceWhenIdle = quiesceWhenIdle
+        tuning.captureBatchMilliseconds = captureBatchMilliseconds
         self.init(settings: settings, backendFactory: LibasoundPCMBackendFactory(), tuning: tuning)
     }
 

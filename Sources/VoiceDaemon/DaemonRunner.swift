@@ -162,16 +162,21 @@ public enum DaemonRunner {
             $0.button.state = configuration.button.enabled ? "starting" : "disabled"
         }
 
-        let coordinatorSettings = DaemonCoordinator.Settings(
+        var coordinatorSettings = DaemonCoordinator.Settings(
             conversation: configuration.conversation, voice: configuration.realtime.voice
         )
+        // One chunk length end to end: the audio loop wakes once per chunk, the capture thread reads it in one
+        // batch, and the session sends it as one message. Longer chunks cost fewer wake-ups and socket writes;
+        // the end of a turn is noticed at a chunk boundary (BENCHMARKS.md, issue 9).
+        coordinatorSettings.chunkMilliseconds = configuration.realtime.audioChunkMilliseconds
+        coordinatorSettings.recordingQueueBlocks = max(1, 3000 / configuration.realtime.audioChunkMilliseconds)
         // Reply audio waits in the coordinator's backlog, which tops the ring up every tick, so the ring
         // only bridges ticks; the engine's 60 s default ring would keep 4 MB resident for nothing.
         // While idle (no turn, nothing playing) the engine pauses the microphone and stops the speaker,
         // so the idle daemon's audio threads sleep (issue 9; BENCHMARKS.md).
         let engine = ALSAAudioEngine(
             settings: configuration.audio, playbackRingSeconds: coordinatorSettings.playbackRingSeconds,
-            quiesceWhenIdle: true
+            quiesceWhenIdle: true, captureBatchMilliseconds: coordinatorSettings.chunkMilliseconds
         )
         do {
             try engine.start()

@@ -72,12 +72,13 @@ import VoiceTestSupport
     }
 
     /// Starts the simulator and the daemon on a simulated card whose microphone hears `microphone`.
-    static func start(microphone: [Int16], paceReplies: Bool = false, extraConfig: String = "") async throws -> Running
-    {
+    static func start(
+        microphone: [Int16], paceReplies: Bool = false, extraConfig: String = "", realtimeKeys: [String] = []
+    ) async throws -> Running {
         let simulator = RealtimeSimulator(configuration: SimulatorConfiguration(apiKey: key, pace: paceReplies))
         _ = try await simulator.start()
         let card = try ALSATestCard.make(inputSamples: microphone, rate: rate, channels: 1, format: .s16LE)
-        let configPath = try writeConfig(on: card, extra: extraConfig)
+        let configPath = try writeConfig(on: card, extra: extraConfig, realtimeKeys: realtimeKeys)
         let (ready, readyContinuation) = AsyncStream<DaemonRunner.DaemonHandle>.makeStream()
         let options = DaemonRunner.Options(
             configPath: configPath,
@@ -141,7 +142,7 @@ import VoiceTestSupport
         #expect(loudSeconds >= 1.0, "the reply was heard on the speaker (\(loudSeconds) s loud)")
     }
 
-    func pressAndFollow(_ running: Running) async throws {
+    func pressAndFollow(_ running: Running, chunkMilliseconds: Int = 100) async throws {
         #expect(await Self.waitFor(running.handle) { $0.connection.state == .ready })
 
         // The press goes through the real control socket, as `voicectl press` sends it.
@@ -180,7 +181,9 @@ import VoiceTestSupport
 
         let status = running.handle.status.snapshot()
         #expect(status.counters.turns == 1)
-        #expect(status.counters.audioChunksSent >= 15, "at least the 1.5 s of speech went up in 100 ms chunks")
+        #expect(
+            status.counters.audioChunksSent >= 1500 / chunkMilliseconds,
+            "at least the 1.5 s of speech went up in \(chunkMilliseconds) ms chunks")
         #expect(status.latency.endOfSpeechToFirstAudioMs != nil)
         let serverEvents = running.simulator.receivedEvents().map { $0.event.typeName }
         #expect(serverEvents.contains("input_audio_buffer.commit"))
@@ -190,6 +193,32 @@ import VoiceTestSupport
 }
 
 extension EndToEndTurnTests {
+    /// `realtime.audio_chunk_milliseconds` sets the chunk end to end: the audio loop hands the session one 200 ms
+    /// chunk at a time (it used to wake per 100 ms whatever the setting), and each goes up as one message.
+    @Test func aLongerChunkIsOneWakeAndOneMessage() async throws {
+        let running = try await Self.start(
+            microphone: [Int16](repeating: 0, count: Self.rate / 2), realtimeKeys: ["audio_chunk_milliseconds: 200"])
+        defer { running.card.remove() }
+        do {
+            try await pressAndFollow(running, chunkMilliseconds: 200)
+        } catch {
+            await Self.stop(running)
+            throw error
+        }
+        let handedToSession = running.handle.status.snapshot().counters.audioChunksSent
+        await Self.stop(running)
+        let appendSizes = running.simulator.receivedEvents().compactMap { received -> Int? in
+            guard case .inputAudioBufferAppend(let audio) = received.event else { return nil }
+            return try? AudioPayload.decodePCM16(audio).count
+        }
+        // The last chunk of a turn goes up short when the turn ends.
+        #expect(appendSizes.count >= 8)
+        #expect(appendSizes.dropLast().allSatisfy { $0 == Self.rate / 5 }, "\(appendSizes)")
+        #expect(
+            handedToSession <= appendSizes.count + 1,
+            "\(handedToSession) chunks handed to the session for \(appendSizes.count) messages")
+    }
+
     /// Issue 5's end-to-end barge-in: near-end speech over the reply stops it, the service is told
     /// how much was heard, and the interruption itself becomes the next turn.
     @Test func talkingOverTheReplyInterruptsIt() async throws {

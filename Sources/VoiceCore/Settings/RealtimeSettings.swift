@@ -39,7 +39,9 @@ public struct RealtimeSettings: Sendable, Codable, Equatable {
     /// How long queued input (audio, commits, text) may wait for a ready session before it is given up on
     /// (error earcon, status says why).
     public var deliveryTimeoutSeconds: Double = 20
-    /// Mic audio is sent in chunks of about this length (xAI advises about 100 ms per message).
+    /// Mic audio is sent in chunks of about this length (xAI advises about 100 ms per message). The daemon's audio
+    /// loop and capture reads run once per chunk too: 200 costs less CPU on a small board, and a turn's end is
+    /// noticed at a chunk boundary, so up to one chunk later.
     public var audioChunkMilliseconds: Int = 100
     /// The largest WebSocket frame accepted or sent. WSClient's default (16 KiB) is smaller than one
     /// second of base64 PCM at 24 kHz.
