@@ -215,6 +215,10 @@ public final class ALSAAudioEngine: AudioEngine {
         }
     }
 
+    public func endCaptureWait() {
+        waiter.nudge()
+    }
+
     public func setCaptureLookPoint(_ position: Int?) {
         shared.captureLookPoint.store(position ?? Int.min, ordering: .relaxed)
     }

@@ -45,6 +45,10 @@ public protocol AudioEngine: AnyObject, Sendable {
     /// there instead of reading past it, so the end of a turn is heard when it happens. Nil: no such moment.
     /// Default: ignored.
     func setCaptureLookPoint(_ position: Int?)
+    /// The daemon's state changed outside its audio loop (a release, a reply arriving): a wait for capture already
+    /// under way was planned for the old state (the rest of a listening chunk) and ends now, so the loop plans
+    /// afresh. Default: nothing to do.
+    func endCaptureWait()
     /// Tells the engine that audio was just written into `playbackRing`, so an engine that stopped
     /// its speaker while nothing played restarts it now. Default: nothing to do.
     func playbackRingWritten()
@@ -84,6 +88,7 @@ public struct PlaybackWatchReport: Sendable, Equatable {
 extension AudioEngine {
     public func setCaptureNeeded(_ needed: Bool) {}
     public func setCaptureLookPoint(_ position: Int?) {}
+    public func endCaptureWait() {}
     public func playbackRingWritten() {}
     public var captureOrigin: Int? { nil }
     public var referenceOrigin: Int? { nil }

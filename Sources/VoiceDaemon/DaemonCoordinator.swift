@@ -416,6 +416,8 @@ public actor DaemonCoordinator {
     /// the time limits. The daemon runs it per `nextWake`, which it returns.
     @discardableResult
     public func audioTick() -> AudioWake {
+        inAudioTick = true
+        defer { inAudioTick = false }
         if detectorWaitingForIdle != nil { adoptWaitingDetectorIfIdle() }
         if let tap = recording, tap.channel.isCancelled { endRecording(reason: .cancelled) }
         feedPlaybackRing()
@@ -673,6 +675,10 @@ public actor DaemonCoordinator {
                 }
                 captureNeededForTurns = state != .idle
                 setCaptureNeeded(state != .idle || recording != nil)
+                // The audio loop's wait was planned for the old state: a release (or a reply) arriving during the
+                // rest of a listening chunk would otherwise leave the first frames of the reply unchecked for a
+                // barge-in, and its start unnoticed, for up to one chunk. The loop plans its own next wait.
+                if !inAudioTick { engine.endCaptureWait() }
                 status.update { $0.state = state }
                 events.publish(.state(state))
                 logger.info("state: \(state.rawValue)")
@@ -699,6 +705,8 @@ public actor DaemonCoordinator {
 
     private var lastBargeInFrameTime: Duration?
     private var playedBeforeFlushMilliseconds: Int?
+    /// True while `audioTick` runs: a state it changes is planned for by the wait it returns.
+    private var inAudioTick = false
 
     private var playedReplyMilliseconds: Int {
         guard let start = replyStartFrame else { return 0 }

@@ -21,6 +21,7 @@ public final class MemoryAudioEngine: AudioEngine, @unchecked Sendable {
         var captureNeeded = true
         var captureNeededChanges: [Bool] = []
         var captureLookPoint: Int?
+        var captureWaitsEnded = 0
         var playbackKicks = 0
         var speakerStopped = false
         /// The virtual clock `hear` advances, in samples.
@@ -120,6 +121,11 @@ public final class MemoryAudioEngine: AudioEngine, @unchecked Sendable {
     }
 
     public func setCaptureLookPoint(_ position: Int?) { state.withLock { $0.captureLookPoint = position } }
+
+    public func endCaptureWait() { state.withLock { $0.captureWaitsEnded += 1 } }
+
+    /// How often the daemon ended its audio loop's wait early (`endCaptureWait`).
+    public var captureWaitsEnded: Int { state.withLock { $0.captureWaitsEnded } }
 
     /// The daemon's last `setCaptureLookPoint`.
     public var captureLookPoint: Int? { state.withLock { $0.captureLookPoint } }

@@ -109,6 +109,30 @@ struct LoggingDetector: SpeechDetecting {
         #expect(await coordinator.nextWake.state == .thinking)
     }
 
+    /// A state changed from outside the audio loop (a press, a cancel) ends the loop's wait, which was planned for
+    /// the old state: a release in the middle of a listening chunk would leave the reply's first frames unchecked
+    /// for a barge-in until the rest of that chunk came. A change made by the tick itself does not: the wait the
+    /// tick returns is already planned for the new state.
+    @Test func aStateChangedOutsideTheAudioLoopEndsItsWait() async {
+        let engine = MemoryAudioEngine(sessionRate: rate)
+        let coordinator = makeCoordinator(engine: engine)
+        await coordinator.audioTick()
+        #expect(engine.captureWaitsEnded == 0)
+        await coordinator.press()
+        #expect(engine.captureWaitsEnded == 1)
+        await coordinator.cancel()
+        #expect(await coordinator.state == .idle)
+        #expect(engine.captureWaitsEnded == 2)
+        // The turn nobody speaks in times out inside a tick: that tick's own wait is for idle already.
+        await coordinator.press()
+        #expect(engine.captureWaitsEnded == 3)
+        time.advance(.seconds(9))
+        let wake = await coordinator.audioTick()
+        #expect(wake.state == .idle)
+        #expect(wake.captureSamples == 0)
+        #expect(engine.captureWaitsEnded == 3)
+    }
+
     @Test func queuedSoundWakesTheSpeaker() async {
         let engine = MemoryAudioEngine(sessionRate: rate)
         let coordinator = makeCoordinator(engine: engine)
