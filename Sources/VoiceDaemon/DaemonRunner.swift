@@ -166,8 +166,8 @@ public enum DaemonRunner {
             conversation: configuration.conversation, voice: configuration.realtime.voice
         )
         // One chunk length end to end: the audio loop wakes once per chunk, the capture thread reads it in one
-        // batch, and the session sends it as one message. Longer chunks cost fewer wake-ups and socket writes;
-        // the end of a turn is noticed at a chunk boundary (BENCHMARKS.md, issue 9).
+        // batch, and the session sends it as one message. Longer chunks cost fewer wake-ups and socket writes
+        // (BENCHMARKS.md, issue 9); the frame that would end a turn is still looked at when it arrives.
         coordinatorSettings.chunkMilliseconds = configuration.realtime.audioChunkMilliseconds
         coordinatorSettings.recordingQueueBlocks = max(1, 3000 / configuration.realtime.audioChunkMilliseconds)
         // Reply audio waits in the coordinator's backlog, which tops the ring up every tick, so the ring

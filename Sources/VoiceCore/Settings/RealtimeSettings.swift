@@ -40,8 +40,8 @@ public struct RealtimeSettings: Sendable, Codable, Equatable {
     /// (error earcon, status says why).
     public var deliveryTimeoutSeconds: Double = 20
     /// Mic audio is sent in chunks of about this length (xAI advises about 100 ms per message). The daemon's audio
-    /// loop and capture reads run once per chunk too: 200 costs less CPU on a small board, and a turn's end is
-    /// noticed at a chunk boundary, so up to one chunk later.
+    /// loop and capture reads run once per chunk too: 200 costs less CPU on a small board. A turn the local VAD
+    /// ends goes up at once (its last chunk short); the service's own VAD hears the last words up to a chunk later.
     public var audioChunkMilliseconds: Int = 100
     /// The largest WebSocket frame accepted or sent. WSClient's default (16 KiB) is smaller than one
     /// second of base64 PCM at 24 kHz.
