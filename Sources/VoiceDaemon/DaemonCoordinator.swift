@@ -86,6 +86,9 @@ public actor DaemonCoordinator {
     /// (`AudioEngine.watchPlayback`) until its report is read.
     private var playbackWatchPending = false
     private var endOfSpeechAt: Duration?
+    /// Set while the coordinator acts on a frame on which the VAD heard the user stop: the capture time of that
+    /// frame, which becomes the end of the user's speech if the turn ends on it (a held button keeps it open).
+    private var speechEndHeardAt: Duration?
     /// The last `AudioEngine.setCaptureLookPoint`.
     private var captureLookPoint: Int?
     private var lastLevelPublishedAt: Duration = .zero
@@ -565,8 +568,9 @@ public actor DaemonCoordinator {
             if decision.speechEnded {
                 // Stamped when the deciding frame was heard, not when it was looked at: the wait for the
                 // audio loop's wake-up is part of the latency the probe reports.
-                if machine.state == .listening { endOfSpeechAt = frameCapturedAt }
+                speechEndHeardAt = frameCapturedAt
                 perform(machine.localSpeechEnded(now: frameTime))
+                speechEndHeardAt = nil
             }
             offset += frameLength
         }
@@ -639,7 +643,10 @@ public actor DaemonCoordinator {
                 flushOutgoing()
                 isStreaming = false
             case .commitInput:
-                if endOfSpeechAt == nil { endOfSpeechAt = now() }
+                // The turn ends here: on the frame the VAD ended it, or now (a release, a tap, the time limit). A
+                // silence the VAD heard earlier while the button was held did not end it: the reply could not
+                // start before the release, so the wait the user is owed is counted from the release.
+                endOfSpeechAt = speechEndHeardAt ?? now()
                 link.commitInput()
             case .clearInput:
                 link.clearInput()

@@ -91,4 +91,27 @@ import VoiceTestSupport
         let latency = status.snapshot().latency
         #expect(latency.endOfSpeechToFirstAudioMs == 60, "50 ms until the loop looked, 10 ms until it played")
     }
+
+    @Test func aHeldTurnIsCountedFromTheRelease() async throws {
+        let engine = MemoryAudioEngine(sessionRate: rate)
+        let coordinator = makeCoordinator(engine: engine, silentFramesToEnd: 30)
+        await coordinator.holdStarted()
+        await hear(tone(milliseconds: 200), on: engine, through: coordinator)
+        // The VAD hears the user stop 300 ms into this silence, but the button is still down: the turn goes on.
+        await hear(silence(milliseconds: 900), on: engine, through: coordinator)
+        #expect(await coordinator.state == .listening)
+        await coordinator.release()
+        #expect(await coordinator.state == .thinking)
+
+        await coordinator.handle(.responseCreated(responseID: "resp_1"))
+        await coordinator.handle(
+            .replyAudio(responseID: "resp_1", itemID: "msg_1", samples: [Int16](repeating: 3000, count: rate / 10)))
+        time.advance(.milliseconds(10))
+        engine.playOut(frames: rate / 50)
+        await coordinator.audioTick()
+        let latency = status.snapshot().latency
+        #expect(
+            latency.endOfSpeechToFirstAudioMs == 10,
+            "the reply could not start before the release, 600 ms after the VAD heard the silence")
+    }
 }
