@@ -91,9 +91,10 @@ enum HTTPOneShot {
         let sslContext = secure ? try NIOSSLContext(configuration: .makeClientConfiguration()) : nil
         let eventLoop = eventLoopGroup.next()
         let promise = eventLoop.makePromise(of: (Int, String).self)
-        let attempts = ConnectAttempts()
+        let attempts = ConnectAttempts(lookup: .system, eventLoop: eventLoop)
         let connecting = ClientBootstrap(group: eventLoop)
             .connectTimeout(timeout)
+            .resolver(attempts.resolver)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     guard attempts.add(channel) else { throw CancellationError() }

@@ -40,6 +40,7 @@ public final class RealtimeSession: Service, Sendable {
     private let logger: Logger
     private let tokenProvider: EphemeralTokenProvider?
     private let clockProbe: (any SystemClockProbe)?
+    private let hostLookup: HostLookup
     /// The event loop the session's loop and its connections run on (see `EventLoopTaskExecutor`). A caller that
     /// hands the session audio often (the daemon's audio loop) saves a thread hand-off per call by running its
     /// task there too (`withTaskExecutorPreference`).
@@ -54,6 +55,7 @@ public final class RealtimeSession: Service, Sendable {
     ///   - tlsConfiguration: for `wss://`; nil uses the system trust roots.
     ///   - clockProbe: asked when a server's certificate fails verification, to say whether the wall clock is the
     ///     likely cause (``SystemClockAssessment``); nil only says that it may be.
+    ///   - hostLookup: how the service's host name becomes addresses (a test can make it hang).
     ///   - logger: where connection changes and problems are logged (never the key).
     public init(
         settings: RealtimeSettings,
@@ -64,9 +66,11 @@ public final class RealtimeSession: Service, Sendable {
         tlsConfiguration: TLSConfiguration? = nil,
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         clockProbe: (any SystemClockProbe)? = nil,
+        hostLookup: HostLookup = .system,
         logger: Logger
     ) {
         self.settings = settings
+        self.hostLookup = hostLookup
         self.clockProbe = clockProbe
         self.tools = tools
         self.apiKey = apiKey
@@ -159,6 +163,7 @@ public final class RealtimeSession: Service, Sendable {
                     let actions: [RealtimeSessionStateMachine.Action]
                     switch input {
                     case .command(let command): actions = Self.apply(command, to: &loop.machine, now: now)
+                    case .connectStep(let id, let step): actions = loop.machine.connectStep(id: id, step, now: now)
                     case .opened(let id): actions = loop.machine.connectionOpened(id: id, now: now)
                     case .received(let id, let message):
                         actions = loop.machine.received(message, connectionID: id, now: now)
@@ -354,18 +359,23 @@ public final class RealtimeSession: Service, Sendable {
         let eventLoop = taskExecutor.eventLoop
         let logger = self.logger
         let connectTimeout = TimeAmount.milliseconds(Int64(settings.timeouts.connectSeconds * 1000))
+        let hostLookup = self.hostLookup
         return try await withThrowingTaskGroup(of: ConnectionEnd.self) { group in
             group.addTask {
                 // Our own bootstrap rather than WSClient's ClientConnection: that one allows remote half-closure,
                 // and a server that closes right after its 101 then leaves the connection hanging (the input-closed
                 // event can pass before the WebSocket handler is in the pipeline).
                 // On the session's own event loop: the loop's frame writes then need no hop.
-                // NIO's connect does not end when its task is cancelled: a host that drops the SYN would hold a
-                // shutdown or a reconnect for the whole connect timeout. Cancelling closes the channels it made.
-                let attempts = ConnectAttempts()
+                // NIO's connect does not end when its task is cancelled: a DNS server that does not answer, or a
+                // host that drops the SYN, would hold a shutdown or a reconnect for the whole connect timeout.
+                // Cancelling fails the lookup and closes the channels the attempt made.
+                let attempts = ConnectAttempts(lookup: hostLookup, eventLoop: eventLoop) { step in
+                    inputs.yield(.connectStep(id, step))
+                }
                 let upgrade: RealtimeWebSocketChannel.Value = try await withTaskCancellationHandler {
                     try await ClientBootstrap(group: eventLoop)
                         .connectTimeout(connectTimeout)
+                        .resolver(attempts.resolver)
                         .channelOption(.socketOption(.tcp_nodelay), value: 1)
                         .connect(host: endpoint.host, port: endpoint.port) {
                             channel -> EventLoopFuture<RealtimeWebSocketChannel.Value> in
@@ -505,6 +515,7 @@ extension RealtimeSession {
 
     enum LoopInput: Sendable {
         case command(Command)
+        case connectStep(Int, ConnectStep)
         case opened(Int)
         case received(Int, InboundMessage)
         case ended(Int, ConnectionEnd)

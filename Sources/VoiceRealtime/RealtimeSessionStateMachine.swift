@@ -48,6 +48,8 @@ struct RealtimeSessionStateMachine {
     struct Connection: Equatable, Sendable {
         var id: Int
         var startedAt: Duration
+        /// Where the attempt is, until it opens; nil before its lookup (a token fetch).
+        var step: ConnectStep?
         var openedAt: Duration?
         var readyAt: Duration?
         var lastInboundAt: Duration
@@ -172,6 +174,15 @@ struct RealtimeSessionStateMachine {
             beginConnecting(now: now)
         }
         return takeActions()
+    }
+
+    /// The connection's lookup started, or found the addresses.
+    mutating func connectStep(id: Int, _ step: ConnectStep, now: Duration) -> [Action] {
+        lastNow = max(lastNow, now)
+        guard var connection, connection.id == id, phase == .connecting else { return [] }
+        connection.step = step
+        self.connection = connection
+        return []
     }
 
     mutating func connectionOpened(id: Int, now: Duration) -> [Action] {
@@ -453,7 +464,13 @@ struct RealtimeSessionStateMachine {
         switch phase {
         case .connecting:
             if let connection, now - connection.startedAt >= .seconds(timeouts.connectSeconds) {
-                fail(.failed("timed out after \(format(timeouts.connectSeconds)) s connecting"), now: now)
+                let waited = "timed out after \(format(timeouts.connectSeconds)) s"
+                switch connection.step {
+                case .lookingUp(let host):
+                    fail(.failed("\(waited) looking up \(host): the DNS server did not answer"), now: now)
+                case .connecting, nil:
+                    fail(.failed("\(waited) connecting"), now: now)
+                }
             }
         case .configuring:
             if let connection,

@@ -417,6 +417,26 @@ import VoiceProtocol
         #expect(machine.connectionEnded(id: 1, .aborted, now: .seconds(22)).isEmpty)
     }
 
+    /// A DNS server that does not answer and a host that does not answer need different fixes: the timeout says which.
+    @Test func aConnectTimeoutSaysWhetherTheLookupOrTheConnectionHung() throws {
+        var machine = Machine(settings: Self.settings())
+        _ = machine.start(now: .zero)
+        _ = machine.connectStep(id: 1, .lookingUp(host: "api.x.ai"), now: .milliseconds(5))
+        #expect(machine.tick(now: .seconds(10)).contains(.closeConnection(id: 1)))
+        #expect(
+            machine.status.lastError
+                == "realtime connection failed: timed out after 10 s looking up api.x.ai: the DNS server did not answer"
+        )
+
+        _ = machine.tick(now: .milliseconds(10_500))
+        _ = machine.connectStep(id: 2, .lookingUp(host: "api.x.ai"), now: .milliseconds(10_505))
+        _ = machine.connectStep(id: 2, .connecting, now: .milliseconds(10_520))
+        // A late step from the attempt that timed out changes nothing.
+        _ = machine.connectStep(id: 1, .lookingUp(host: "api.x.ai"), now: .milliseconds(10_530))
+        #expect(machine.tick(now: .milliseconds(20_500)).contains(.closeConnection(id: 2)))
+        #expect(machine.status.lastError == "realtime connection failed: timed out after 10 s connecting")
+    }
+
     @Test func noDataWhileAReplyIsExpectedMeansADeadConnection() throws {
         var machine = try Self.readyMachine()
         _ = machine.createResponse(now: .seconds(1))
