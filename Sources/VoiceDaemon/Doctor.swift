@@ -48,6 +48,10 @@ enum Doctor {
             // A certificate that failed verification is the clock's doing until shown otherwise (no RTC on a Pi).
             let certificateFailed =
                 status.connection.lastError?.contains(SystemClockAssessment.certificateNotVerified) == true
+            // The session words a failed or unanswered lookup as "DNS lookup of HOST failed: …" or "… looking up
+            // HOST: the DNS server did not answer".
+            let lookupFailed =
+                status.connection.lastError.map { $0.contains("DNS lookup of") || $0.contains("DNS server") } ?? false
             checks.append(
                 .init(
                     name: "realtime", outcome: .warning,
@@ -55,7 +59,10 @@ enum Doctor {
                     fix: certificateFailed
                         ? "check the clock (see the clock check, `timedatectl`) and the CA certificates; the daemon "
                             + "keeps retrying on its own"
-                        : "check the network and DNS; the daemon keeps retrying on its own"
+                        : lookupFailed
+                            ? "check the network and DNS: the nameserver in /etc/resolv.conf must answer "
+                                + "(`getent hosts` with the host named above); the daemon keeps retrying on its own"
+                            : "check the network; the daemon keeps retrying on its own"
                 ))
         }
         // The daemon has a key (it would not run without one); what is left to say is a key file that

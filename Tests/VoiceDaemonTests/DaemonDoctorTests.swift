@@ -131,14 +131,29 @@ import VoiceSystemdTestSupport
         #expect(report.isHealthy, "warnings: voiced retries by itself once NTP sets the time")
     }
 
-    @Test func otherConnectionFailuresStillPointToTheNetwork() throws {
+    @Test(arguments: [
+        "realtime connection failed: DNS lookup of api.x.ai failed: Name or service not known",
+        "realtime connection failed: timed out after 10 s looking up api.x.ai: the DNS server did not answer",
+    ])
+    func aFailedLookupPointsToTheDNSServer(lastError: String) throws {
         var status = Self.runningStatus()
         status.connection.state = .backingOff
-        status.connection.lastError = "realtime connection failed: DNS lookup of api.x.ai failed"
+        status.connection.lastError = lastError
         let report = Doctor.report(
             configuration: Self.buttonConfiguration(), status: status, system: Self.healthyMachine())
         let realtime = try #require(report.checks.first { $0.name == "realtime" })
-        #expect(realtime.fix.hasPrefix("check the network and DNS"))
+        #expect(realtime.detail.hasSuffix(lastError))
+        #expect(realtime.fix.hasPrefix("check the network and DNS: the nameserver in /etc/resolv.conf must answer"))
+    }
+
+    @Test func otherConnectionFailuresStillPointToTheNetwork() throws {
+        var status = Self.runningStatus()
+        status.connection.state = .backingOff
+        status.connection.lastError = "realtime connection failed: timed out after 10 s connecting"
+        let report = Doctor.report(
+            configuration: Self.buttonConfiguration(), status: status, system: Self.healthyMachine())
+        let realtime = try #require(report.checks.first { $0.name == "realtime" })
+        #expect(realtime.fix == "check the network; the daemon keeps retrying on its own")
     }
 
     @Test func aClockBeforeThisBuildIsAProblem() throws {
