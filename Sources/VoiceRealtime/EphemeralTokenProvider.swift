@@ -136,14 +136,20 @@ enum HTTPOneShot {
         channel.write(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: body))), promise: nil)
         channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
         // Cancellable (a shutdown or `voicectl reconnect` during the fetch), not only bounded by the timeout.
-        let reply = try await withTaskCancellationHandler {
-            try await promise.futureResult.get()
-        } onCancel: {
-            promise.fail(CancellationError())
-            channel.close(promise: nil)
+        defer { channel.close(promise: nil) }
+        do {
+            return try await withTaskCancellationHandler {
+                try await promise.futureResult.get()
+            } onCancel: {
+                promise.fail(CancellationError())
+                channel.close(promise: nil)
+            }
+        } catch {
+            // A cancellation that came while the connect completed closed the new channel, so the collector may
+            // have failed the reply first ("closed before the reply was complete"): the cause is the cancellation.
+            if Task.isCancelled { throw CancellationError() }
+            throw error
         }
-        channel.close(promise: nil)
-        return reply
     }
 
     private final class ReplyCollector: ChannelInboundHandler {

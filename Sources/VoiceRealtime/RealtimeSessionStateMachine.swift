@@ -122,7 +122,7 @@ struct RealtimeSessionStateMachine {
         self.sessionConfiguration = settings.sessionConfiguration(tools: tools)
         self.inputCodec = settings.inputAudio.codec
         let rate = settings.inputAudio.effectiveRate
-        self.chunkSamples = max(1, rate * settings.audioChunkMilliseconds / 1000)
+        self.chunkSamples = max(1, rate * settings.chunkMilliseconds / 1000)
         self.pendingAudioLimit = Int(Double(rate) * max(settings.preConnectBufferSeconds, 0))
         self.backoff = BackoffPolicy(configuration: settings.backoff.configuration, random: random)
         var status = ConnectionStatus()

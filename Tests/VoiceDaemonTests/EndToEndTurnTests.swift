@@ -142,7 +142,8 @@ import VoiceTestSupport
         #expect(loudSeconds >= 1.0, "the reply was heard on the speaker (\(loudSeconds) s loud)")
     }
 
-    func pressAndFollow(_ running: Running, chunkMilliseconds: Int = 100) async throws {
+    /// `chunkMilliseconds`: the chunk in use; unset, 200 ms (the config's turns end locally).
+    func pressAndFollow(_ running: Running, chunkMilliseconds: Int = 200) async throws {
         #expect(await Self.waitFor(running.handle) { $0.connection.state == .ready })
 
         // The press goes through the real control socket, as `voicectl press` sends it.
@@ -193,14 +194,16 @@ import VoiceTestSupport
 }
 
 extension EndToEndTurnTests {
-    /// `realtime.audio_chunk_milliseconds` sets the chunk end to end: the audio loop hands the session one 200 ms
-    /// chunk at a time (it used to wake per 100 ms whatever the setting), and each goes up as one message.
-    @Test func aLongerChunkIsOneWakeAndOneMessage() async throws {
+    /// The chunk length is one setting end to end: the audio loop hands the session one chunk at a time, and each
+    /// goes up as one message. Unset with local turn ending it is 200 ms; `realtime.audio_chunk_milliseconds` sets it.
+    @Test(arguments: [nil, 100]) func oneChunkIsOneWakeAndOneMessage(configured: Int?) async throws {
+        let chunkMilliseconds = configured ?? 200
         let running = try await Self.start(
-            microphone: [Int16](repeating: 0, count: Self.rate / 2), realtimeKeys: ["audio_chunk_milliseconds: 200"])
+            microphone: [Int16](repeating: 0, count: Self.rate / 2),
+            realtimeKeys: configured.map { ["audio_chunk_milliseconds: \($0)"] } ?? [])
         defer { running.card.remove() }
         do {
-            try await pressAndFollow(running, chunkMilliseconds: 200)
+            try await pressAndFollow(running, chunkMilliseconds: chunkMilliseconds)
         } catch {
             await Self.stop(running)
             throw error
@@ -212,8 +215,8 @@ extension EndToEndTurnTests {
             return try? AudioPayload.decodePCM16(audio).count
         }
         // The last chunk of a turn goes up short when the turn ends.
-        #expect(appendSizes.count >= 8)
-        #expect(appendSizes.dropLast().allSatisfy { $0 == Self.rate / 5 }, "\(appendSizes)")
+        #expect(appendSizes.count >= 1600 / chunkMilliseconds)
+        #expect(appendSizes.dropLast().allSatisfy { $0 == Self.rate * chunkMilliseconds / 1000 }, "\(appendSizes)")
         #expect(
             handedToSession <= appendSizes.count + 1,
             "\(handedToSession) chunks handed to the session for \(appendSizes.count) messages")

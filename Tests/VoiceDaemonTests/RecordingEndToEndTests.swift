@@ -115,7 +115,7 @@ extension EndToEndTurnTests {
                 }
                 return block.mic.count
             }
-            #expect(firstChunk == rate / 10)
+            #expect(firstChunk == rate / 5, "one block per chunk: 200 ms with the config's local turn ending")
             let deadline = ContinuousClock.now + mustHappenWithin
             var next: ControlError?
             repeat {

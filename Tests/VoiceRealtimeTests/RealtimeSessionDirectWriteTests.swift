@@ -30,8 +30,8 @@ struct RealtimeSessionDirectWriteTests {
             guard case .inputAudioBufferAppend(let audio) = event else { return nil }
             return try? AudioPayload.decodePCM16(audio)
         }
-        // Ten full 100 ms chunks, then the 50 ms rest sent ahead of the commit.
-        #expect(appends.map(\.count) == Array(repeating: 2_400, count: 10) + [1_200])
+        // The harness's session has manual turns: five full 200 ms chunks, then the 50 ms rest sent ahead of the commit.
+        #expect(appends.map(\.count) == Array(repeating: 4_800, count: 5) + [1_200])
         #expect(Array(appends.joined()) == speech)
         let commit = try #require(names.firstIndex(of: "input_audio_buffer.commit"))
         #expect(names.lastIndex(of: "input_audio_buffer.append").map { $0 < commit } == true)

@@ -121,10 +121,36 @@ import VoiceProtocol
 
     // MARK: - Input before and after ready
 
+    /// Unset, the chunk follows who ends turns: 200 ms when the daemon does (its last chunk goes up at once), the
+    /// advised 100 ms when the service's VAD does (it hears the end of speech only in audio it has).
+    @Test func theChunkLengthFollowsWhoEndsTurnsUnlessSet() throws {
+        var settings = Self.settings()
+        settings.turnDetection.mode = .manual
+        #expect(settings.chunkMilliseconds == 200)
+        settings.turnDetection.mode = .serverVAD
+        #expect(settings.chunkMilliseconds == 100)
+        settings.audioChunkMilliseconds = 60
+        #expect(settings.chunkMilliseconds == 60)
+        settings.turnDetection.mode = .manual
+        #expect(settings.chunkMilliseconds == 60)
+        #expect(settings.problems.isEmpty)
+        settings.audioChunkMilliseconds = 10
+        #expect(settings.problems == ["realtime.audio_chunk_milliseconds must be between 20 and 1000"])
+
+        var machine = Machine(settings: Self.settings { $0.turnDetection.mode = .serverVAD })
+        _ = machine.start(now: .zero)
+        _ = machine.connectionOpened(id: 1, now: .zero)
+        _ = machine.received(try Self.event(Self.created), connectionID: 1, now: .zero)
+        _ = machine.received(try Self.event(Self.updated), connectionID: 1, now: .zero)
+        let sent = Self.sent(machine.appendAudio([Int16](repeating: 7, count: 4800), now: .seconds(1)))
+        #expect(
+            sent.map(\.typeName) == ["input_audio_buffer.append", "input_audio_buffer.append"], "two 100 ms chunks")
+    }
+
     @Test func audioBeforeSessionUpdatedIsQueuedThenSentInChunksBeforeTheCommit() throws {
         var machine = Machine(settings: Self.settings { $0.turnDetection.mode = .manual })
         _ = machine.start(now: .zero)
-        let samples = (0..<6000).map { Int16(truncatingIfNeeded: $0) }
+        let samples = (0..<10_800).map { Int16(truncatingIfNeeded: $0) }
         let queued = machine.appendAudio(samples, now: .zero) + machine.commit(now: .zero)
         #expect(Self.sent(queued).isEmpty, "nothing may be sent before session.updated")
 
@@ -133,7 +159,7 @@ import VoiceProtocol
         #expect(Self.sent(configure).map(\.typeName) == ["session.update"])
         let flushed = machine.received(try Self.event(Self.updated), connectionID: 1, now: .seconds(1))
         let events = Self.sent(flushed)
-        // 6000 samples at 24 kHz in 100 ms chunks: 2400 + 2400 + 1200, then the commit.
+        // 10,800 samples at 24 kHz in the 200 ms chunks of manual turns: 4800 + 4800 + 1200, then the commit.
         #expect(
             events.map(\.typeName) == [
                 "input_audio_buffer.append", "input_audio_buffer.append", "input_audio_buffer.append",

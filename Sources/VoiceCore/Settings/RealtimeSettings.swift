@@ -40,9 +40,17 @@ public struct RealtimeSettings: Sendable, Codable, Equatable {
     /// (error earcon, status says why).
     public var deliveryTimeoutSeconds: Double = 20
     /// Mic audio is sent in chunks of about this length (xAI advises about 100 ms per message). The daemon's audio
-    /// loop and capture reads run once per chunk too: 200 costs less CPU on a small board. A turn the local VAD
+    /// loop and capture reads run once per chunk too, so longer chunks cost fewer wake-ups. A turn the local VAD
     /// ends goes up at once (its last chunk short); the service's own VAD hears the last words up to a chunk later.
-    public var audioChunkMilliseconds: Int = 100
+    /// nil: ``chunkMilliseconds`` decides.
+    public var audioChunkMilliseconds: Int?
+    /// The chunk length in use: the configured one, or by who ends turns. With manual turns (our VAD or the button
+    /// ends them and the last chunk goes up at once) nothing waits for a chunk boundary, so 200 ms, which halves the
+    /// CPU of a spoken turn (BENCHMARKS.md, issue 9); with the service's VAD, which hears the end of speech only in
+    /// the audio it has, the advised 100 ms.
+    public var chunkMilliseconds: Int {
+        audioChunkMilliseconds ?? (turnDetection.mode == .manual ? 200 : 100)
+    }
     /// The largest WebSocket frame accepted or sent. WSClient's default (16 KiB) is smaller than one
     /// second of base64 PCM at 24 kHz.
     public var maxFrameBytes: Int = 4 << 20
@@ -90,7 +98,7 @@ public struct RealtimeSettings: Sendable, Codable, Equatable {
             problems.append("realtime.pre_connect_buffer_seconds must be between 0 and 120")
         }
         if !(deliveryTimeoutSeconds > 0) { problems.append("realtime.delivery_timeout_seconds must be positive") }
-        if !(20...1000).contains(audioChunkMilliseconds) {
+        if let audioChunkMilliseconds, !(20...1000).contains(audioChunkMilliseconds) {
             problems.append("realtime.audio_chunk_milliseconds must be between 20 and 1000")
         }
         if maxFrameBytes < 1 << 16 { problems.append("realtime.max_frame_bytes must be at least 65536") }
@@ -141,9 +149,7 @@ public struct RealtimeSettings: Sendable, Codable, Equatable {
         deliveryTimeoutSeconds =
             try container.decodeIfPresent(Double.self, forKey: .deliveryTimeoutSeconds)
             ?? defaults.deliveryTimeoutSeconds
-        audioChunkMilliseconds =
-            try container.decodeIfPresent(Int.self, forKey: .audioChunkMilliseconds)
-            ?? defaults.audioChunkMilliseconds
+        audioChunkMilliseconds = try container.decodeIfPresent(Int.self, forKey: .audioChunkMilliseconds)
         maxFrameBytes = try container.decodeIfPresent(Int.self, forKey: .maxFrameBytes) ?? defaults.maxFrameBytes
     }
 }
