@@ -15,7 +15,7 @@
 #    debug info stripped): instructions per second of audio, and CPU seconds per audio hour.
 #    BENCH_CALLGRIND=0 skips it.
 # BENCH_VOICED_CALLGRIND=1 runs voiced itself under callgrind (debug info stripped, instrumentation on only for
-# the streaming window) and prints the whole daemon's instructions per 100 ms chunk, with the costliest
+# the streaming window) and prints the whole daemon's instructions per chunk, with the costliest
 # functions (inclusive) per chunk: a deterministic figure for per-chunk work, next to the noisy CPU share
 # (which, under valgrind, is not the daemon's: ignore the CPU and latency figures of such a run).
 # BENCH_IDLE_ONLY=1 measures only listening idle (and skips callgrind): the quick loop for memory work. Each
@@ -292,7 +292,7 @@ try:
     if idle_only:
         raise IdleOnly
 
-    # A push-to-talk turn as long as the window: the VAD and gate run on every frame, every 100 ms
+    # A push-to-talk turn as long as the window: the VAD and gate run on every frame, every
     # chunk is encoded and sent, and the time limits do not end it.
     microphone.mode = "speech"
     voicectl("press", "--hold")
@@ -427,7 +427,7 @@ annotated = subprocess.run(["callgrind_annotate", "--inclusive=yes", f"{out}/cal
 rows = [(int(m.group(1).replace(",", "")), m.group(2)) for m in
         re.finditer(r"^\s*([\d,]+) \([^)]*\)\s+\S*?:(\S+)", annotated, re.M)]
 total = int(re.search(r"([\d,]+) \([^)]*\)\s+PROGRAM TOTALS", annotated).group(1).replace(",", ""))
-print(f"voiced under callgrind, streaming a turn: {chunks} chunks, {total / chunks:,.0f} Ir per 100 ms chunk "
+print(f"voiced under callgrind, streaming a turn: {chunks} chunks, {total / chunks:,.0f} Ir per chunk "
       f"(all threads, user space)")
 for instructions, function in rows[:25]:
     print(f"  {instructions / chunks:>10,.0f}  {function[:110]}")

@@ -121,11 +121,16 @@ public struct ConversationStateMachine: Sendable {
         }
     }
 
-    /// The end of a hold (`voicectl release`): the push-to-talk turn is over.
+    /// The end of a hold (`voicectl release`): the push-to-talk turn is over. With local turn ending it ends here;
+    /// under the service's VAD the service ends it.
     public mutating func released(now: Duration) -> [Action] {
         let wasHeld = isPushToTalkHeld
         isPushToTalkHeld = false
         guard wasHeld, state == .listening else { return [] }
+        // Under the service's VAD a commit is not allowed, and ending the turn here would clear the question the
+        // user just asked: the service ends the turn when it hears the silence after the last words, which the
+        // microphone goes on sending.
+        if configuration.turnEnding == .server { return [] }
         return endUserTurn()
     }
 

@@ -86,6 +86,17 @@ import VoiceDSP
         #expect(machine.released(now: .seconds(3)).isEmpty)
     }
 
+    /// Under the service's VAD a release does not clear the question: the service ends the turn on the silence after
+    /// it (a release right after the last word used to throw the words away).
+    @Test func aReleaseUnderTheServicesVADLeavesTheEndToTheService() {
+        var machine = Machine(configuration: .init(turnEnding: .server))
+        _ = machine.holdStarted(now: .zero)
+        _ = machine.serverSpeechStarted(now: .milliseconds(300))
+        #expect(machine.released(now: .seconds(2)).isEmpty)
+        #expect(machine.state == .listening)
+        #expect(machine.serverCommittedInput() == [.stopStreaming, .enteredState(.thinking)])
+    }
+
     @Test func serverTurnEndingFollowsTheServiceEvents() {
         var machine = Machine(configuration: .init(turnEnding: .server))
         _ = machine.press(now: .zero)
