@@ -30,6 +30,19 @@ import VoiceTestSupport
 
     func silence(milliseconds: Int) -> [Int16] { [Int16](repeating: 0, count: rate * milliseconds / 1000) }
 
+    /// The reply's first audio arrives and is played `delay` later; returns the probes then.
+    func playFirstReplyAudio(
+        after delay: Duration, on engine: MemoryAudioEngine, through coordinator: DaemonCoordinator
+    ) async -> LatencyStatus {
+        await coordinator.handle(.responseCreated(responseID: "resp_1"))
+        await coordinator.handle(
+            .replyAudio(responseID: "resp_1", itemID: "msg_1", samples: [Int16](repeating: 3000, count: rate / 10)))
+        time.advance(delay)
+        engine.playOut(frames: rate / 50)
+        await coordinator.audioTick()
+        return status.snapshot().latency
+    }
+
     @Test func theLoopWakesForTheFrameThatWouldEndTheTurn() async {
         let engine = MemoryAudioEngine(sessionRate: rate)
         // The turn ends on its 33rd silent frame: 330 ms after the speech, which is not a chunk boundary.
@@ -82,13 +95,7 @@ import VoiceTestSupport
         await coordinator.audioTick()
         #expect(await coordinator.state == .thinking)
 
-        await coordinator.handle(.responseCreated(responseID: "resp_1"))
-        await coordinator.handle(
-            .replyAudio(responseID: "resp_1", itemID: "msg_1", samples: [Int16](repeating: 3000, count: rate / 10)))
-        time.advance(.milliseconds(10))
-        engine.playOut(frames: rate / 50)
-        await coordinator.audioTick()
-        let latency = status.snapshot().latency
+        let latency = await playFirstReplyAudio(after: .milliseconds(10), on: engine, through: coordinator)
         #expect(latency.endOfSpeechToFirstAudioMs == 60, "50 ms until the loop looked, 10 ms until it played")
     }
 
@@ -103,13 +110,7 @@ import VoiceTestSupport
         await coordinator.release()
         #expect(await coordinator.state == .thinking)
 
-        await coordinator.handle(.responseCreated(responseID: "resp_1"))
-        await coordinator.handle(
-            .replyAudio(responseID: "resp_1", itemID: "msg_1", samples: [Int16](repeating: 3000, count: rate / 10)))
-        time.advance(.milliseconds(10))
-        engine.playOut(frames: rate / 50)
-        await coordinator.audioTick()
-        let latency = status.snapshot().latency
+        let latency = await playFirstReplyAudio(after: .milliseconds(10), on: engine, through: coordinator)
         #expect(
             latency.endOfSpeechToFirstAudioMs == 10,
             "the reply could not start before the release, 600 ms after the VAD heard the silence")

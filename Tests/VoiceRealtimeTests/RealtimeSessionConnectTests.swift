@@ -15,33 +15,51 @@ import VoiceTestSupport
 @Suite(.timeLimit(.minutes(1))) struct RealtimeSessionConnectTests {
     enum Stop: String, CaseIterable { case gracefulShutdown, taskCancelled }
 
+    /// A session for `url` in a service group of its own, running; `connectSeconds` far past the suite's time limit
+    /// unless said otherwise.
+    struct Running {
+        let session: RealtimeSession
+        let group: ServiceGroup
+        let run: Task<Void, any Error>
+
+        init(url: String, connectSeconds: Double = 600, hostLookup: HostLookup = .system) {
+            var settings = RealtimeSettings()
+            settings.url = url
+            settings.timeouts.connectSeconds = connectSeconds
+            settings.timeouts.pingIntervalSeconds = 0
+            let logs = LogCapture()
+            let session = RealtimeSession(
+                settings: settings, apiKey: RealtimeSessionHarness.apiKey, clock: ManualClock(),
+                random: FixedUnitRandomSource([0]), tlsConfiguration: nil, clockProbe: nil, hostLookup: hostLookup,
+                logger: logs.makeLogger(label: "voiced.realtime", level: .debug))
+            let group = ServiceGroup(services: [session], logger: logs.makeLogger(label: "test", level: .debug))
+            self.session = session
+            self.group = group
+            run = Task { try await group.run() }
+        }
+
+        /// Stops it the way `stop` says, and expects it to end cleanly, disconnected.
+        func stop(_ stop: Stop) async {
+            switch stop {
+            case .gracefulShutdown: await group.triggerGracefulShutdown()
+            case .taskCancelled: run.cancel()
+            }
+            let outcome = await run.result
+            #expect(throws: Never.self) { try outcome.get() }
+            #expect(session.status().state == .disconnected)
+        }
+    }
+
     /// A host that drops the SYN: a session stopped (SIGTERM's graceful shutdown, or its task cancelled) while it
-    /// connects stops at once instead of waiting out its connect timeout (ten minutes here, far past the suite's time
-    /// limit).
+    /// connects stops at once instead of waiting out its connect timeout.
     @Test(arguments: Stop.allCases) func aSessionStoppedWhileConnectingStopsAtOnce(stop: Stop) async throws {
         let server = try await SYNDroppingListener.start()
         defer { server.close() }
-        var settings = RealtimeSettings()
-        settings.url = "ws://127.0.0.1:\(server.port)/v1/realtime"
-        settings.timeouts.connectSeconds = 600
-        settings.timeouts.pingIntervalSeconds = 0
-        let logs = LogCapture()
-        let session = RealtimeSession(
-            settings: settings, apiKey: RealtimeSessionHarness.apiKey, clock: ManualClock(),
-            random: FixedUnitRandomSource([0]), tlsConfiguration: nil, clockProbe: nil,
-            logger: logs.makeLogger(label: "voiced.realtime", level: .debug))
-        let group = ServiceGroup(services: [session], logger: logs.makeLogger(label: "test", level: .debug))
-        let run = Task { try await group.run() }
+        let running = Running(url: "ws://127.0.0.1:\(server.port)/v1/realtime")
         try await waitUntil(timeout: mustHappenWithin, "the session to be connecting") {
-            session.status().state == .connecting
+            running.session.status().state == .connecting
         }
-        switch stop {
-        case .gracefulShutdown: await group.triggerGracefulShutdown()
-        case .taskCancelled: run.cancel()
-        }
-        let outcome = await run.result
-        #expect(throws: Never.self) { try outcome.get() }
-        #expect(session.status().state == .disconnected)
+        await running.stop(stop)
     }
 
     /// A DNS server that does not answer (a router up whose upstream is down): the lookup hangs, here until the test
@@ -49,51 +67,27 @@ import VoiceTestSupport
     @Test(arguments: Stop.allCases) func aSessionStoppedWhileItsLookupHangsStopsAtOnce(stop: Stop) async throws {
         let lookup = HangingLookup()
         defer { lookup.answer() }
-        var settings = RealtimeSettings()
-        settings.url = "ws://voice.example:8080/v1/realtime"
-        settings.timeouts.connectSeconds = 600
-        settings.timeouts.pingIntervalSeconds = 0
-        let logs = LogCapture()
-        let session = RealtimeSession(
-            settings: settings, apiKey: RealtimeSessionHarness.apiKey, clock: ManualClock(),
-            random: FixedUnitRandomSource([0]), tlsConfiguration: nil, clockProbe: nil,
-            hostLookup: lookup.hostLookup, logger: logs.makeLogger(label: "voiced.realtime", level: .debug))
-        let group = ServiceGroup(services: [session], logger: logs.makeLogger(label: "test", level: .debug))
-        let run = Task { try await group.run() }
+        let running = Running(url: "ws://voice.example:8080/v1/realtime", hostLookup: lookup.hostLookup)
         try await waitUntil(timeout: mustHappenWithin, "the session to look the host up") {
             lookup.hosts == ["voice.example"]
         }
-        switch stop {
-        case .gracefulShutdown: await group.triggerGracefulShutdown()
-        case .taskCancelled: run.cancel()
-        }
-        let outcome = await run.result
-        #expect(throws: Never.self) { try outcome.get() }
-        #expect(session.status().state == .disconnected)
+        await running.stop(stop)
         #expect(lookup.isWaiting, "the stop did not wait for the lookup")
     }
 
     /// A lookup that fails says so in the words of the system's resolver, and names the host.
     @Test func aFailedLookupIsReportedWithTheResolversWords() async throws {
-        var settings = RealtimeSettings()
-        settings.url = "ws://voice.example:8080/v1/realtime"
-        settings.timeouts.pingIntervalSeconds = 0
-        let logs = LogCapture()
-        let session = RealtimeSession(
-            settings: settings, apiKey: RealtimeSessionHarness.apiKey, clock: ManualClock(),
-            random: FixedUnitRandomSource([0]), tlsConfiguration: nil, clockProbe: nil,
-            hostLookup: HostLookup { _, _ in throw HostLookupFailure(code: EAI_AGAIN) },
-            logger: logs.makeLogger(label: "voiced.realtime", level: .debug))
-        let group = ServiceGroup(services: [session], logger: logs.makeLogger(label: "test", level: .debug))
-        let run = Task { try await group.run() }
-        defer { run.cancel() }
-        try await waitUntil(timeout: mustHappenWithin, "the attempt to fail") { session.status().lastError != nil }
-        let lastError = try #require(session.status().lastError)
+        let running = Running(
+            url: "ws://voice.example:8080/v1/realtime", connectSeconds: 10,
+            hostLookup: HostLookup { _, _ in throw HostLookupFailure(code: EAI_AGAIN) })
+        try await waitUntil(timeout: mustHappenWithin, "the attempt to fail") {
+            running.session.status().lastError != nil
+        }
+        let lastError = try #require(running.session.status().lastError)
         #expect(
             lastError.contains("DNS lookup of voice.example failed: Temporary failure in name resolution"),
             "\(lastError)")
-        await group.triggerGracefulShutdown()
-        _ = await run.result
+        await running.stop(.gracefulShutdown)
     }
 }
 
