@@ -10,10 +10,17 @@ import threading
 
 class Microphone(threading.Thread):
     """Feeds `fifo` (S16_LE mono at `rate`): room noise, or `speech_path`'s raw audio looped while `mode` is
-    "speech". The pipe is kept small so a switch reaches the daemon within ~170 ms; the writer blocks when it is
-    full, so it follows the daemon's real-time reads. Reopens the FIFO when the daemon reopens its device."""
+    "speech". The writer blocks when the pipe is full, so it follows the daemon's real-time reads, and a switch
+    reaches the daemon within what the pipe holds (~340 ms at 24 kHz). Reopens the FIFO when the daemon reopens its
+    device.
+
+    The pipe must hold the daemon's longest capture read: ALSA's `file` plugin reads its infile once per read and
+    fills what the pipe did not have with its slave's silence. A 200 ms batch at 24 kHz is 9,600 bytes; with an
+    8 KiB pipe every batch ended in 30 ms of digital silence, which dragged the VAD's noise floor under the room
+    noise, so the room counted as speech and a turn could stay open until its time limit."""
 
     F_SETPIPE_SZ = 1031
+    PIPE_BYTES = 16384
 
     def __init__(self, fifo, speech_path, rate):
         super().__init__(daemon=True)
@@ -36,7 +43,7 @@ class Microphone(threading.Thread):
         self.positions = {"noise": 0, "speech": 0}
 
     def position_seconds(self, mode):
-        """Where in its source `mode` is now, in seconds (what the daemon hears next, less the pipe's ~170 ms)."""
+        """Where in its source `mode` is now, in seconds (what the daemon hears next, less what the pipe holds)."""
         source = self.speech if mode == "speech" else self.noise
         return round(self.positions[mode] % len(source) / 2 / self.rate, 3)
 
@@ -48,7 +55,7 @@ class Microphone(threading.Thread):
             except OSError:
                 return
             try:
-                fcntl.fcntl(fd, self.F_SETPIPE_SZ, 8192)
+                fcntl.fcntl(fd, self.F_SETPIPE_SZ, self.PIPE_BYTES)
             except OSError:
                 pass
             try:

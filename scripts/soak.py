@@ -194,6 +194,19 @@ def problem(text):
     problems.append(f"turn {turn}: {text}")
     with open(os.path.join(out, "problems.txt"), "a") as f:  # as they happen, to follow a long run
         f.write(problems[-1] + "\n")
+    # What the daemon said of itself at that moment (state, audio, counters, levels), to tell a stalled
+    # microphone from a turn the VAD kept open.
+    # Two looks a second apart show whether the microphone's level and the counters still move.
+    snapshots = []
+    for look in range(2):
+        try:
+            snapshots.append(watcher.request("status"))
+        except Exception as error:  # the watcher connection itself may be what failed
+            snapshots.append({"unavailable": str(error)})
+        if look == 0:
+            time.sleep(1.0)
+    with open(os.path.join(out, "problems-status.jsonl"), "a") as f:
+        f.write(json.dumps({"turn": turn, "problem": text, "status": snapshots}) + "\n")
 
 
 def wait_for(predicate, timeout, what, expected=True):
