@@ -21,6 +21,12 @@ public struct DaemonStatus: Sendable, Codable, Equatable {
     public init() {}
 }
 
+/// The words a connection error uses for a failed name lookup ("DNS lookup of api.x.ai failed: …", "timed out after
+/// 10 s: no answer to the DNS lookup of api.x.ai"), so that `voicectl doctor` can point at the nameserver.
+public enum NameLookupProblem {
+    public static let marker = "DNS lookup of"
+}
+
 public struct ConnectionStatus: Sendable, Codable, Equatable {
     public var state: ConnectionState = .disconnected
     public var endpoint: String = ""

@@ -48,10 +48,7 @@ enum Doctor {
             // A certificate that failed verification is the clock's doing until shown otherwise (no RTC on a Pi).
             let certificateFailed =
                 status.connection.lastError?.contains(SystemClockAssessment.certificateNotVerified) == true
-            // The session words a failed or unanswered lookup as "DNS lookup of HOST failed: …" or "… looking up
-            // HOST: the DNS server did not answer".
-            let lookupFailed =
-                status.connection.lastError.map { $0.contains("DNS lookup of") || $0.contains("DNS server") } ?? false
+            let lookupFailed = status.connection.lastError?.contains(NameLookupProblem.marker) == true
             checks.append(
                 .init(
                     name: "realtime", outcome: .warning,

@@ -428,7 +428,9 @@ public final class RealtimeSession: Service, Sendable {
         case let error as WebSocketClientError: return error.description
         case let error as ConfigurationProblem: return error.message
         case let error as NIOConnectionError:
-            if let dns = error.dnsAAAAError ?? error.dnsAError { return "DNS lookup of \(error.host) failed: \(dns)" }
+            if let dns = error.dnsAAAAError ?? error.dnsAError {
+                return "\(NameLookupProblem.marker) \(error.host) failed: \(dns)"
+            }
             if let first = error.connectionErrors.first { return "connecting to \(error.host) failed: \(first.error)" }
             return "connecting to \(error.host) failed"
         case let error as NIOSSLError:

@@ -467,7 +467,7 @@ struct RealtimeSessionStateMachine {
                 let waited = "timed out after \(format(timeouts.connectSeconds)) s"
                 switch connection.step {
                 case .lookingUp(let host):
-                    fail(.failed("\(waited) looking up \(host): the DNS server did not answer"), now: now)
+                    fail(.failed("\(waited): no answer to the \(NameLookupProblem.marker) \(host)"), now: now)
                 case .connecting, nil:
                     fail(.failed("\(waited) connecting"), now: now)
                 }

@@ -133,7 +133,7 @@ import VoiceSystemdTestSupport
 
     @Test(arguments: [
         "realtime connection failed: DNS lookup of api.x.ai failed: Name or service not known",
-        "realtime connection failed: timed out after 10 s looking up api.x.ai: the DNS server did not answer",
+        "realtime connection failed: timed out after 10 s: no answer to the DNS lookup of api.x.ai",
     ])
     func aFailedLookupPointsToTheDNSServer(lastError: String) throws {
         var status = Self.runningStatus()

@@ -451,7 +451,7 @@ import VoiceProtocol
         #expect(machine.tick(now: .seconds(10)).contains(.closeConnection(id: 1)))
         #expect(
             machine.status.lastError
-                == "realtime connection failed: timed out after 10 s looking up api.x.ai: the DNS server did not answer"
+                == "realtime connection failed: timed out after 10 s: no answer to the DNS lookup of api.x.ai"
         )
 
         _ = machine.tick(now: .milliseconds(10_500))
