@@ -50,6 +50,8 @@ extension OfflineVAD {
         var segmentStart: Int?
         var segmentLevels: [Double] = []
         var echoStart: Int?
+        var noSignalStart: Int?
+        var noSignalFrames = 0
         var speechFrames = 0
         var segments = 0
         var bargeIns = 0
@@ -79,6 +81,13 @@ extension OfflineVAD {
                 lines.append((start, "\(seconds(start))–\(seconds(index)) s  playback audible (mic held back)"))
                 echoStart = nil
             }
+            if decision.isDigitalSilence {
+                noSignalFrames += 1
+                if noSignalStart == nil { noSignalStart = index }
+            } else if let start = noSignalStart {
+                lines.append((start, noSignalLine(from: start, to: index)))
+                noSignalStart = nil
+            }
             if decision.bargeIn {
                 bargeIns += 1
                 lines.append(
@@ -106,17 +115,25 @@ extension OfflineVAD {
         if let start = echoStart {
             lines.append((start, "\(seconds(start))–\(seconds(traces.count)) s  playback audible (mic held back)"))
         }
+        if let start = noSignalStart { lines.append((start, noSignalLine(from: start, to: traces.count))) }
         let floors = traces.map(\.noiseFloorDBFS).sorted()
         let medianFloor = floors.isEmpty ? -120 : floors[floors.count / 2]
         let share = traces.isEmpty ? 0 : 100 * speechFrames / traces.count
         // Stable sort: events of one frame keep their order; a period is listed where it starts.
         var ordered = lines.enumerated().sorted { ($0.element.frame, $0.offset) < ($1.element.frame, $1.offset) }
             .map(\.element.text)
-        ordered.append(
+        var summary =
             "summary: \(segments) speech segment(s), \(seconds(speechFrames)) s of speech (\(share) %), "
-                + "\(bargeIns) barge-in(s), median noise floor \(db(medianFloor)) dBFS"
-        )
+            + "\(bargeIns) barge-in(s), median noise floor \(db(medianFloor)) dBFS"
+        if noSignalFrames > 0 { summary += ", \(seconds(noSignalFrames)) s without signal" }
+        ordered.append(summary)
         return ordered.joined(separator: "\n") + "\n"
+    }
+
+    /// A span of digital silence: the detector took it as silence and learned nothing from it.
+    private static func noSignalLine(from start: Int, to end: Int) -> String {
+        "\(seconds(start))–\(seconds(end)) s  no signal: every sample zero (microphone muted or not delivering "
+            + "yet); taken as silence, the noise floor kept"
     }
 
     private static func seconds(_ frames: Int) -> String {

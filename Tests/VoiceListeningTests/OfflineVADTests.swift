@@ -121,6 +121,29 @@ final class TemporaryDirectory {
         #expect(text.contains("1 barge-in(s)"))
         let noReference = try OfflineVAD.timeline(recording: directory.path + "/mic.wav")
         #expect(noReference.contains("0 barge-in(s)"))
+        #expect(!noReference.contains("no signal"))
+    }
+
+    @Test func theTimelineShowsWhereTheMicrophoneDeliveredNothing() throws {
+        // A recording that starts before the microphone delivers and is muted for a while: those spans are named, and
+        // the room around them is not taken for speech.
+        let directory = try TemporaryDirectory()
+        let rate = 16000
+        let room = { (seconds: Double, seed: UInt64) in
+            Signals.whiteNoise(levelDBFS: -55, seconds: seconds, sampleRate: rate, seed: seed)
+        }
+        let mic =
+            Signals.silence(seconds: 0.3, sampleRate: rate) + room(2, 47)
+            + Signals.silence(seconds: 1.5, sampleRate: rate) + room(2, 48)
+        try directory.write(mic, rate: rate, to: "mic.wav")
+        let text = try OfflineVAD.timeline(recording: directory.path + "/mic.wav")
+        let lines = text.split(separator: "\n")
+        let noSignal = lines.filter { $0.contains("no signal: every sample zero") }
+        #expect(noSignal.count == 2)
+        #expect(noSignal.first?.hasPrefix("0.00–0.30 s") == true)
+        #expect(noSignal.last?.hasPrefix("2.30–3.80 s") == true)
+        #expect(text.contains("0 speech segment(s)"))
+        #expect(text.contains("1.80 s without signal"))
     }
 }
 

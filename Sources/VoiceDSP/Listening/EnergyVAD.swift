@@ -19,6 +19,9 @@ public struct EnergyVAD: Sendable {
         public var noiseFloorDBFS: Double
         /// Speech after hysteresis and hangover.
         public var isSpeech: Bool
+        /// Every sample of the frame was zero: a muted or stalled microphone, not a quiet room. Such a frame
+        /// counts as silence for the decision but teaches nothing (see `EnergyVAD.process`).
+        public var isDigitalSilence = false
     }
 
     public let sampleRate: Int
@@ -40,7 +43,10 @@ public struct EnergyVAD: Sendable {
     private var currentMinimum = Double.infinity
     private var currentLength = 0
     private var smoothedPower = 0.0
+    /// Frames processed: the detector's clock (the struck-tone room's timing).
     private var framesSeen = 0
+    /// Frames that carried any signal (not digital silence): the warm-up and the noise statistics count these.
+    private var framesHeard = 0
     private var onsetCount = 0
     private var hangoverLeft = 0
     private var speaking = false
@@ -118,7 +124,7 @@ public struct EnergyVAD: Sendable {
     /// The spread is an excess over this floor; when the floor later drops (minimum statistics catch a
     /// dip of babble under our echo) while the spread cannot learn, floor + spread understates the room.
     public var spreadFloor: Double { spreadFloorDBFS }
-    /// Filtered energy of the last frame, dBFS.
+    /// Filtered energy of the last frame that was not digital silence, dBFS.
     public var lastEnergy: Double { previousEnergyDBFS }
     /// While speaking: how many more frames under the offset threshold end the speech (the hangover
     /// left); nil when not speaking.
@@ -188,6 +194,13 @@ public struct EnergyVAD: Sendable {
         let secondHalfEnergy = Self.decibels(secondHalf / Double(max(frame.count - half, 1)))
         let clickShare = Self.decibels(clickEnergy / count) - energy
         framesSeen += 1
+        // All samples zero: the software mute, a hardware mute switch or a stream that has not started yet. It says
+        // nothing about the room. Were the floor to learn it, it would sit at its minimum for a whole window and the
+        // room itself would be taken for a talker when the sound came back; the echo gate would likewise learn that
+        // our playback is inaudible. So it decides like silence (speech in progress runs out its hangover) and
+        // leaves the floor, the spread and the onset history as they were.
+        let digitalSilence = raw == 0
+        if !digitalSilence { framesHeard += 1 }
         // A sustained tone (flux below what noise or speech would show) is neither onset nor speech.
         var flux = Double.infinity
         if keepsBand && spectralFlux != nil {
@@ -217,7 +230,7 @@ public struct EnergyVAD: Sendable {
         var bandLevels = SIMD8<Double>(repeating: -120)
         if var test = struckTone {
             let wantsBands =
-                keepsBand && framesSeen > warmUpFrames && ((!speaking && energy > onset) || test.isWatching)
+                keepsBand && framesHeard > warmUpFrames && ((!speaking && energy > onset) || test.isWatching)
             bandLevels = bandSignal.withUnsafeBufferPointer { samples in
                 test.levels(of: wantsBands ? UnsafeBufferPointer(rebasing: samples[0..<frame.count]) : nil)
             }
@@ -225,7 +238,7 @@ public struct EnergyVAD: Sendable {
         }
         var startedNow = false
 
-        if framesSeen <= warmUpFrames {
+        if framesHeard <= warmUpFrames {
             speaking = false
         } else if !speaking {
             if energy > onset && energy > required && energy > impulseEnvelopeDBFS && !steady {
@@ -291,7 +304,7 @@ public struct EnergyVAD: Sendable {
             requiredLevelDBFS == nil
             || (echoEstimateDBFS ?? 0) < noiseFloorDBFS - parameters.spreadEchoClearanceDB
         // An onset waiting for the struck-tone test may be speech: it does not teach the spread.
-        if !speaking && echoInaudible && framesSeen > 1 && struckTone?.isWaiting != true {
+        if !speaking && echoInaudible && !digitalSilence && framesHeard > 1 && struckTone?.isWaiting != true {
             // The spread learns from frames that are neither speech nor (audibly) our own echo.
             let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
             let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
@@ -303,10 +316,14 @@ public struct EnergyVAD: Sendable {
             if fastTime > 0 { fastSpreadDB += fastRate * (excess - fastSpreadDB) }
             spreadFloorDBFS += fastRate * (noiseFloorDBFS - spreadFloorDBFS)
         }
-        energyTwoFramesAgoDBFS = previousEnergyDBFS
-        previousEnergyDBFS = energy
-        updateNoiseFloor(energy: energy)
-        return Frame(levelDBFS: level, energyDBFS: energy, noiseFloorDBFS: noiseFloorDBFS, isSpeech: speaking)
+        if !digitalSilence {
+            energyTwoFramesAgoDBFS = previousEnergyDBFS
+            previousEnergyDBFS = energy
+            updateNoiseFloor(energy: energy)
+        }
+        return Frame(
+            levelDBFS: level, energyDBFS: energy, noiseFloorDBFS: noiseFloorDBFS, isSpeech: speaking,
+            isDigitalSilence: digitalSilence)
     }
 
     /// The frames just heard were the room, not a talker (the caller found them all far under the talker's level while
@@ -440,7 +457,7 @@ public struct EnergyVAD: Sendable {
     private mutating func updateNoiseFloor(energy: Double) {
         let power = Double.pow(10, energy / 10)
         smoothedPower =
-            framesSeen == 1
+            framesHeard == 1
             ? power
             : parameters.noiseFloorSmoothing * smoothedPower
                 + (1 - parameters.noiseFloorSmoothing) * power

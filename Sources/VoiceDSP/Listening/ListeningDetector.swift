@@ -109,12 +109,15 @@ public struct ListeningDetector: Sendable {
         )
         // While a turn is open the user may be talking in frames the VAD does not flag (a quiet
         // syllable under the echo, a pause between words): learning there would teach the coupling
-        // the user's voice and raise the echo estimate for the rest of the reply.
-        gate.learn(
-            micEnergyDBFS: analysed.energyDBFS,
-            nearEndSpeech: analysed.isSpeech || inTurn,
-            noiseFloorDBFS: analysed.noiseFloorDBFS
-        )
+        // the user's voice and raise the echo estimate for the rest of the reply. A muted microphone (digital
+        // silence) hears neither the echo nor the room: taken as a quiet echo, it would talk the coupling down.
+        if !analysed.isDigitalSilence {
+            gate.learn(
+                micEnergyDBFS: analysed.energyDBFS,
+                nearEndSpeech: analysed.isSpeech || inTurn,
+                noiseFloorDBFS: analysed.noiseFloorDBFS
+            )
+        }
         if !recentCoupling.isEmpty {
             if analysed.isSpeech && !wasSpeech && !inTurn {
                 // Speech starts: the frames that led up to it were the user's voice, learned as echo (see
@@ -137,6 +140,7 @@ public struct ListeningDetector: Sendable {
         var decision = ListeningDecision()
         decision.isSpeech = analysed.isSpeech
         decision.levelDBFS = analysed.levelDBFS
+        decision.isDigitalSilence = analysed.isDigitalSilence
         decision.echoActive = echo.echoActive
         if analysed.isSpeech {
             silentFrames = 0
