@@ -544,10 +544,11 @@ public actor DaemonCoordinator {
             }
             let decision = captureScratch.withUnsafeBufferPointer { capture in
                 referenceScratch.withUnsafeBufferPointer { reference in
-                    detector.process(
-                        frame: UnsafeBufferPointer(rebasing: capture[range]),
-                        reference: UnsafeBufferPointer(rebasing: reference[range])
-                    )
+                    let frame = UnsafeBufferPointer(rebasing: capture[range])
+                    let played = UnsafeBufferPointer(rebasing: reference[range])
+                    return muted
+                        ? detector.process(mutedFrame: frame, reference: played)
+                        : detector.process(frame: frame, reference: played)
                 }
             }
             lastLevel = decision.levelDBFS

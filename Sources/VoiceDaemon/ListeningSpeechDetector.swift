@@ -10,8 +10,17 @@ struct ListeningSpeechDetector: SpeechDetecting {
     }
 
     mutating func process(frame: UnsafeBufferPointer<Int16>, reference: UnsafeBufferPointer<Int16>?) -> FrameDecision {
-        let decision = detector.process(frame: frame, reference: reference)
-        return FrameDecision(
+        Self.frameDecision(detector.process(frame: frame, reference: reference))
+    }
+
+    mutating func process(mutedFrame frame: UnsafeBufferPointer<Int16>, reference: UnsafeBufferPointer<Int16>?)
+        -> FrameDecision
+    {
+        Self.frameDecision(detector.process(frame: frame, reference: reference, microphoneMuted: true))
+    }
+
+    private static func frameDecision(_ decision: ListeningDecision) -> FrameDecision {
+        FrameDecision(
             speechStarted: decision.speechStarted,
             speechEnded: decision.speechEnded,
             bargeIn: decision.bargeIn,

@@ -4,6 +4,11 @@ public protocol SpeechDetecting: Sendable {
     ///   - frame: 10 ms of mic audio at the session rate.
     ///   - reference: the same 10 ms of what the speaker played (aligned by the engine), if any.
     mutating func process(frame: UnsafeBufferPointer<Int16>, reference: UnsafeBufferPointer<Int16>?) -> FrameDecision
+    /// The same for a frame heard while the daemon's microphone is muted (`frame` is the mute's silence): it must end
+    /// a turn as silence does, but it says nothing about the room, so a detector that learns the room learns nothing
+    /// from it.
+    mutating func process(mutedFrame frame: UnsafeBufferPointer<Int16>, reference: UnsafeBufferPointer<Int16>?)
+        -> FrameDecision
     /// Forget the current utterance (a new turn starts).
     mutating func resetTurn()
     /// If every frame from now on were silent, the frame that reports `speechEnded` would be this many
@@ -15,6 +20,13 @@ public protocol SpeechDetecting: Sendable {
 
 extension SpeechDetecting {
     public var framesUntilTurnEndsInSilence: Int? { nil }
+
+    /// A detector that learns nothing about the room takes a muted frame as any other.
+    public mutating func process(mutedFrame frame: UnsafeBufferPointer<Int16>, reference: UnsafeBufferPointer<Int16>?)
+        -> FrameDecision
+    {
+        process(frame: frame, reference: reference)
+    }
 }
 
 public struct FrameDecision: Sendable, Equatable {

@@ -130,10 +130,11 @@ extension OfflineVAD {
         return ordered.joined(separator: "\n") + "\n"
     }
 
-    /// A span of digital silence: the detector took it as silence and learned nothing from it.
+    /// A span of digital silence: a recording that holds one was muted, gated, or started before the microphone
+    /// delivered, and the noise floor beside it may not be the room's.
     private static func noSignalLine(from start: Int, to end: Int) -> String {
-        "\(seconds(start))–\(seconds(end)) s  no signal: every sample zero (microphone muted or not delivering "
-            + "yet); taken as silence, the noise floor kept"
+        "\(seconds(start))–\(seconds(end)) s  no signal: every sample zero (the microphone muted, gated or not "
+            + "delivering yet)"
     }
 
     private static func seconds(_ frames: Int) -> String {

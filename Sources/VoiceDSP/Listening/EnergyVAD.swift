@@ -19,8 +19,8 @@ public struct EnergyVAD: Sendable {
         public var noiseFloorDBFS: Double
         /// Speech after hysteresis and hangover.
         public var isSpeech: Bool
-        /// Every sample of the frame was zero: a muted or stalled microphone, not a quiet room. Such a frame
-        /// counts as silence for the decision but teaches nothing (see `EnergyVAD.process`).
+        /// Every sample of the frame was zero (a muted microphone, a gated one between words, a stream that is not
+        /// delivering yet).
         public var isDigitalSilence = false
     }
 
@@ -45,7 +45,7 @@ public struct EnergyVAD: Sendable {
     private var smoothedPower = 0.0
     /// Frames processed: the detector's clock (the struck-tone room's timing).
     private var framesSeen = 0
-    /// Frames that carried any signal (not digital silence): the warm-up and the noise statistics count these.
+    /// Frames the microphone was not muted for: the warm-up and the noise statistics count these.
     private var framesHeard = 0
     private var onsetCount = 0
     private var hangoverLeft = 0
@@ -124,7 +124,7 @@ public struct EnergyVAD: Sendable {
     /// The spread is an excess over this floor; when the floor later drops (minimum statistics catch a
     /// dip of babble under our echo) while the spread cannot learn, floor + spread understates the room.
     public var spreadFloor: Double { spreadFloorDBFS }
-    /// Filtered energy of the last frame that was not digital silence, dBFS.
+    /// Filtered energy of the last frame heard (not muted), dBFS.
     public var lastEnergy: Double { previousEnergyDBFS }
     /// While speaking: how many more frames under the offset threshold end the speech (the hangover
     /// left); nil when not speaking.
@@ -151,12 +151,14 @@ public struct EnergyVAD: Sendable {
     /// energy must also exceed to count as speech (the echo gate's raised threshold);
     /// `minimumOnsetFrames` can lengthen the onset (the gate's minimum barge-in time);
     /// `echoEstimateDBFS` is the gate's estimate of our own echo in this frame (nil: unknown, then
-    /// any frame with a required level is treated as echo and the noise spread does not learn).
+    /// any frame with a required level is treated as echo and the noise spread does not learn);
+    /// `microphoneMuted` says the caller muted the microphone for this frame (its samples are the mute's zeros).
     public mutating func process(
         frame: UnsafeBufferPointer<Int16>,
         requiredLevelDBFS: Double? = nil,
         minimumOnsetFrames: Int = 0,
-        echoEstimateDBFS: Double? = nil
+        echoEstimateDBFS: Double? = nil,
+        microphoneMuted: Bool = false
     ) -> Frame {
         var raw = 0.0
         var firstHalf = 0.0
@@ -194,13 +196,14 @@ public struct EnergyVAD: Sendable {
         let secondHalfEnergy = Self.decibels(secondHalf / Double(max(frame.count - half, 1)))
         let clickShare = Self.decibels(clickEnergy / count) - energy
         framesSeen += 1
-        // All samples zero: the software mute, a hardware mute switch or a stream that has not started yet. It says
-        // nothing about the room. Were the floor to learn it, it would sit at its minimum for a whole window and the
-        // room itself would be taken for a talker when the sound came back; the echo gate would likewise learn that
-        // our playback is inaudible. So it decides like silence (speech in progress runs out its hangover) and
-        // leaves the floor, the spread and the onset history as they were.
+        // A muted frame says nothing about the room. Were the floor to learn the mute's zeros, it would sit at its
+        // minimum for a whole window after the unmute and the room itself would be taken for a talker. So it decides
+        // like silence (speech in progress runs out its hangover) and leaves the floor, the spread and the onset
+        // history as they were. A device's own zeros are different: a gated microphone's silence between words is
+        // what its room sounds like, and the floor learns it.
         let digitalSilence = raw == 0
-        if !digitalSilence { framesHeard += 1 }
+        let heard = !microphoneMuted
+        if heard { framesHeard += 1 }
         // A sustained tone (flux below what noise or speech would show) is neither onset nor speech.
         var flux = Double.infinity
         if keepsBand && spectralFlux != nil {
@@ -304,7 +307,7 @@ public struct EnergyVAD: Sendable {
             requiredLevelDBFS == nil
             || (echoEstimateDBFS ?? 0) < noiseFloorDBFS - parameters.spreadEchoClearanceDB
         // An onset waiting for the struck-tone test may be speech: it does not teach the spread.
-        if !speaking && echoInaudible && !digitalSilence && framesHeard > 1 && struckTone?.isWaiting != true {
+        if !speaking && echoInaudible && heard && framesHeard > 1 && struckTone?.isWaiting != true {
             // The spread learns from frames that are neither speech nor (audibly) our own echo.
             let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
             let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
@@ -316,7 +319,7 @@ public struct EnergyVAD: Sendable {
             if fastTime > 0 { fastSpreadDB += fastRate * (excess - fastSpreadDB) }
             spreadFloorDBFS += fastRate * (noiseFloorDBFS - spreadFloorDBFS)
         }
-        if !digitalSilence {
+        if heard {
             energyTwoFramesAgoDBFS = previousEnergyDBFS
             previousEnergyDBFS = energy
             updateNoiseFloor(energy: energy)

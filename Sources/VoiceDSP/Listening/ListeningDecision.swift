@@ -17,8 +17,8 @@ public struct ListeningDecision: Sendable, Equatable {
     public var echoActive: Bool = false
     /// RMS level of the capture frame, dBFS (-120 for digital silence).
     public var levelDBFS: Double = -120
-    /// Every sample of the capture frame was zero (a muted or stalled microphone): decided as silence, learned from
-    /// by nothing.
+    /// Every sample of the capture frame was zero: a muted microphone, a gated one between words, or a stream that
+    /// is not delivering yet.
     public var isDigitalSilence = false
 
     public init() {}

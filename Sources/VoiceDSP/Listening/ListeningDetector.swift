@@ -75,10 +75,12 @@ public struct ListeningDetector: Sendable {
     }
 
     /// Processes one capture frame (`frameLength` samples; shorter frames are accepted) and the
-    /// reference played at the same time.
+    /// reference played at the same time. `microphoneMuted`: the caller muted the microphone for this frame (its
+    /// samples are the mute's silence); such a frame is decided as silence, and nothing learns from it.
     public mutating func process(
         frame: UnsafeBufferPointer<Int16>,
-        reference: UnsafeBufferPointer<Int16>?
+        reference: UnsafeBufferPointer<Int16>?,
+        microphoneMuted: Bool = false
     ) -> ListeningDecision {
         let echo = gate.estimate(reference: reference)
         let wasSpeech = vad.isSpeech
@@ -105,13 +107,14 @@ public struct ListeningDetector: Sendable {
             frame: frame,
             requiredLevelDBFS: required,
             minimumOnsetFrames: echo.echoActive ? parameters.echo.bargeInMinimumMilliseconds / 10 : 0,
-            echoEstimateDBFS: echo.echoEstimateDBFS
+            echoEstimateDBFS: echo.echoEstimateDBFS,
+            microphoneMuted: microphoneMuted
         )
         // While a turn is open the user may be talking in frames the VAD does not flag (a quiet
         // syllable under the echo, a pause between words): learning there would teach the coupling
-        // the user's voice and raise the echo estimate for the rest of the reply. A muted microphone (digital
-        // silence) hears neither the echo nor the room: taken as a quiet echo, it would talk the coupling down.
-        if !analysed.isDigitalSilence {
+        // the user's voice and raise the echo estimate for the rest of the reply. A muted microphone hears neither
+        // the echo nor the room: taken as a quiet echo, it would talk the coupling down.
+        if !microphoneMuted {
             gate.learn(
                 micEnergyDBFS: analysed.energyDBFS,
                 nearEndSpeech: analysed.isSpeech || inTurn,
@@ -202,12 +205,16 @@ public struct ListeningDetector: Sendable {
     static let sustainFrames = 5
 
     /// Convenience for callers holding arrays (tests, offline tools).
-    public mutating func process(frame: [Int16], reference: [Int16]?) -> ListeningDecision {
+    public mutating func process(frame: [Int16], reference: [Int16]?, microphoneMuted: Bool = false)
+        -> ListeningDecision
+    {
         frame.withUnsafeBufferPointer { frameBuffer in
             if let reference {
-                return reference.withUnsafeBufferPointer { process(frame: frameBuffer, reference: $0) }
+                return reference.withUnsafeBufferPointer {
+                    process(frame: frameBuffer, reference: $0, microphoneMuted: microphoneMuted)
+                }
             }
-            return process(frame: frameBuffer, reference: nil)
+            return process(frame: frameBuffer, reference: nil, microphoneMuted: microphoneMuted)
         }
     }
 }
