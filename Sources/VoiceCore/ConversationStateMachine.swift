@@ -25,17 +25,22 @@ public struct ConversationStateMachine: Sendable {
         public var maximumTurnDuration: Duration
         /// After a reply, listen this long for a follow-up without a press (nil: off).
         public var followUpWindow: Duration?
+        /// Under the service's VAD, how long a turn the user ended (a tap, a release, the time limit) waits for the
+        /// service to end it on the silence sent in place of the microphone, before it is abandoned.
+        public var serverTurnEndWait: Duration
 
         public init(
             turnEnding: TurnEnding = .local,
             noSpeechTimeout: Duration = .seconds(8),
             maximumTurnDuration: Duration = .seconds(60),
-            followUpWindow: Duration? = nil
+            followUpWindow: Duration? = nil,
+            serverTurnEndWait: Duration = .seconds(3)
         ) {
             self.turnEnding = turnEnding
             self.noSpeechTimeout = noSpeechTimeout
             self.maximumTurnDuration = maximumTurnDuration
             self.followUpWindow = followUpWindow
+            self.serverTurnEndWait = serverTurnEndWait
         }
     }
 
@@ -46,6 +51,9 @@ public struct ConversationStateMachine: Sendable {
         case startStreaming(preRoll: Bool)
         /// Stop sending mic audio upstream.
         case stopStreaming
+        /// Go on streaming, but silence in place of the microphone: under the service's VAD the user's turn ends when
+        /// the service hears silence, and a commit is not allowed (the turn is over when it commits).
+        case streamSilence
         /// `input_audio_buffer.commit` (local turn ending only).
         case commitInput
         /// `input_audio_buffer.clear`.
@@ -90,6 +98,8 @@ public struct ConversationStateMachine: Sendable {
     private var userHasSpoken = false
     private var inFollowUpWindow = false
     private var isPushToTalkHeld = false
+    /// Under the service's VAD: the user ended the turn and silence is being sent until the service ends it.
+    private var endingOnServiceSilenceSince: Duration?
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
@@ -104,7 +114,7 @@ public struct ConversationStateMachine: Sendable {
             return startListening(now: now, preRoll: false, earcon: true)
         case .listening:
             if inFollowUpWindow && !userHasSpoken { return startListening(now: now, preRoll: false, earcon: true) }
-            return endUserTurn()
+            return endUserTurn(now: now)
         case .thinking, .speaking:
             return stopReply(reason: nil) + [.playEarcon(.done)]
         }
@@ -122,16 +132,12 @@ public struct ConversationStateMachine: Sendable {
     }
 
     /// The end of a hold (`voicectl release`): the push-to-talk turn is over. With local turn ending it ends here;
-    /// under the service's VAD the service ends it.
+    /// under the service's VAD the service ends it on the silence sent from now on.
     public mutating func released(now: Duration) -> [Action] {
         let wasHeld = isPushToTalkHeld
         isPushToTalkHeld = false
         guard wasHeld, state == .listening else { return [] }
-        // Under the service's VAD a commit is not allowed, and ending the turn here would clear the question the
-        // user just asked: the service ends the turn when it hears the silence after the last words, which the
-        // microphone goes on sending.
-        if configuration.turnEnding == .server { return [] }
-        return endUserTurn()
+        return endUserTurn(now: now)
     }
 
     /// Stop whatever is happening (`voicectl cancel`, a double tap).
@@ -188,7 +194,7 @@ public struct ConversationStateMachine: Sendable {
         guard state == .listening, userHasSpoken, !isPushToTalkHeld, configuration.turnEnding == .local else {
             return []
         }
-        return endUserTurn()
+        return endUserTurn(now: now)
     }
 
     /// Near-end speech over the reply, louder than its echo: interrupt.
@@ -204,6 +210,14 @@ public struct ConversationStateMachine: Sendable {
     /// Periodic check of the time limits.
     public mutating func tick(now: Duration) -> [Action] {
         guard state == .listening, !isPushToTalkHeld else { return [] }
+        if let since = endingOnServiceSilenceSince {
+            guard now - since >= configuration.serverTurnEndWait else { return [] }
+            // The service never heard the turn end (it may not have heard speech in it at all).
+            var actions: [Action] = [.stopStreaming, .clearInput, .playEarcon(.error)]
+            actions.append(.report("the service did not end the turn on the silence after it; the turn was cancelled"))
+            actions += enter(.idle)
+            return actions
+        }
         let elapsed = now - listeningSince
         if !userHasSpoken {
             if inFollowUpWindow, let window = configuration.followUpWindow, elapsed >= window {
@@ -218,7 +232,7 @@ public struct ConversationStateMachine: Sendable {
                 return actions
             }
         } else if elapsed >= configuration.maximumTurnDuration {
-            return endUserTurn()
+            return endUserTurn(now: now)
         }
         return []
     }
@@ -348,6 +362,7 @@ public struct ConversationStateMachine: Sendable {
         listeningSince = now
         userHasSpoken = false
         inFollowUpWindow = false
+        endingOnServiceSilenceSince = nil
         var actions: [Action] = []
         if earcon { actions.append(.playEarcon(.listening)) }
         actions.append(.startStreaming(preRoll: preRoll))
@@ -355,19 +370,26 @@ public struct ConversationStateMachine: Sendable {
         return actions
     }
 
-    private mutating func endUserTurn() -> [Action] {
-        var actions: [Action] = [.stopStreaming]
+    private mutating func endUserTurn(now: Duration) -> [Action] {
         switch configuration.turnEnding {
         case .local:
-            actions += [.commitInput, .createResponse]
-        case .server:
-            // Commit is not allowed under server VAD: a second press abandons the turn instead.
-            actions += [.clearInput]
-            actions += enter(.idle)
+            var actions: [Action] = [.stopStreaming, .commitInput, .createResponse]
+            actions += enter(.thinking)
             return actions
+        case .server:
+            // A commit is not allowed under the service's VAD, and a turn nobody spoke in has nothing to end.
+            guard userHasSpoken else {
+                var actions: [Action] = [.stopStreaming, .clearInput]
+                actions += enter(.idle)
+                return actions
+            }
+            // The service ends the turn when it hears silence after the last words. The microphone may never give it
+            // that (a television, people talking), so silence goes up in its place; `serverCommittedInput` or
+            // `responseCreated` then ends the turn, or `tick` abandons it after `serverTurnEndWait`.
+            guard endingOnServiceSilenceSince == nil else { return [] }
+            endingOnServiceSilenceSince = now
+            return [.streamSilence]
         }
-        actions += enter(.thinking)
-        return actions
     }
 
     private mutating func stopReply(reason: String?, toIdle: Bool = true, sendCancel: Bool = true) -> [Action] {
@@ -410,7 +432,10 @@ public struct ConversationStateMachine: Sendable {
     private mutating func enter(_ newState: VoiceState) -> [Action] {
         guard newState != state else { return [] }
         state = newState
-        if newState != .listening { isPushToTalkHeld = false }
+        if newState != .listening {
+            isPushToTalkHeld = false
+            endingOnServiceSilenceSince = nil
+        }
         return [.enteredState(newState)]
     }
 }

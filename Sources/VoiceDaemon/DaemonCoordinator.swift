@@ -22,6 +22,8 @@ public actor DaemonCoordinator {
         /// Blocks (of `chunkMilliseconds`) a recording may queue for a slow client before it drops
         /// (`voicectl record`): 3 s, about 60 KB a second at 24 kHz.
         public var recordingQueueBlocks: Int = 30
+        /// The silence the service's VAD waits for before it ends a turn (`realtime.turn_detection`), milliseconds.
+        public var serviceTurnSilenceMilliseconds: Int = 600
 
         public init(conversation: ConversationSettings = .init(), voice: String = VoiceCatalog.defaultVoice) {
             self.conversation = conversation
@@ -57,6 +59,11 @@ public actor DaemonCoordinator {
     /// The newest mic audio (`bargeInPreRollMs`): the first words of a barge-in, sent with it.
     private var preRoll: SampleHistory
     private var isStreaming = false
+    /// Silence goes up in place of the microphone until streaming stops (`streamSilence`: the user ended a turn the
+    /// service's VAD must end).
+    private var streamsSilence = false
+    /// One frame of silence, what `streamsSilence` sends.
+    private let silentFrame: [Int16]
     private var outgoing: [Int16] = []
     /// When the newest sample in `outgoing` was captured (estimated at the ring read): the latency probe's start.
     private var outgoingNewestCapturedAt: Duration?
@@ -120,13 +127,18 @@ public actor DaemonCoordinator {
         self.now = now
         self.renderEarcon = renderEarcon
         self.logger = logger
-        machine = ConversationStateMachine(configuration: settings.conversation.machineConfiguration)
+        var machineConfiguration = settings.conversation.machineConfiguration
+        // Under the service's VAD a turn the user ended waits for the service to hear its silence, and then for the
+        // commit to come back.
+        machineConfiguration.serverTurnEndWait = .milliseconds(settings.serviceTurnSilenceMilliseconds + 2_500)
+        machine = ConversationStateMachine(configuration: machineConfiguration)
         sampleRate = engine.sessionRate
         frameLength = engine.sessionRate / 100
         chunkLength = engine.sessionRate * settings.chunkMilliseconds / 1000
         preRoll = SampleHistory(capacity: engine.sessionRate * settings.conversation.bargeInPreRollMs / 1000)
         // One second per tick at most, plus the unprocessed rest of the previous one.
         captureScratch = [Int16](repeating: 0, count: engine.sessionRate + frameLength)
+        silentFrame = [Int16](repeating: 0, count: frameLength)
         referenceScratch = [Int16](repeating: 0, count: engine.sessionRate + frameLength)
         alignmentTolerance = engine.sessionRate / 50
         status.update { $0.voice = settings.voice }
@@ -555,7 +567,13 @@ public actor DaemonCoordinator {
             let frameTime = now()
             // The frame counts before any action it triggers: a barge-in's pre-roll includes it.
             captureScratch.withUnsafeBufferPointer { preRoll.append(UnsafeBufferPointer(rebasing: $0[range])) }
-            if isStreaming { stream(captureScratch[range], capturedAt: frameCapturedAt) }
+            if isStreaming {
+                if streamsSilence {
+                    stream(silentFrame[...], capturedAt: frameCapturedAt)
+                } else {
+                    stream(captureScratch[range], capturedAt: frameCapturedAt)
+                }
+            }
             if decision.bargeIn {
                 if machine.state == .listening {
                     // Speech over our own sound (an earcon) while listening is simply the user talking.
@@ -633,6 +651,7 @@ public actor DaemonCoordinator {
             case .startStreaming(let preRoll):
                 replyStoppedByUser = false
                 isStreaming = true
+                streamsSilence = false
                 outgoing.removeAll(keepingCapacity: true)
                 // A barge-in's speech is already under way in the detector: keep it, so its end
                 // ends the new turn. A press starts from a clean slate.
@@ -643,6 +662,10 @@ public actor DaemonCoordinator {
             case .stopStreaming:
                 flushOutgoing()
                 isStreaming = false
+                streamsSilence = false
+            case .streamSilence:
+                // What the microphone heard up to here goes as it was; from the next frame on, silence.
+                streamsSilence = true
             case .commitInput:
                 // The turn ends here: on the frame the VAD ended it, or now (a release, a tap, the time limit). A
                 // silence the VAD heard earlier while the button was held did not end it: the reply could not

@@ -170,6 +170,7 @@ public enum DaemonRunner {
         // (BENCHMARKS.md, issue 9); the frame that would end a turn is still looked at when it arrives.
         coordinatorSettings.chunkMilliseconds = configuration.realtime.chunkMilliseconds
         coordinatorSettings.recordingQueueBlocks = max(1, 3000 / coordinatorSettings.chunkMilliseconds)
+        coordinatorSettings.serviceTurnSilenceMilliseconds = configuration.realtime.turnDetection.silenceDurationMs
         // Reply audio waits in the coordinator's backlog, which tops the ring up every tick, so the ring
         // only bridges ticks; the engine's 60 s default ring would keep 4 MB resident for nothing.
         // While idle (no turn, nothing playing) the engine pauses the microphone and stops the speaker,

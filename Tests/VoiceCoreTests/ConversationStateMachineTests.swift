@@ -86,15 +86,61 @@ import VoiceDSP
         #expect(machine.released(now: .seconds(3)).isEmpty)
     }
 
-    /// Under the service's VAD a release does not clear the question: the service ends the turn on the silence after
-    /// it (a release right after the last word used to throw the words away).
+    /// Under the service's VAD a release does not clear the question: silence goes up in place of the microphone, and
+    /// the service ends the turn on it (a release right after the last word used to throw the words away).
     @Test func aReleaseUnderTheServicesVADLeavesTheEndToTheService() {
         var machine = Machine(configuration: .init(turnEnding: .server))
         _ = machine.holdStarted(now: .zero)
         _ = machine.serverSpeechStarted(now: .milliseconds(300))
-        #expect(machine.released(now: .seconds(2)).isEmpty)
+        #expect(machine.released(now: .seconds(2)) == [.streamSilence])
         #expect(machine.state == .listening)
         #expect(machine.serverCommittedInput() == [.stopStreaming, .enteredState(.thinking)])
+    }
+
+    /// A second tap ends the turn under the service's VAD too. A commit is not allowed there, so silence goes up in
+    /// place of the microphone (a room's television or talk could keep the service from ever hearing the end), and
+    /// the service ends the turn on it. It used to clear the question and go idle.
+    @Test func aSecondTapUnderTheServicesVADSendsSilenceUntilTheServiceEndsTheTurn() {
+        var machine = Machine(configuration: .init(turnEnding: .server))
+        _ = machine.press(now: .zero)
+        _ = machine.serverSpeechStarted(now: .milliseconds(300))
+        #expect(machine.press(now: .seconds(2)) == [.streamSilence])
+        #expect(machine.state == .listening)
+        #expect(machine.press(now: .milliseconds(2500)).isEmpty, "an impatient third tap changes nothing")
+        #expect(machine.tick(now: .seconds(4)).isEmpty)
+        #expect(machine.serverCommittedInput() == [.stopStreaming, .enteredState(.thinking)])
+        // The next turn streams the microphone again.
+        _ = machine.responseCreated(responseID: "r")
+        _ = machine.responseDone(responseID: "r", status: "completed", playbackIdle: true)
+        #expect(machine.press(now: .seconds(6)).contains(.startStreaming(preRoll: false)))
+        #expect(machine.tick(now: .seconds(12)).isEmpty, "the wait belonged to the turn before")
+    }
+
+    @Test func aSecondTapUnderTheServicesVADWithNothingSaidAbandonsTheTurn() {
+        var machine = Machine(configuration: .init(turnEnding: .server))
+        _ = machine.press(now: .zero)
+        #expect(machine.press(now: .seconds(1)) == [.stopStreaming, .clearInput, .enteredState(.idle)])
+    }
+
+    @Test func aTurnTheServiceDoesNotEndOnTheSilenceIsAbandonedAfterTheWait() {
+        var machine = Machine(configuration: .init(turnEnding: .server, serverTurnEndWait: .seconds(3)))
+        _ = machine.press(now: .zero)
+        _ = machine.localSpeechStarted(now: .milliseconds(300))
+        #expect(machine.press(now: .seconds(2)) == [.streamSilence])
+        #expect(machine.tick(now: .milliseconds(4990)).isEmpty)
+        let abandoned = machine.tick(now: .seconds(5))
+        #expect(abandoned.starts(with: [.stopStreaming, .clearInput, .playEarcon(.error)]))
+        #expect(machine.state == .idle)
+    }
+
+    @Test func theTurnTimeLimitUnderTheServicesVADSendsSilenceToo() {
+        var machine = Machine(
+            configuration: .init(turnEnding: .server, maximumTurnDuration: .seconds(10), serverTurnEndWait: .seconds(3))
+        )
+        _ = machine.press(now: .zero)
+        _ = machine.serverSpeechStarted(now: .milliseconds(300))
+        #expect(machine.tick(now: .seconds(10)) == [.streamSilence])
+        #expect(machine.responseCreated(responseID: "r") == [.stopStreaming, .enteredState(.thinking)])
     }
 
     @Test func serverTurnEndingFollowsTheServiceEvents() {

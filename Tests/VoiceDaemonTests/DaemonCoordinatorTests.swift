@@ -183,6 +183,31 @@ final class TestTime: Sendable {
         #expect(Array(engine.played.suffix(reply.count)) == reply)
     }
 
+    /// Under the service's VAD a second tap cannot commit: what the microphone heard up to the tap goes up, then
+    /// silence in its place (the room may go on talking) until the service ends the turn.
+    @Test func aSecondTapUnderTheServicesVADSendsSilenceInPlaceOfTheMicrophone() async {
+        var conversation = ConversationSettings()
+        conversation.turnEnding = .server
+        let coordinator = makeCoordinator(conversation)
+        await coordinator.press()
+        let question = tone(milliseconds: 600)
+        await hear(question, through: coordinator)
+        let sentBeforeTheTap = link.sentAudio.count
+        await coordinator.press()
+        #expect(await coordinator.state == .listening)
+        await hear(tone(milliseconds: 1000), through: coordinator)  // the television goes on
+        let sent = link.sentAudio
+        #expect(sent.count >= sentBeforeTheTap + rate * 8 / 10, "streaming goes on")
+        #expect(sent[..<question.count].contains { $0 != 0 }, "the question went up as heard")
+        #expect(sent[question.count...].allSatisfy { $0 == 0 }, "after the tap, silence")
+        #expect(!link.controlCalls.contains(.clear) && !link.controlCalls.contains(.commit))
+        await coordinator.handle(.inputCommitted)
+        #expect(await coordinator.state == .thinking)
+        let sentAtTheCommit = link.sentAudio.count
+        await hear(tone(milliseconds: 200), through: coordinator)
+        #expect(link.sentAudio.count == sentAtTheCommit, "the turn is over: nothing more goes up")
+    }
+
     @Test func captureToSendProbeMeasuresFromTheNewestFrameOfEachChunk() async throws {
         let coordinator = makeCoordinator()
         #expect(status.snapshot().latency.captureToSendMs == nil)

@@ -340,3 +340,37 @@ func blockingControl<T: Sendable>(_ socket: String, _ body: @escaping @Sendable 
 }
 
 import Synchronization
+
+extension EndToEndTurnTests {
+    /// Under the service's VAD, in a room that never falls silent (a television at -25 dBFS, over the simulator's
+    /// speech level), the service cannot hear the user's turn end. A second tap sends silence in place of the
+    /// microphone, the simulator's VAD ends the turn on it, and the question is answered. The tap used to clear
+    /// the question and go idle.
+    @Test func aSecondTapEndsATurnTheServicesVADCannotHearEnd() async throws {
+        let running = try await Self.start(
+            microphone: [Int16](repeating: 0, count: Self.rate / 2),
+            extraConfig: "conversation:\n  turn_ending: server")
+        defer { running.card.remove() }
+        do {
+            #expect(await Self.waitFor(running.handle) { $0.connection.state == .ready })
+            let socket = running.handle.controlSocketPath
+            _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
+            let television = Signals.whiteNoise(levelDBFS: -25, seconds: 30, sampleRate: Self.rate, seed: 93)
+            try Self.speak(Signals.mix(Self.utterance(seconds: 1), television), into: running.card)
+            // The question and a second of the television after it have gone up (100 ms chunks under the service's
+            // VAD): the service heard no silence, so the turn is still open.
+            #expect(await Self.waitFor(running.handle) { $0.counters.audioChunksSent >= 20 })
+            #expect(running.handle.status.snapshot().state == .listening)
+            _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
+            #expect(await Self.waitFor(running.handle, seconds: 20) { $0.counters.turns == 1 })
+            let sent = running.simulator.receivedEvents().map { $0.event.typeName }
+            #expect(sent.contains("input_audio_buffer.append"))
+            #expect(!sent.contains("input_audio_buffer.clear"), "the question was kept")
+            #expect(!sent.contains("input_audio_buffer.commit"), "a commit is not allowed under the service's VAD")
+        } catch {
+            await Self.stop(running)
+            throw error
+        }
+        await Self.stop(running)
+    }
+}
