@@ -574,17 +574,21 @@ struct SimulatedSession {
             configuration.maximumReplySeconds,
             max(configuration.minimumReplySeconds, questionSeconds * configuration.replySecondsPerQuestionSecond))
         var words = text.split(separator: " ").map(String.init)
-        // About 2.5 words a second, like unhurried speech.
+        // About 2.5 words a second, like unhurried speech, in whole sentences: the transcript is what a demo shows.
         let target = max(words.count, Int(seconds * 2.5))
-        let filler = "and this is the simulator talking so the reply lasts about as long as the question".split(
-            separator: " ")
-        var index = 0
+        var sentence = 0
         while words.count < target {
-            words.append(String(filler[index % filler.count]))
-            index += 1
+            words += Self.fillerSentences[sentence % Self.fillerSentences.count].split(separator: " ").map(String.init)
+            sentence += 1
         }
         return beginSpokenResponse(words: words, seconds: seconds, metadata: metadata)
     }
+
+    /// What a spoken reply goes on with until it lasts about as long as the question.
+    static let fillerSentences = [
+        "This is the simulator talking.", "Its reply lasts about as long as your question.",
+        "No network, no key and no sound card were needed.",
+    ]
 
     private mutating func beginSpokenResponse(words: [String], seconds: Double, metadata: JSONValue?) -> [Output] {
         let responseID = nextResponseID()

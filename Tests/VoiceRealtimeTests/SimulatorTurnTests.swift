@@ -75,6 +75,7 @@ import VoiceSimulator
             else { return }
             #expect(deltas.joined() == done.text)
             #expect(done.text.hasPrefix("I heard 2.0 seconds of speech."))
+            #expect(done.text.hasSuffix("."), "the reply ends with a whole sentence: \(done.text)")
             guard case .responseDone(let response)? = reply.last else { return }
             #expect(response.status == .completed)
             #expect(response.metadata == ["src": "ptt"])
