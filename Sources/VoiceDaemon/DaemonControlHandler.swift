@@ -97,7 +97,8 @@ public final class DaemonControlHandler: ControlCommandHandler {
         case .volumeDown:
             return await changeVolume(by: -Self.volumeStep)
         case .press(let hold):
-            if hold { await coordinator.holdStarted() } else { await coordinator.press() }
+            let refusal = hold ? await coordinator.holdStarted() : await coordinator.press()
+            if let refusal { return .failure(refusal) }
             return .success(.state(StateInfo(state: await coordinator.state)))
         case .release:
             await coordinator.release()

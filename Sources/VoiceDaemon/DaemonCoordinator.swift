@@ -192,15 +192,40 @@ public actor DaemonCoordinator {
 
     // MARK: - Inputs: the user
 
-    public func press() async {
+    /// A tap of the button. While the microphone is muted, a tap that would start a turn is refused with the error
+    /// earcon (the turn would hear nothing and be cancelled eight seconds later); one that stops a reply stops it.
+    /// Returns the refusal, if any.
+    @discardableResult
+    public func press() async -> ControlError? {
         status.update { $0.counters.presses += 1 }
+        if muted && machine.state == .idle { return refuseTurnWhileMuted() }
         noteUserStop()
         perform(machine.press(now: now()))
+        return nil
     }
 
-    public func holdStarted() async {
+    /// The start of a hold (push-to-talk). While the microphone is muted the hold stops a reply under way but starts
+    /// no turn. Returns the refusal, if any.
+    @discardableResult
+    public func holdStarted() async -> ControlError? {
         status.update { $0.counters.presses += 1 }
+        if muted && machine.state != .listening {
+            if machine.state != .idle {
+                noteUserStop()
+                perform(machine.cancel())
+            }
+            return refuseTurnWhileMuted()
+        }
         perform(machine.holdStarted(now: now()))
+        return nil
+    }
+
+    private func refuseTurnWhileMuted() -> ControlError {
+        let message = "the microphone is muted: `voicectl unmute` (or the mute button) first, then press again"
+        play(.error)
+        events.publish(.error(message: message))
+        logger.notice("press refused: \(message)")
+        return ControlError(.unavailable, message)
     }
 
     public func release() async { perform(machine.released(now: now())) }

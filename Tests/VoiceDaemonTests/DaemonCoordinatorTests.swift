@@ -248,14 +248,39 @@ final class TestTime: Sendable {
         #expect(link.sentAudio.count >= rate / 10)
     }
 
-    @Test func mutedMicSendsSilence() async {
+    @Test func aMuteDuringATurnSendsSilence() async {
         let coordinator = makeCoordinator()
-        await coordinator.setMuted(true)
         await coordinator.press()
+        await coordinator.setMuted(true)
         await hear(tone(milliseconds: 300), through: coordinator)
         await coordinator.press()
         #expect(!link.sentAudio.isEmpty)
         #expect(link.sentAudio.allSatisfy { $0 == 0 })
+    }
+
+    /// A press while muted would start a turn that hears nothing and is cancelled as silent eight seconds later: it is
+    /// refused at once, with the error earcon and a message saying why. A press that stops a reply still stops it.
+    @Test func aPressWhileMutedStartsNoTurn() async {
+        let rendered = Mutex<[Earcon]>([])
+        let coordinator = makeCoordinator(onEarcon: { earcon in rendered.withLock { $0.append(earcon) } })
+        await coordinator.setMuted(true)
+        let refusal = await coordinator.press()
+        #expect(refusal?.message.contains("the microphone is muted") == true)
+        #expect(await coordinator.state == .idle)
+        #expect(rendered.withLock { $0 } == [.error])
+        #expect(await coordinator.holdStarted() != nil)
+        #expect(await coordinator.state == .idle)
+        #expect(link.controlCalls.isEmpty)
+
+        await coordinator.say("tell me a story")
+        await coordinator.handle(.responseCreated(responseID: "resp_1"))
+        await coordinator.handle(.replyAudio(responseID: "resp_1", itemID: "msg_1", samples: tone(milliseconds: 500)))
+        #expect(await coordinator.state == .speaking)
+        #expect(await coordinator.press() == nil, "a press that stops the reply is not refused")
+        #expect(await coordinator.state == .idle)
+        await coordinator.setMuted(false)
+        #expect(await coordinator.press() == nil)
+        #expect(await coordinator.state == .listening)
     }
 
     @Test func connectionChangesReachStatusAndSubscribers() async {
