@@ -61,6 +61,7 @@ extension AudioStatus {
         case playbackRate = "playback_rate"
         case sessionRate = "session_rate"
         case micLevelDBFS = "mic_level_dbfs"
+        case lastTurnMicPeakDBFS = "last_turn_mic_peak_dbfs"
         case lastError = "last_error"
     }
 
@@ -74,6 +75,7 @@ extension AudioStatus {
         playbackRate = try container.decodeIfPresent(Int.self, forKey: .playbackRate) ?? playbackRate
         sessionRate = try container.decodeIfPresent(Int.self, forKey: .sessionRate) ?? sessionRate
         micLevelDBFS = try container.decodeIfPresent(Double.self, forKey: .micLevelDBFS) ?? micLevelDBFS
+        lastTurnMicPeakDBFS = try container.decodeIfPresent(Double.self, forKey: .lastTurnMicPeakDBFS)
         lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
     }
 }

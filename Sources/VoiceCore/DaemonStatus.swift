@@ -48,6 +48,10 @@ public struct AudioStatus: Sendable, Codable, Equatable {
     public var playbackRate: Int = 0
     public var sessionRate: Int = 24_000
     public var micLevelDBFS: Double = -120
+    /// The loudest 10 ms the microphone delivered in the last turn it listened to (not while muted), dBFS; -120 when
+    /// every sample was zero; nil until a turn was heard. `voicectl doctor` reads a dead or far too quiet capture
+    /// from it.
+    public var lastTurnMicPeakDBFS: Double?
     public var lastError: String?
     public init() {}
 }

@@ -78,6 +78,10 @@ public actor DaemonCoordinator {
     /// the reference is shifted (a stream restarted after a gap).
     private let alignmentTolerance: Int
     private var lastLevel: Double = -120
+    /// The loudest frame heard (not muted) since the conversation last entered `listening`, and whether any was heard:
+    /// published as `lastTurnMicPeakDBFS` when it leaves.
+    private var listeningPeakDBFS = -120.0
+    private var listeningFramesHeard = false
     /// A recording for a control client (`voicectl record`): it observes the frames, changes nothing.
     private var recording: RecordingTap?
     /// Samples at the front of what is pending and in the capture ring that were heard while idle, kept on
@@ -589,6 +593,10 @@ public actor DaemonCoordinator {
                 }
             }
             lastLevel = decision.levelDBFS
+            if machine.state == .listening && !muted {
+                listeningPeakDBFS = max(listeningPeakDBFS, decision.levelDBFS)
+                listeningFramesHeard = true
+            }
             let frameTime = now()
             // The frame counts before any action it triggers: a barge-in's pre-roll includes it.
             captureScratch.withUnsafeBufferPointer { preRoll.append(UnsafeBufferPointer(rebasing: $0[range])) }
@@ -724,6 +732,14 @@ public actor DaemonCoordinator {
                 endOfSpeechAt = now()
                 link.sendText(text)
             case .enteredState(let state):
+                if state == .listening {
+                    listeningPeakDBFS = -120
+                    listeningFramesHeard = false
+                } else if listeningFramesHeard {
+                    let peak = listeningPeakDBFS
+                    status.update { $0.audio.lastTurnMicPeakDBFS = peak }
+                    listeningFramesHeard = false
+                }
                 if state != .idle, recording != nil, !captureNeededForTurns {
                     // Leaving idle while the recording kept the microphone on: what it heard so far is the
                     // recording's alone, as a paused microphone's stale audio would be discarded.

@@ -34,6 +34,7 @@ enum Doctor {
             let devices = DoctorChecks.soundDevices(system: system)
             if devices.outcome != .ok { checks.append(Self.check(devices)) }
         }
+        if let microphone = Self.microphone(configuration: configuration, status: status) { checks.append(microphone) }
         switch status.connection.state {
         case .ready:
             checks.append(.init(name: "realtime", outcome: .ok, detail: "connected to \(status.connection.endpoint)"))
@@ -70,6 +71,45 @@ enum Doctor {
             Self.check(DoctorChecks.gpioButton(settings: configuration.button, status: status.button, system: system)))
         checks.append(Self.check(DoctorChecks.clock(system: system)))
         return DoctorReport(checks: checks)
+    }
+
+    /// What the microphone delivered in the last turn: a mute, a capture switched off in the mixer (digital silence), one
+    /// too quiet for any speech to count, or one that clips. Nil when there is nothing to say (no turn heard yet and not
+    /// muted).
+    static func microphone(configuration: VoicedConfiguration, status: DaemonStatus) -> DoctorReport.Check? {
+        let device = status.audio.captureDevice.isEmpty ? configuration.audio.captureDevice : status.audio.captureDevice
+        let mixer = "`alsamixer` (F6 picks the card, F4 shows its capture controls)"
+        if status.muted {
+            return .init(
+                name: "microphone", outcome: .warning, detail: "muted: presses start no turn",
+                fix: "`voicectl unmute` (or the mute button)")
+        }
+        guard let peak = status.audio.lastTurnMicPeakDBFS else { return nil }
+        let loudest = "the loudest 10 ms of the last turn read \(Int(peak.rounded())) dBFS"
+        if peak <= -120 {
+            return .init(
+                name: "microphone", outcome: .problem,
+                detail: "the last turn heard only digital silence from \(device): every sample was zero",
+                fix:
+                    "the capture is switched off or at zero in the mixer: switch it on and raise it with \(mixer); "
+                    + "or the microphone is not connected, or audio.capture_device names another input "
+                    + "(`voicectl devices`); `voicectl record --seconds 5` lets you hear what it delivers")
+        }
+        let speechLevel = configuration.listening.minimumSpeechLevelDBFS
+        if peak < speechLevel {
+            return .init(
+                name: "microphone", outcome: .warning,
+                detail: "\(loudest): below \(Int(speechLevel)) dBFS, nothing in it could count as speech",
+                fix:
+                    "if you spoke, raise the capture volume with \(mixer) or speak closer; "
+                    + "listening.minimum_speech_level_dbfs sets the level")
+        }
+        if peak >= -3 {
+            return .init(
+                name: "microphone", outcome: .warning, detail: "\(loudest): the microphone clips",
+                fix: "lower the capture volume with \(mixer)")
+        }
+        return .init(name: "microphone", outcome: .ok, detail: "\(loudest) (\(device))")
     }
 
     /// The machine check's finding as the control protocol carries it (same fields).

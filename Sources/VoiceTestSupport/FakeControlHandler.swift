@@ -62,6 +62,7 @@ public final class FakeControlHandler: ControlCommandHandler {
         status.audio.captureRate = 48_000
         status.audio.playbackRate = 48_000
         status.audio.micLevelDBFS = -42.5
+        status.audio.lastTurnMicPeakDBFS = -21.25
         status.audio.lastError = "no error"
         status.button.state = "unavailable"
         status.button.reason = "no GPIO chip gpiochip9"

@@ -98,7 +98,9 @@ enum StatusView {
             "\(audio.state): capture \(audio.captureDevice) @ \(audio.captureRate) Hz, "
                 + "playback \(audio.playbackDevice) @ \(audio.playbackRate) Hz")
         if let error = audio.lastError { row("", "last error: \(error)") }
-        row("mic level", meter(dBFS: audio.micLevelDBFS, width: meterWidth) + " " + decibels(audio.micLevelDBFS))
+        var micLevel = meter(dBFS: audio.micLevelDBFS, width: meterWidth) + " " + decibels(audio.micLevelDBFS)
+        if let peak = audio.lastTurnMicPeakDBFS { micLevel += ", last turn's peak " + decibels(peak) }
+        row("mic level", micLevel)
         row("button", status.button.state + (status.button.reason.map { ": \($0)" } ?? ""))
         let counters = status.counters
         row(

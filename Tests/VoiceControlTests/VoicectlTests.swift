@@ -42,6 +42,7 @@ func runVoicectl(_ arguments: [String], environment: [String: String] = [:]) asy
             #expect(run.exitCode == 0)
             #expect(run.out.contains("state       idle"))
             #expect(run.out.contains("connection  ready"))
+            #expect(run.out.contains("-42.5 dBFS, last turn's peak -21.3 dBFS"))
             #expect(run.err.isEmpty)
         }
     }

@@ -258,6 +258,26 @@ final class TestTime: Sendable {
         #expect(link.sentAudio.allSatisfy { $0 == 0 })
     }
 
+    /// The loudest frame of each turn the microphone heard reaches the status (for `voicectl doctor`); muted frames do
+    /// not count, and a turn of exact zeros reads -120.
+    @Test func theLoudestFrameOfTheLastTurnIsReported() async {
+        let coordinator = makeCoordinator()
+        #expect(status.snapshot().audio.lastTurnMicPeakDBFS == nil)
+        await coordinator.press()
+        await hear([Int16](repeating: 0, count: rate / 2), through: coordinator)
+        await coordinator.cancel()
+        #expect(status.snapshot().audio.lastTurnMicPeakDBFS == -120)
+
+        await coordinator.press()
+        await hear(tone(milliseconds: 300, amplitude: 1000), through: coordinator)
+        await coordinator.setMuted(true)
+        await hear(tone(milliseconds: 300, amplitude: 8000), through: coordinator)
+        await coordinator.cancel()
+        // A sine of amplitude 1000 is -33.3 dBFS RMS; the louder tone came while muted.
+        let peak = status.snapshot().audio.lastTurnMicPeakDBFS ?? 0
+        #expect(abs(peak - -33.3) < 0.5, "\(peak)")
+    }
+
     /// A press while muted would start a turn that hears nothing and is cancelled as silent eight seconds later: it is
     /// refused at once, with the error earcon and a message saying why. A press that stops a reply still stops it.
     @Test func aPressWhileMutedStartsNoTurn() async {

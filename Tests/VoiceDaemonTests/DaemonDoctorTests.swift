@@ -45,6 +45,39 @@ import VoiceSystemdTestSupport
         #expect(report.checks.allSatisfy { $0.outcome == .ok })
     }
 
+    /// What the microphone delivered in the last turn: the commonest "it does not hear me" on a HAT is a capture left
+    /// switched off in the mixer, which delivers exact zeros.
+    @Test(arguments: [
+        (-120.0, DoctorReport.Outcome.problem, "digital silence"),
+        (-72.0, .warning, "-72 dBFS: below -65 dBFS"),
+        (-38.4, .ok, "-38 dBFS"),
+        (-1.0, .warning, "clips"),
+    ])
+    func theMicrophoneOfTheLastTurnIsJudged(peak: Double, outcome: DoctorReport.Outcome, detail: String) throws {
+        var status = Self.runningStatus()
+        status.audio.lastTurnMicPeakDBFS = peak
+        let report = Doctor.report(
+            configuration: Self.buttonConfiguration(), status: status, system: Self.healthyMachine())
+        let microphone = try #require(report.checks.first { $0.name == "microphone" })
+        #expect(microphone.outcome == outcome)
+        #expect(microphone.detail.contains(detail), "\(microphone.detail)")
+        if outcome == .problem { #expect(microphone.fix.contains("alsamixer")) }
+        #expect(report.isHealthy == (outcome != .problem))
+    }
+
+    @Test func aMutedMicrophoneIsNamedAndNoTurnMeansNothingToSay() throws {
+        var status = Self.runningStatus()
+        #expect(
+            !Doctor.report(configuration: Self.buttonConfiguration(), status: status, system: Self.healthyMachine())
+                .checks.contains { $0.name == "microphone" })
+        status.muted = true
+        let report = Doctor.report(
+            configuration: Self.buttonConfiguration(), status: status, system: Self.healthyMachine())
+        let microphone = try #require(report.checks.first { $0.name == "microphone" })
+        #expect(microphone.outcome == .warning)
+        #expect(microphone.fix.contains("voicectl unmute"))
+    }
+
     @Test func audioThatDoesNotRunIsExplainedByTheMissingCard() throws {
         var system = Self.healthyMachine()
         system.files["/dev/snd/pcmC0D0c"] = nil
