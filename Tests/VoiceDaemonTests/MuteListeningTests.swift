@@ -34,13 +34,20 @@ import VoiceTestSupport
         Signals.whiteNoise(levelDBFS: -55, seconds: seconds, sampleRate: rate, seed: seed)
     }
 
-    @Test func unmutingInAQuietRoomDoesNotStartTheTurn() async {
+    /// A press in the room, a second of it, two seconds muted (the room goes on, the daemon feeds its detector the
+    /// mute's zeros), then the unmute.
+    func aTurnMutedForTwoSeconds() async -> DaemonCoordinator {
         let coordinator = makeCoordinator()
         await coordinator.press()
         await hear(room(seconds: 1, seed: 81), on: engine, through: coordinator)
         await coordinator.setMuted(true)
         await hear(room(seconds: 2, seed: 82), on: engine, through: coordinator)
         await coordinator.setMuted(false)
+        return coordinator
+    }
+
+    @Test func unmutingInAQuietRoomDoesNotStartTheTurn() async {
+        let coordinator = await aTurnMutedForTwoSeconds()
         // Past the 8 s no-speech timeout: a turn in which nobody spoke is cancelled, nothing is committed.
         await hear(room(seconds: 6, seed: 83), on: engine, through: coordinator)
         #expect(!link.controlCalls.contains(.commit))
@@ -49,12 +56,7 @@ import VoiceTestSupport
 
     @Test func aUserWhoSpeaksAfterTheUnmuteIsHeard() async {
         // Guards the test above: the same turn with a user talking after the unmute is committed.
-        let coordinator = makeCoordinator()
-        await coordinator.press()
-        await hear(room(seconds: 1, seed: 81), on: engine, through: coordinator)
-        await coordinator.setMuted(true)
-        await hear(room(seconds: 2, seed: 82), on: engine, through: coordinator)
-        await coordinator.setMuted(false)
+        let coordinator = await aTurnMutedForTwoSeconds()
         let speech = Signals.speechLike(levelDBFS: -30, seconds: 1.5, sampleRate: rate, pitch: 140, seed: 84)
         let talking = Signals.mix(
             room(seconds: 3, seed: 83), Signals.placed(speech, at: 0.5, totalSeconds: 3, sampleRate: rate))
