@@ -112,8 +112,11 @@ import VoiceTestSupport
         // A device with its own clock: a read of a batch returns when the batch's last frame is there, so the thread
         // chooses its next batch before the daemon arms its next wait (the paced software card sleeps after it
         // delivers, and chooses with the wait armed).
+        // Its clock runs at a third of the rate, so a batch takes 300 ms: the test task has that long to arm the look
+        // point after a wait returns, as the daemon has a chunk's length. At the real rate (100 ms) a full test run on
+        // two cores once left all three tries late.
         let faults = FaultInjectingFactory()
-        faults.capture.blockNanosecondsPerReadFrame.store(1_000_000_000 / 24_000, ordering: .relaxed)
+        faults.capture.blockNanosecondsPerReadFrame.store(3 * 1_000_000_000 / 24_000, ordering: .relaxed)
         var tuning = ALSAEngineTuning()
         tuning.quiesceWhenIdle = true
         tuning.referenceRingSeconds = 60
