@@ -362,9 +362,10 @@ extension EndToEndTurnTests {
             // heard the room at the television's level: the simulated card delivers what is appended after a delay
             // that grows with the machine's load, and chunks of the silence before it go up meanwhile.
             #expect(await Self.waitFor(running.handle) { $0.audio.micLevelDBFS > -40 })
-            let chunksBeforeTheQuestion = running.handle.status.snapshot().counters.audioChunksSent
+            let chunksWhenTheQuestionWasHeard = running.handle.status.snapshot().counters.audioChunksSent
             #expect(
-                await Self.waitFor(running.handle) { $0.counters.audioChunksSent >= chunksBeforeTheQuestion + 20 })
+                await Self.waitFor(running.handle) { $0.counters.audioChunksSent >= chunksWhenTheQuestionWasHeard + 20 }
+            )
             #expect(running.handle.status.snapshot().state == .listening)
             _ = try await blockingControl(socket) { try $0.send(.press(hold: false)) }
             #expect(await Self.waitFor(running.handle, seconds: 20) { $0.counters.turns == 1 })
