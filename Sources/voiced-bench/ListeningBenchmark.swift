@@ -16,11 +16,16 @@ struct ListeningBenchmark: ParsableCommand {
     @Option(help: "Session rates to measure (comma-separated).")
     var rates: String = "16000,24000"
 
+    @Option(help: "The echo gate's band margin, dB (barge_in_band_margin_db; 0: the band test off, to see its cost).")
+    var bandMarginDB: Double = EchoGateParameters().bargeInBandMarginDB
+
     func run() throws {
         for rate in rates.split(separator: ",").compactMap({ Int($0) }) {
             let (capture, reference) = Self.signals(seconds: seconds, sampleRate: rate)
             for (label, played) in [("no playback", nil), ("with echo reference", reference)] as [(String, [Int16]?)] {
-                var detector = ListeningDetector(sampleRate: rate)
+                var parameters = ListeningParameters()
+                parameters.echo.bargeInBandMarginDB = bandMarginDB
+                var detector = ListeningDetector(sampleRate: rate, parameters: parameters)
                 let frameLength = detector.frameLength
                 var speechFrames = 0
                 let start = Self.cpuSeconds()

@@ -66,9 +66,7 @@ import VoiceTestSupport
             Signals.placed(user, at: 3, totalSeconds: 7, sampleRate: sampleRate)
         )
         let decisions = runDetector(capture, reference: reference, sampleRate: sampleRate)
-        let bargeIns = decisions.indices.filter { decisions[$0].bargeIn }
-        #expect(bargeIns.count == 1)
-        let first = try #require(bargeIns.first)
+        let first = try theOnlyBargeIn(decisions)
         // The synthetic syllable ramps up from silence (a sine envelope) under echo only 4–14 dB below
         // its average: 150 ms bounds the onset; the corpus measures the real latency (docs/listening.md).
         #expect(first >= 300 && first <= 315, "barge-in within 150 ms of the onset, got frame \(first)")

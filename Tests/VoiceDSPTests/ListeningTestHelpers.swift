@@ -1,3 +1,4 @@
+import Testing
 import VoiceDSP
 
 /// Runs a fresh detector over a capture signal (and optional reference) 10 ms at a time.
@@ -24,6 +25,15 @@ func runDetector(
 /// Frame index range for a time span in seconds.
 func frames(from start: Double, to end: Double) -> Range<Int> {
     Int((start * 100).rounded())..<Int((end * 100).rounded())
+}
+
+/// The frame of the one barge-in among `decisions`: records an issue (at the caller) unless there is exactly one.
+func theOnlyBargeIn(
+    _ decisions: [ListeningDecision], sourceLocation: SourceLocation = #_sourceLocation
+) throws -> Int {
+    let bargeIns = decisions.indices.filter { decisions[$0].bargeIn }
+    #expect(bargeIns.count == 1, "barge-ins at frames \(bargeIns)", sourceLocation: sourceLocation)
+    return try #require(bargeIns.first, sourceLocation: sourceLocation)
 }
 
 /// Number of separate speech bursts (rising edges of `isSpeech`).

@@ -154,11 +154,14 @@ final class TemporaryDirectory {
     @Test func everyKeyIsOptionalAndSnakeCase() throws {
         let empty = try JSONDecoder().decode(ListeningSettings.self, from: Data("{}".utf8))
         #expect(empty == ListeningSettings())
-        let some = try JSONDecoder().decode(
-            ListeningSettings.self,
-            from: Data(#"{"end_of_turn_silence_ms": 900, "barge_in_margin_db": 4.5, "hangover_ms": 150}"#.utf8))
+        let json =
+            #"{"end_of_turn_silence_ms": 900, "barge_in_margin_db": 4.5, "hangover_ms": 150, "#
+            + #""barge_in_band_margin_db": 0}"#
+        let some = try JSONDecoder().decode(ListeningSettings.self, from: Data(json.utf8))
         #expect(some.endOfTurnSilenceMs == 900)
         #expect(some.detectorParameters.echo.bargeInMarginDB == 4.5)
+        #expect(some.detectorParameters.echo.bargeInBandMarginDB == 0)
+        #expect(ListeningSettings().detectorParameters.echo.bargeInBandMarginDB == 8)
         #expect(some.detectorParameters.vad.hangoverMilliseconds == 150)
         #expect(some.onsetFrames == ListeningSettings().onsetFrames)
     }

@@ -109,6 +109,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var bargeInMarginDB: Double = 5
     /// ...for at least this long.
     public var bargeInMinimumMs: Int = 20
+    /// A frame also counts toward a barge-in when one of seven bands exceeds its own echo estimate (and the room's
+    /// level there) by this much, dB; 0: the full-band margin alone.
+    public var bargeInBandMarginDB: Double = 8
     /// A reference louder than this means the device is speaking, dBFS.
     public var referenceActiveDBFS: Double = -60
     /// After playback goes quiet, the echo counts as active this long (mic held back).
@@ -183,6 +186,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case initialCouplingDB = "initial_coupling_db"
         case bargeInMarginDB = "barge_in_margin_db"
         case bargeInMinimumMs = "barge_in_minimum_ms"
+        case bargeInBandMarginDB = "barge_in_band_margin_db"
         case referenceActiveDBFS = "reference_active_dbfs"
         case echoTailMs = "echo_tail_ms"
         case couplingQuantile = "coupling_quantile"
@@ -246,6 +250,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.initialCouplingDB, into: &settings.initialCouplingDB)
         try read(.bargeInMarginDB, into: &settings.bargeInMarginDB)
         try read(.bargeInMinimumMs, into: &settings.bargeInMinimumMs)
+        try read(.bargeInBandMarginDB, into: &settings.bargeInBandMarginDB)
         try read(.referenceActiveDBFS, into: &settings.referenceActiveDBFS)
         try read(.echoTailMs, into: &settings.echoTailMs)
         try read(.couplingQuantile, into: &settings.couplingQuantile)
@@ -307,6 +312,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.echo.initialCouplingDB = initialCouplingDB
         parameters.echo.bargeInMarginDB = bargeInMarginDB
         parameters.echo.bargeInMinimumMilliseconds = bargeInMinimumMs
+        parameters.echo.bargeInBandMarginDB = bargeInBandMarginDB
         parameters.echo.referenceActiveDBFS = referenceActiveDBFS
         parameters.echo.tailMilliseconds = echoTailMs
         parameters.echo.couplingQuantile = couplingQuantile
@@ -373,7 +379,8 @@ extension ListeningSettings {
             (.struckToneChangeDB, struckToneChangeDB), (.struckToneRiseDB, struckToneRiseDB),
             (.struckToneDecayDB, struckToneDecayDB), (.struckToneAttackDB, struckToneAttackDB),
             (.echoDecayDBPerSecond, echoDecayDBPerSecond), (.initialCouplingDB, initialCouplingDB),
-            (.bargeInMarginDB, bargeInMarginDB), (.referenceActiveDBFS, referenceActiveDBFS),
+            (.bargeInMarginDB, bargeInMarginDB), (.bargeInBandMarginDB, bargeInBandMarginDB),
+            (.referenceActiveDBFS, referenceActiveDBFS),
             (.couplingStepDB, couplingStepDB), (.couplingMinimumEchoDB, couplingMinimumEchoDB),
             (.bargeInSpreadFactor, bargeInSpreadFactor), (.bargeInFloorDropFactor, bargeInFloorDropFactor),
             (.quietEchoEvidenceDB, quietEchoEvidenceDB), (.quietEchoSustainedDB, quietEchoSustainedDB),

@@ -17,6 +17,9 @@ public struct EchoGate: Sendable {
         public var echoEstimateDBFS: Double
         /// Level near-end speech must exceed in this frame, dBFS; nil when the echo is negligible.
         public var requiredLevelDBFS: Double?
+        /// Estimated echo in each of `SpectralBands`' seven bands, dBFS (lane 7 and every lane when nothing plays
+        /// or the band test is off: -120).
+        public var echoBandEstimateDBFS = SIMD8<Double>(repeating: -120)
     }
 
     public let sampleRate: Int
@@ -39,6 +42,18 @@ public struct EchoGate: Sendable {
     /// estimate the echo with the cautious initial coupling.
     private var playedFrames = 0
 
+    /// The band test (`EchoGateParameters.bargeInBandMarginDB`): the reference's seven band levels, held and
+    /// released like the full band, and a coupling per band. nil when the test is off.
+    private var referenceBands: SpectralBands?
+    /// This frame's band-limited reference samples (allocated once; empty when the band test is off).
+    private var referenceBandSignal: [Double] = []
+    private var bandHistory: [SIMD8<Double>] = []
+    private var heldBandsDBFS = SIMD8<Double>(repeating: -120)
+    private var lastBandEnvelopeDBFS = SIMD8<Double>(repeating: -120)
+    /// Learned echo coupling per band, dB.
+    public private(set) var bandCouplingDB: SIMD8<Double>
+    private var bandWarmUpMaximumDB = SIMD8<Double>(repeating: -60)
+
     public init(sampleRate: Int, parameters: EchoGateParameters = EchoGateParameters()) {
         self.sampleRate = sampleRate
         self.parameters = parameters
@@ -47,7 +62,16 @@ public struct EchoGate: Sendable {
         self.lowPass = .lowPass(cutoff: EnergyVAD.bandTopHertz, sampleRate: sampleRate)
         let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
         self.history = Array(repeating: -120, count: delayFrames + max(parameters.echoWindowMilliseconds / 10, 1))
+        self.bandCouplingDB = SIMD8(repeating: parameters.initialCouplingDB)
+        if parameters.bargeInBandMarginDB > 0 {
+            self.referenceBands = SpectralBands(sampleRate: sampleRate)
+            self.referenceBandSignal = Array(repeating: 0, count: max(sampleRate / 100, 1))
+            self.bandHistory = Array(repeating: SIMD8(repeating: -120), count: history.count)
+        }
     }
+
+    /// Whether the band test is on (`EchoGateParameters.bargeInBandMarginDB` > 0).
+    public var testsBands: Bool { referenceBands != nil }
 
     /// Lowers the coupling to `couplingDB` if it is above it (what it learned since was near-end speech).
     public mutating func unlearn(downTo couplingDB: Double) {
@@ -57,6 +81,9 @@ public struct EchoGate: Sendable {
     /// Forgets the reference history; keeps the learned coupling (the room did not change).
     public mutating func resetHistory() {
         for index in history.indices { history[index] = -120 }
+        for index in bandHistory.indices { bandHistory[index] = SIMD8(repeating: -120) }
+        heldBandsDBFS = SIMD8(repeating: -120)
+        referenceBands?.resetState()
         heldDBFS = -120
         framesSinceActive = 1_000_000
     }
@@ -65,6 +92,8 @@ public struct EchoGate: Sendable {
     /// the capture frame of the same time.
     public mutating func estimate(reference: UnsafeBufferPointer<Int16>?) -> Frame {
         var energy = -120.0
+        var bandLevels = SIMD8<Double>(repeating: -120)
+        let keepsBand = referenceBands != nil
         // Digital silence into filters at rest gives exactly zero output: skip the filters (the
         // capture path feeds an all-zero reference whenever nothing plays). A frame right after
         // playback still runs them until their ringing has been flushed to zero.
@@ -72,28 +101,53 @@ public struct EchoGate: Sendable {
             !(highPass.isAtRest && lowPass.isAtRest && Self.isDigitalSilence(reference))
         {
             var sum = 0.0
-            for sample in reference {
-                let y = lowPass.process(highPass.process(Double(sample) / 32768))
-                sum += y * y
+            let kept = keepsBand ? min(reference.count, referenceBandSignal.count) : 0
+            // Moved out while it is written (no copy, no allocation), so the filters stay accessible.
+            var band = referenceBandSignal
+            referenceBandSignal = []
+            band.withUnsafeMutableBufferPointer { band in
+                for index in reference.indices {
+                    let y = lowPass.process(highPass.process(Double(reference[index]) / 32768))
+                    sum += y * y
+                    if index < kept { band[index] = y }
+                }
             }
             energy = EnergyVAD.decibels(sum / Double(reference.count))
             highPass.flushTinyState()
             lowPass.flushTinyState()
+            if kept > 0, var bands = referenceBands {
+                bandLevels = band.withUnsafeBufferPointer { band in
+                    bands.levels(bandSignal: UnsafeBufferPointer(rebasing: band[0..<kept]))
+                }
+                referenceBands = bands
+            }
+            referenceBandSignal = band
+        } else {
+            // Skipped filters: the next frame that plays starts them from rest.
+            referenceBands?.resetState()
         }
         history[historyIndex] = energy
+        if keepsBand { bandHistory[historyIndex] = bandLevels }
         historyIndex = (historyIndex + 1) % history.count
         // The window of frames that can reach the mic now: all but the newest `delay` frames.
         let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
         var windowMax = -120.0
         var windowMin = 0.0
+        var bandWindowMax = SIMD8<Double>(repeating: -120)
         for back in delayFrames..<history.count {
             let index = (historyIndex - 1 - back + 2 * history.count) % history.count
             windowMax = max(windowMax, history[index])
             windowMin = min(windowMin, history[index])
+            if keepsBand { bandWindowMax = pointwiseMax(bandWindowMax, bandHistory[index]) }
         }
         lastWindowMinimumDBFS = windowMin
         heldDBFS = max(windowMax, heldDBFS - parameters.echoDecayDBPerSecond / 100)
         lastEnvelopeDBFS = heldDBFS
+        if keepsBand {
+            heldBandsDBFS = pointwiseMax(
+                bandWindowMax, heldBandsDBFS - SIMD8(repeating: parameters.echoDecayDBPerSecond / 100))
+            lastBandEnvelopeDBFS = heldBandsDBFS
+        }
         if windowMax > parameters.referenceActiveDBFS {
             framesSinceActive = 0
         } else {
@@ -106,7 +160,16 @@ public struct EchoGate: Sendable {
             ? max(couplingDB, parameters.initialCouplingDB) : couplingDB
         let estimate = heldDBFS > parameters.referenceActiveDBFS - 30 ? heldDBFS + coupling : -120
         let required: Double? = active || estimate > -100 ? estimate + parameters.bargeInMarginDB : nil
-        return Frame(echoActive: active, echoEstimateDBFS: estimate, requiredLevelDBFS: required)
+        var frame = Frame(echoActive: active, echoEstimateDBFS: estimate, requiredLevelDBFS: required)
+        if keepsBand && estimate > -120 {
+            let warmingUp = playedFrames * 10 <= parameters.couplingWarmUpMilliseconds
+            let bandCoupling =
+                warmingUp
+                ? pointwiseMax(bandCouplingDB, SIMD8(repeating: parameters.initialCouplingDB)) : bandCouplingDB
+            frame.echoBandEstimateDBFS = heldBandsDBFS + bandCoupling
+            frame.echoBandEstimateDBFS[SpectralBands.bandCount] = -120
+        }
+        return frame
     }
 
     @inline(__always)
@@ -125,7 +188,17 @@ public struct EchoGate: Sendable {
     /// estimated: the coupling takes a step down (as for any frame below it). Where the echo stays under the
     /// room's noise nothing else could bring the coupling down again after the user's voice raised it (the
     /// first frames of every barge-in are learned before they count as speech).
-    public mutating func learn(micEnergyDBFS: Double, nearEndSpeech: Bool, noiseFloorDBFS: Double = -120) {
+    ///
+    /// With the band test on, `micBandsDBFS` (the capture's seven band levels) teaches the band couplings in the
+    /// same frames, each band only where the mic is `couplingMinimumEchoDB` above the room's level in that band
+    /// (`roomBandsDBFS`): a band the echo does not reach keeps its cautious coupling and never clears a barge-in.
+    public mutating func learn(
+        micEnergyDBFS: Double,
+        nearEndSpeech: Bool,
+        noiseFloorDBFS: Double = -120,
+        micBandsDBFS: SIMD8<Double>? = nil,
+        roomBandsDBFS: SIMD8<Double>? = nil
+    ) {
         guard !nearEndSpeech, lastEnvelopeDBFS > parameters.referenceActiveDBFS else { return }
         guard micEnergyDBFS > noiseFloorDBFS + parameters.couplingMinimumEchoDB else {
             let evidence = parameters.quietEchoEvidenceDB
@@ -138,13 +211,42 @@ public struct EchoGate: Sendable {
         }
         let observed = micEnergyDBFS - lastEnvelopeDBFS
         learnedFrames = min(learnedFrames + 1, 1_000_000)
-        if learnedFrames <= parameters.couplingWarmUpMilliseconds / 10 {
+        let warmingUp = learnedFrames <= parameters.couplingWarmUpMilliseconds / 10
+        if let micBandsDBFS, referenceBands != nil {
+            learnBands(mic: micBandsDBFS, room: roomBandsDBFS ?? SIMD8(repeating: -120), warmingUp: warmingUp)
+        }
+        if warmingUp {
             warmUpMaximumDB = max(warmUpMaximumDB, observed)
             // Never above the cautious starting value: the warm-up only learns that the room is quieter.
             couplingDB = min(max(warmUpMaximumDB, -60), parameters.initialCouplingDB)
             return
         }
         stepCoupling(observedBelow: observed <= couplingDB)
+    }
+
+    /// The band couplings' share of `learn`: the same warm-up and quantile tracker as the full band, per band, in
+    /// the bands where the echo stands clear of the room.
+    private mutating func learnBands(mic: SIMD8<Double>, room: SIMD8<Double>, warmingUp: Bool) {
+        let observed = mic - lastBandEnvelopeDBFS
+        let echoDominates =
+            (mic .> room + SIMD8(repeating: parameters.couplingMinimumEchoDB))
+            .& (lastBandEnvelopeDBFS .> SIMD8(repeating: parameters.referenceActiveDBFS))
+        let initial = SIMD8<Double>(repeating: parameters.initialCouplingDB)
+        if warmingUp {
+            bandWarmUpMaximumDB.replace(with: pointwiseMax(bandWarmUpMaximumDB, observed), where: echoDominates)
+            bandCouplingDB.replace(
+                with: pointwiseMin(pointwiseMax(bandWarmUpMaximumDB, SIMD8(repeating: -60)), initial),
+                where: echoDominates)
+            return
+        }
+        let step = parameters.couplingStepDB
+        let up = SIMD8<Double>(repeating: step * parameters.couplingQuantile)
+        let down = SIMD8<Double>(repeating: step * (parameters.couplingQuantile - 1))
+        var stepped = bandCouplingDB
+        stepped.replace(with: bandCouplingDB + up, where: observed .> bandCouplingDB)
+        stepped.replace(with: bandCouplingDB + down, where: observed .<= bandCouplingDB)
+        stepped = pointwiseMin(pointwiseMax(stepped, SIMD8(repeating: -60)), SIMD8(repeating: 20))
+        bandCouplingDB.replace(with: stepped, where: echoDominates)
     }
 
     /// One step of the quantile tracker: up by `step × quantile` for an observation above the coupling, down by

@@ -15,6 +15,12 @@ public struct EchoGateParameters: Sendable, Equatable {
     public var bargeInMarginDB: Double = 5
     /// ...for at least this long, milliseconds.
     public var bargeInMinimumMilliseconds: Int = 20
+    /// A frame also counts toward a barge-in when one of seven bands of the speech band (`SpectralBands`) exceeds
+    /// that band's own echo estimate, and the room's level in that band, by this much, dB; 0: off (the full-band
+    /// margin alone). A user's voice and the reply rarely put their energy in the same bands at the same moment,
+    /// so a user's first syllable clears the reply in some band long before it clears it over the whole band;
+    /// the margin is wider than the full-band one because the largest of seven bands fluctuates more than their sum.
+    public var bargeInBandMarginDB: Double = 8
     /// A reference frame louder than this is "the device is speaking", dBFS.
     public var referenceActiveDBFS: Double = -60
     /// After the reference goes quiet, the echo stays "active" this long (output delay plus room

@@ -22,6 +22,24 @@ public struct EnergyVAD: Sendable {
         /// Every sample of the frame was zero (a muted microphone, a gated one between words, a stream that is not
         /// delivering yet).
         public var isDigitalSilence = false
+        /// The frame's seven band levels (`SpectralBands`), dBFS, when the VAD measures them for the echo gate's band
+        /// test; -120 otherwise.
+        public var bandLevelsDBFS = SIMD8<Double>(repeating: -120)
+    }
+
+    /// The echo gate's band test for one frame (`EchoGateParameters.bargeInBandMarginDB`): when one band of the
+    /// capture exceeds both that band's echo estimate and the room's level in it by `marginDB`, the frame needs only
+    /// `roomRequiredLevelDBFS` (the room's part of the barge-in bar), not the full-band echo bar.
+    public struct EchoBandTest: Sendable {
+        public var estimateDBFS: SIMD8<Double>
+        public var marginDB: Double
+        public var roomRequiredLevelDBFS: Double
+
+        public init(estimateDBFS: SIMD8<Double>, marginDB: Double, roomRequiredLevelDBFS: Double) {
+            self.estimateDBFS = estimateDBFS
+            self.marginDB = marginDB
+            self.roomRequiredLevelDBFS = roomRequiredLevelDBFS
+        }
     }
 
     public let sampleRate: Int
@@ -78,8 +96,24 @@ public struct EnergyVAD: Sendable {
     private var runFirstEnergyDBFS = -120.0
     /// Struck-tone rooms (see `EnergyVADParameters.struckToneRoomMilliseconds`); nil when the test is off.
     private var struckTone: StruckToneTest?
+    /// The capture's band levels for the echo gate's band test, every frame (continuous filter state); nil unless
+    /// asked for at `init`.
+    private var echoBands: SpectralBands?
+    /// The band filters ran on the last frame heard (their state continues into this one).
+    private var echoBandsContinuous = false
+    private var bandsRanThisFrame = false
+    /// The room's mean power per band, learned where the spread learns (neither speech nor our audible echo), and
+    /// the same in dBFS.
+    private var roomBandPower = SIMD8<Double>(repeating: 0)
+    private var roomBandsDBFS = SIMD8<Double>(repeating: -120)
+    private var roomBandsLearned = false
+    /// The room's band levels learn from every `roomBandStride`-th frame the spread learns from: the room changes
+    /// over the spread's half second, and the band filters cost as much as the rest of the VAD.
+    static let roomBandStride = 4
 
-    public init(sampleRate: Int, parameters: EnergyVADParameters = EnergyVADParameters()) {
+    /// `measuresBands`: also measure each frame's seven band levels, for the echo gate's band test
+    /// (`EchoBandTest`), and the room's level in each band.
+    public init(sampleRate: Int, parameters: EnergyVADParameters = EnergyVADParameters(), measuresBands: Bool = false) {
         precondition(sampleRate >= 8000 && sampleRate % 100 == 0, "EnergyVAD needs a rate that is a multiple of 100 Hz")
         self.sampleRate = sampleRate
         self.frameLength = sampleRate / 100
@@ -95,6 +129,7 @@ public struct EnergyVAD: Sendable {
         if parameters.struckToneRoomMilliseconds > 0 {
             self.struckTone = StruckToneTest(sampleRate: sampleRate)
         }
+        if measuresBands { self.echoBands = SpectralBands(sampleRate: sampleRate) }
         if parameters.stationaryFluxDB > 0 {
             self.spectralFlux = SpectralFlux(
                 sampleRate: sampleRate,
@@ -124,6 +159,9 @@ public struct EnergyVAD: Sendable {
     /// The spread is an excess over this floor; when the floor later drops (minimum statistics catch a
     /// dip of babble under our echo) while the spread cannot learn, floor + spread understates the room.
     public var spreadFloor: Double { spreadFloorDBFS }
+    /// The room's level in each of the seven bands, dBFS (-120 before any frame taught it, or when bands are not
+    /// measured).
+    public var roomBands: SIMD8<Double> { roomBandsDBFS }
     /// Filtered energy of the last frame heard (not muted), dBFS.
     public var lastEnergy: Double { previousEnergyDBFS }
     /// While speaking: how many more frames under the offset threshold end the speech (the hangover
@@ -134,7 +172,7 @@ public struct EnergyVAD: Sendable {
 
     /// Forgets the noise floor and any speech in progress.
     public mutating func reset() {
-        self = EnergyVAD(sampleRate: sampleRate, parameters: parameters)
+        self = EnergyVAD(sampleRate: sampleRate, parameters: parameters, measuresBands: echoBands != nil)
     }
 
     /// Ends the speech in progress (and any onset under way) without waiting for the hangover; the
@@ -158,6 +196,7 @@ public struct EnergyVAD: Sendable {
         requiredLevelDBFS: Double? = nil,
         minimumOnsetFrames: Int = 0,
         echoEstimateDBFS: Double? = nil,
+        echoBandTest: EchoBandTest? = nil,
         microphoneMuted: Bool = false
     ) -> Frame {
         var raw = 0.0
@@ -212,6 +251,10 @@ public struct EnergyVAD: Sendable {
             }
         }
         bandSignal = band
+        // The band test needs the capture's bands in every frame under the echo (the gate learns from them too).
+        var micBands = SIMD8<Double>(repeating: -120)
+        let bandsMeasured = echoBandTest != nil && keepsBand && echoBands != nil
+        if bandsMeasured { micBands = measureEchoBands(count: frame.count) }
         let steady = flux < parameters.stationaryFluxDB
 
         let spread = min(spreadDB, parameters.maximumSpreadDB)
@@ -223,7 +266,10 @@ public struct EnergyVAD: Sendable {
             noiseFloorDBFS + parameters.offsetThresholdDB + parameters.spreadOffsetFactor * spread,
             parameters.minimumSpeechLevelDBFS
         )
-        let required = requiredLevelDBFS ?? -.infinity
+        var required = requiredLevelDBFS ?? -.infinity
+        if let echoBandTest, echoBands != nil, keepsBand, clearsEcho(bands: micBands, test: echoBandTest) {
+            required = echoBandTest.roomRequiredLevelDBFS
+        }
         let warmUpFrames = parameters.warmUpMilliseconds / 10
         let hangoverFrames = max(parameters.hangoverMilliseconds / 10, 1)
         impulseEnvelopeDBFS = max(impulseEnvelopeDBFS - parameters.impulseReleaseDBPerSecond / 100, -120)
@@ -318,7 +364,14 @@ public struct EnergyVAD: Sendable {
             let fastRate = fastTime > 0 ? min(10 / Double(max(fastTime, 10)), 1) : rate
             if fastTime > 0 { fastSpreadDB += fastRate * (excess - fastSpreadDB) }
             spreadFloorDBFS += fastRate * (noiseFloorDBFS - spreadFloorDBFS)
+            if echoBands != nil && keepsBand && (bandsMeasured || framesHeard % Self.roomBandStride == 0) {
+                if !bandsMeasured { micBands = measureEchoBands(count: frame.count) }
+                learnRoomBands(micBands, rate: min(rate * Double(Self.roomBandStride), 1))
+            }
         }
+        // A frame the band filters skipped breaks their state's continuity.
+        echoBandsContinuous = bandsRanThisFrame
+        bandsRanThisFrame = false
         if heard {
             energyTwoFramesAgoDBFS = previousEnergyDBFS
             previousEnergyDBFS = energy
@@ -326,8 +379,57 @@ public struct EnergyVAD: Sendable {
         }
         return Frame(
             levelDBFS: level, energyDBFS: energy, noiseFloorDBFS: noiseFloorDBFS, isSpeech: speaking,
-            isDigitalSilence: digitalSilence)
+            isDigitalSilence: digitalSilence, bandLevelsDBFS: micBands)
     }
+
+    /// The seven band levels of this frame's band signal. Filters that did not run on the frame before start from rest
+    /// and settle over the frame's first `bandSettleMilliseconds` (their lowest band rings for about that long), which
+    /// the levels leave out.
+    private mutating func measureEchoBands(count: Int) -> SIMD8<Double> {
+        guard var bands = echoBands else { return SIMD8(repeating: -120) }
+        var settle = 0
+        if !echoBandsContinuous {
+            bands.resetState()
+            settle = Self.bandSettleMilliseconds * 8
+        }
+        let levels = bandSignal.withUnsafeBufferPointer { samples in
+            bands.levels(bandSignal: UnsafeBufferPointer(rebasing: samples[0..<count]), settleSamples: settle)
+        }
+        echoBands = bands
+        bandsRanThisFrame = true
+        return levels
+    }
+
+    static let bandSettleMilliseconds = 3
+
+    /// Whether some band of the frame exceeds both its echo estimate and the room's level in it by the test's margin.
+    private func clearsEcho(bands: SIMD8<Double>, test: EchoBandTest) -> Bool {
+        let margin = SIMD8<Double>(repeating: test.marginDB)
+        // Over the louder of the two by the margin is necessary; most frames under the echo fail even that.
+        guard any(bands .> pointwiseMax(test.estimateDBFS, roomBandsDBFS) + margin) else { return false }
+        for band in 0..<SpectralBands.bandCount {
+            let room = roomBandsLearned ? roomBandPower[band] : 0
+            let bar = Self.decibels(Self.power(test.estimateDBFS[band]) + room) + test.marginDB
+            if bands[band] > bar { return true }
+        }
+        return false
+    }
+
+    /// The room's band levels follow the spread's frames at its rate, as mean power (the first frame sets them).
+    private mutating func learnRoomBands(_ levels: SIMD8<Double>, rate: Double) {
+        var power = SIMD8<Double>(repeating: 0)
+        for band in 0..<SpectralBands.bandCount { power[band] = Self.power(levels[band]) }
+        if roomBandsLearned {
+            roomBandPower += rate * (power - roomBandPower)
+        } else {
+            roomBandPower = power
+            roomBandsLearned = true
+        }
+        for band in 0..<SpectralBands.bandCount { roomBandsDBFS[band] = Self.decibels(roomBandPower[band]) }
+    }
+
+    @inline(__always)
+    static func power(_ decibels: Double) -> Double { Double.exp(decibels * (Double.log(10) / 10)) }
 
     /// The frames just heard were the room, not a talker (the caller found them all far under the talker's level while
     /// they held speech on: babble or music after the user stopped). The speech in progress ends, and the spread

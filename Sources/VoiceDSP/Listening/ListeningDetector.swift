@@ -32,7 +32,8 @@ public struct ListeningDetector: Sendable {
     public init(sampleRate: Int, parameters: ListeningParameters = ListeningParameters()) {
         self.sampleRate = sampleRate
         self.parameters = parameters
-        self.vad = EnergyVAD(sampleRate: sampleRate, parameters: parameters.vad)
+        self.vad = EnergyVAD(
+            sampleRate: sampleRate, parameters: parameters.vad, measuresBands: parameters.echo.bargeInBandMarginDB > 0)
         self.gate = EchoGate(sampleRate: sampleRate, parameters: parameters.echo)
         self.recentCoupling = Array(
             repeating: gate.couplingDB, count: max(parameters.echo.couplingUnlearnMilliseconds / 10, 0))
@@ -85,6 +86,7 @@ public struct ListeningDetector: Sendable {
         let echo = gate.estimate(reference: reference)
         let wasSpeech = vad.isSpeech
         var required = echo.requiredLevelDBFS
+        var bandTest: EnergyVAD.EchoBandTest?
         if echo.echoActive {
             // A false barge-in cuts our reply off, so while it (or its tail) plays, the room's own
             // fluctuation (babble between the reply's sentences) must be cleared by a wider margin.
@@ -102,12 +104,19 @@ public struct ListeningDetector: Sendable {
             )
             let roomLevel = vad.noiseFloor + vadParameters.onsetThresholdDB + spreadTerm
             required = max(required ?? roomLevel, roomLevel)
+            if gate.testsBands {
+                bandTest = EnergyVAD.EchoBandTest(
+                    estimateDBFS: echo.echoBandEstimateDBFS,
+                    marginDB: parameters.echo.bargeInBandMarginDB,
+                    roomRequiredLevelDBFS: roomLevel)
+            }
         }
         var analysed = vad.process(
             frame: frame,
             requiredLevelDBFS: required,
             minimumOnsetFrames: echo.echoActive ? parameters.echo.bargeInMinimumMilliseconds / 10 : 0,
             echoEstimateDBFS: echo.echoEstimateDBFS,
+            echoBandTest: bandTest,
             microphoneMuted: microphoneMuted
         )
         // While a turn is open the user may be talking in frames the VAD does not flag (a quiet
@@ -118,7 +127,9 @@ public struct ListeningDetector: Sendable {
             gate.learn(
                 micEnergyDBFS: analysed.energyDBFS,
                 nearEndSpeech: analysed.isSpeech || inTurn,
-                noiseFloorDBFS: analysed.noiseFloorDBFS
+                noiseFloorDBFS: analysed.noiseFloorDBFS,
+                micBandsDBFS: gate.testsBands ? analysed.bandLevelsDBFS : nil,
+                roomBandsDBFS: gate.testsBands ? vad.roomBands : nil
             )
         }
         if !recentCoupling.isEmpty {

@@ -84,19 +84,25 @@ struct SpectralBands: Sendable {
 
     /// Filters one frame of the band-limited signal (full rate; every `decimation`-th sample is used)
     /// and returns its seven band levels, dBFS (lane 7: -120).
-    mutating func levels(bandSignal: UnsafeBufferPointer<Double>) -> SIMD8<Double> {
+    /// `settleSamples`: filtered samples (at the decimated rate) left out of the levels at the start, while filters
+    /// that start from rest settle.
+    mutating func levels(bandSignal: UnsafeBufferPointer<Double>, settleSamples: Int = 0) -> SIMD8<Double> {
         var state1 = z1
         var state2 = z2
         var energy = SIMD8<Double>(repeating: 0)
         var used = 0
+        var filtered = 0
         var index = 0
         while index < bandSignal.count {
             let x = SIMD8<Double>(repeating: bandSignal[index])
             let y = b0 * x + state1
             state1 = state2 - a1 * y
             state2 = b2 * x - a2 * y
-            energy += y * y
-            used += 1
+            if filtered >= settleSamples {
+                energy += y * y
+                used += 1
+            }
+            filtered += 1
             index += decimation
         }
         // Zero a state that has decayed to nothing (subnormals cost a hundred times more).
