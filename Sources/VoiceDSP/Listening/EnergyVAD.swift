@@ -96,8 +96,8 @@ public struct EnergyVAD: Sendable {
     private var runFirstEnergyDBFS = -120.0
     /// Struck-tone rooms (see `EnergyVADParameters.struckToneRoomMilliseconds`); nil when the test is off.
     private var struckTone: StruckToneTest?
-    /// The capture's band levels for the echo gate's band test, every frame (continuous filter state); nil unless
-    /// asked for at `init`.
+    /// The capture's band levels for the echo gate's band test: in every frame under the echo (continuous filter
+    /// state) and in every `roomBandStride`-th frame the room's levels learn from; nil unless asked for at `init`.
     private var echoBands: SpectralBands?
     /// The band filters ran on the last frame heard (their state continues into this one).
     private var echoBandsContinuous = false
@@ -390,7 +390,7 @@ public struct EnergyVAD: Sendable {
         var settle = 0
         if !echoBandsContinuous {
             bands.resetState()
-            settle = Self.bandSettleMilliseconds * 8
+            settle = Self.bandSettleMilliseconds * 8  // samples at the band filters' rate, about 8 kHz
         }
         let levels = bandSignal.withUnsafeBufferPointer { samples in
             bands.levels(bandSignal: UnsafeBufferPointer(rebasing: samples[0..<count]), settleSamples: settle)
