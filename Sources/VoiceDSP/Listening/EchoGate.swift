@@ -93,7 +93,6 @@ public struct EchoGate: Sendable {
     public mutating func estimate(reference: UnsafeBufferPointer<Int16>?) -> Frame {
         var energy = -120.0
         var bandLevels = SIMD8<Double>(repeating: -120)
-        let keepsBand = referenceBands != nil
         // Digital silence into filters at rest gives exactly zero output: skip the filters (the
         // capture path feeds an all-zero reference whenever nothing plays). A frame right after
         // playback still runs them until their ringing has been flushed to zero.
@@ -101,7 +100,7 @@ public struct EchoGate: Sendable {
             !(highPass.isAtRest && lowPass.isAtRest && Self.isDigitalSilence(reference))
         {
             var sum = 0.0
-            let kept = keepsBand ? min(reference.count, referenceBandSignal.count) : 0
+            let kept = testsBands ? min(reference.count, referenceBandSignal.count) : 0
             // Moved out while it is written (no copy, no allocation), so the filters stay accessible.
             var band = referenceBandSignal
             referenceBandSignal = []
@@ -127,7 +126,7 @@ public struct EchoGate: Sendable {
             referenceBands?.resetState()
         }
         history[historyIndex] = energy
-        if keepsBand { bandHistory[historyIndex] = bandLevels }
+        if testsBands { bandHistory[historyIndex] = bandLevels }
         historyIndex = (historyIndex + 1) % history.count
         // The window of frames that can reach the mic now: all but the newest `delay` frames.
         let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
@@ -138,12 +137,12 @@ public struct EchoGate: Sendable {
             let index = (historyIndex - 1 - back + 2 * history.count) % history.count
             windowMax = max(windowMax, history[index])
             windowMin = min(windowMin, history[index])
-            if keepsBand { bandWindowMax = pointwiseMax(bandWindowMax, bandHistory[index]) }
+            if testsBands { bandWindowMax = pointwiseMax(bandWindowMax, bandHistory[index]) }
         }
         lastWindowMinimumDBFS = windowMin
         heldDBFS = max(windowMax, heldDBFS - parameters.echoDecayDBPerSecond / 100)
         lastEnvelopeDBFS = heldDBFS
-        if keepsBand {
+        if testsBands {
             heldBandsDBFS = pointwiseMax(
                 bandWindowMax, heldBandsDBFS - SIMD8(repeating: parameters.echoDecayDBPerSecond / 100))
             lastBandEnvelopeDBFS = heldBandsDBFS
@@ -161,7 +160,7 @@ public struct EchoGate: Sendable {
         let estimate = heldDBFS > parameters.referenceActiveDBFS - 30 ? heldDBFS + coupling : -120
         let required: Double? = active || estimate > -100 ? estimate + parameters.bargeInMarginDB : nil
         var frame = Frame(echoActive: active, echoEstimateDBFS: estimate, requiredLevelDBFS: required)
-        if keepsBand && estimate > -120 {
+        if testsBands && estimate > -120 {
             let warmingUp = playedFrames * 10 <= parameters.couplingWarmUpMilliseconds
             let bandCoupling =
                 warmingUp

@@ -267,7 +267,7 @@ public struct EnergyVAD: Sendable {
             parameters.minimumSpeechLevelDBFS
         )
         var required = requiredLevelDBFS ?? -.infinity
-        if let echoBandTest, echoBands != nil, keepsBand, clearsEcho(bands: micBands, test: echoBandTest) {
+        if let echoBandTest, bandsMeasured, clearsEcho(bands: micBands, test: echoBandTest) {
             required = echoBandTest.roomRequiredLevelDBFS
         }
         let warmUpFrames = parameters.warmUpMilliseconds / 10
