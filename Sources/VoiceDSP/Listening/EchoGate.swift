@@ -20,6 +20,9 @@ public struct EchoGate: Sendable {
         /// Estimated echo in each of `SpectralBands`' seven bands, dBFS (lane 7 and every lane when nothing plays
         /// or the band test is off: -120).
         public var echoBandEstimateDBFS = SIMD8<Double>(repeating: -120)
+        /// The coupling is still being learned from the first playback since start (`couplingWarmUpMilliseconds`):
+        /// no barge-in is decided (see `ListeningDetector`).
+        public var warmingUp = false
     }
 
     public let sampleRate: Int
@@ -53,6 +56,12 @@ public struct EchoGate: Sendable {
     /// Learned echo coupling per band, dB.
     public private(set) var bandCouplingDB: SIMD8<Double>
     private var bandWarmUpMaximumDB = SIMD8<Double>(repeating: -60)
+    /// The most the warm-up may learn: the cautious starting coupling, or the louder echo the first playback's
+    /// warm-up heard (full band and per band).
+    private var warmUpCeilingDB: Double
+    private var bandWarmUpCeilingDB: SIMD8<Double>
+    /// The bands whose coupling has learned from at least one frame.
+    private var bandsLearned = SIMDMask<SIMD8<Double>.MaskStorage>(repeating: false)
 
     public init(sampleRate: Int, parameters: EchoGateParameters = EchoGateParameters()) {
         self.sampleRate = sampleRate
@@ -63,12 +72,17 @@ public struct EchoGate: Sendable {
         let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
         self.history = Array(repeating: -120, count: delayFrames + max(parameters.echoWindowMilliseconds / 10, 1))
         self.bandCouplingDB = SIMD8(repeating: parameters.initialCouplingDB)
+        self.warmUpCeilingDB = parameters.initialCouplingDB
+        self.bandWarmUpCeilingDB = SIMD8(repeating: parameters.initialCouplingDB)
         if parameters.bargeInBandMarginDB > 0 {
             self.referenceBands = SpectralBands(sampleRate: sampleRate)
             self.referenceBandSignal = Array(repeating: 0, count: max(sampleRate / 100, 1))
             self.bandHistory = Array(repeating: SIMD8(repeating: -120), count: history.count)
         }
     }
+
+    /// The first playback since start is still within `couplingWarmUpMilliseconds`: no barge-in is decided.
+    private var playbackWarmingUp: Bool { playedFrames * 10 <= parameters.couplingWarmUpMilliseconds }
 
     /// Whether the band test is on (`EchoGateParameters.bargeInBandMarginDB` > 0).
     public var testsBands: Bool { referenceBands != nil }
@@ -160,11 +174,17 @@ public struct EchoGate: Sendable {
         let estimate = heldDBFS > parameters.referenceActiveDBFS - 30 ? heldDBFS + coupling : -120
         let required: Double? = active || estimate > -100 ? estimate + parameters.bargeInMarginDB : nil
         var frame = Frame(echoActive: active, echoEstimateDBFS: estimate, requiredLevelDBFS: required)
+        frame.warmingUp = estimate > -120 && playbackWarmingUp
         if testsBands && estimate > -120 {
             let warmingUp = playedFrames * 10 <= parameters.couplingWarmUpMilliseconds
-            let bandCoupling =
+            var bandCoupling =
                 warmingUp
                 ? pointwiseMax(bandCouplingDB, SIMD8(repeating: parameters.initialCouplingDB)) : bandCouplingDB
+            // A band whose echo has never stood clear of the room (the reply is quiet there) has learned nothing
+            // of its own; a speaker heard louder than the cautious start is as loud there as over the whole band.
+            bandCoupling.replace(
+                with: pointwiseMax(bandCoupling, SIMD8(repeating: max(couplingDB, parameters.initialCouplingDB))),
+                where: .!bandsLearned)
             frame.echoBandEstimateDBFS = heldBandsDBFS + bandCoupling
             frame.echoBandEstimateDBFS[SpectralBands.bandCount] = -120
         }
@@ -216,8 +236,14 @@ public struct EchoGate: Sendable {
         }
         if warmingUp {
             warmUpMaximumDB = max(warmUpMaximumDB, observed)
-            // Never above the cautious starting value: the warm-up only learns that the room is quieter.
-            couplingDB = min(max(warmUpMaximumDB, -60), parameters.initialCouplingDB)
+            // Above the cautious starting value only what the first playback's own warm-up heard: a speaker next to
+            // the mic can be louder than that value, and the estimate must follow it at once, or the echo's first
+            // syllable counts as a barge-in and every reply cuts itself off before the coupling ever learns
+            // (learning stops once a turn is open). Barge-ins wait out that warm-up, so nobody has talked in it;
+            // a frame learned later may be a user talking over an echo too quiet to be heard, and only teaches
+            // that the room is quieter.
+            if playbackWarmingUp { warmUpCeilingDB = min(max(warmUpCeilingDB, observed), Self.maximumCouplingDB) }
+            couplingDB = min(max(warmUpMaximumDB, -60), warmUpCeilingDB)
             return
         }
         stepCoupling(observedBelow: observed <= couplingDB)
@@ -230,11 +256,17 @@ public struct EchoGate: Sendable {
         let echoDominates =
             (mic .> room + SIMD8(repeating: parameters.couplingMinimumEchoDB))
             .& (lastBandEnvelopeDBFS .> SIMD8(repeating: parameters.referenceActiveDBFS))
-        let initial = SIMD8<Double>(repeating: parameters.initialCouplingDB)
+        bandsLearned .|= echoDominates
         if warmingUp {
             bandWarmUpMaximumDB.replace(with: pointwiseMax(bandWarmUpMaximumDB, observed), where: echoDominates)
+            if playbackWarmingUp {
+                bandWarmUpCeilingDB.replace(
+                    with: pointwiseMin(
+                        pointwiseMax(bandWarmUpCeilingDB, observed), SIMD8(repeating: Self.maximumCouplingDB)),
+                    where: echoDominates)
+            }
             bandCouplingDB.replace(
-                with: pointwiseMin(pointwiseMax(bandWarmUpMaximumDB, SIMD8(repeating: -60)), initial),
+                with: pointwiseMin(pointwiseMax(bandWarmUpMaximumDB, SIMD8(repeating: -60)), bandWarmUpCeilingDB),
                 where: echoDominates)
             return
         }
@@ -244,7 +276,7 @@ public struct EchoGate: Sendable {
         var stepped = bandCouplingDB
         stepped.replace(with: bandCouplingDB + up, where: observed .> bandCouplingDB)
         stepped.replace(with: bandCouplingDB + down, where: observed .<= bandCouplingDB)
-        stepped = pointwiseMin(pointwiseMax(stepped, SIMD8(repeating: -60)), SIMD8(repeating: 20))
+        stepped = pointwiseMin(pointwiseMax(stepped, SIMD8(repeating: -60)), SIMD8(repeating: Self.maximumCouplingDB))
         bandCouplingDB.replace(with: stepped, where: echoDominates)
     }
 
@@ -252,6 +284,10 @@ public struct EchoGate: Sendable {
     /// `step × (1 − quantile)` for one at or below it, so the coupling settles where that share of frames lies.
     private mutating func stepCoupling(observedBelow: Bool) {
         couplingDB += parameters.couplingStepDB * (parameters.couplingQuantile - (observedBelow ? 1 : 0))
-        couplingDB = min(max(couplingDB, -60), 20)
+        couplingDB = min(max(couplingDB, -60), Self.maximumCouplingDB)
     }
+
+    /// The loudest coupling learned, dB: a mic 20 dB louder than what is played is beyond any speaker and mic
+    /// gain a device ships with.
+    static let maximumCouplingDB = 20.0
 }

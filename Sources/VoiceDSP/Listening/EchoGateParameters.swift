@@ -37,6 +37,8 @@ public struct EchoGateParameters: Sendable, Equatable {
     /// a fast, still conservative start, milliseconds of frames learned from. Until the reference has
     /// played this long, the estimate uses `initialCouplingDB`: the first frames hear the direct sound
     /// before the room's reverberation has built up, and learn a coupling below the echo to come.
+    /// No barge-in is decided in the first playback's warm-up, and only there may the warm-up learn a
+    /// coupling above `initialCouplingDB` (a speaker next to the mic, heard louder than what is played).
     public var couplingWarmUpMilliseconds: Int = 200
     /// The coupling learns only from frames at least this far above the noise floor, dB: where the
     /// echo is quieter than the room's noise, (mic - reference) measures the noise, not the echo.

@@ -111,6 +111,14 @@ public struct ListeningDetector: Sendable {
                     roomRequiredLevelDBFS: roomLevel)
             }
         }
+        if echo.warmingUp {
+            // The first playback since start: its echo builds up over a few frames while the coupling is learned,
+            // and a speaker louder than the cautious starting coupling would take its own first syllable for a
+            // user. Nobody talks over the first fifth of a second of the first reply; it is learned, not judged.
+            // The band test still measures the capture's bands (the band couplings learn from them), but clears nothing.
+            required = .infinity
+            bandTest?.marginDB = .infinity
+        }
         var analysed = vad.process(
             frame: frame,
             requiredLevelDBFS: required,
