@@ -168,17 +168,14 @@ public struct EchoGate: Sendable {
         }
         let active = framesSinceActive * 10 <= parameters.tailMilliseconds
         if heldDBFS > parameters.referenceActiveDBFS { playedFrames = min(playedFrames + 1, 1_000_000) }
-        let coupling =
-            playedFrames * 10 <= parameters.couplingWarmUpMilliseconds
-            ? max(couplingDB, parameters.initialCouplingDB) : couplingDB
+        let coupling = playbackWarmingUp ? max(couplingDB, parameters.initialCouplingDB) : couplingDB
         let estimate = heldDBFS > parameters.referenceActiveDBFS - 30 ? heldDBFS + coupling : -120
         let required: Double? = active || estimate > -100 ? estimate + parameters.bargeInMarginDB : nil
         var frame = Frame(echoActive: active, echoEstimateDBFS: estimate, requiredLevelDBFS: required)
         frame.warmingUp = estimate > -120 && playbackWarmingUp
         if testsBands && estimate > -120 {
-            let warmingUp = playedFrames * 10 <= parameters.couplingWarmUpMilliseconds
             var bandCoupling =
-                warmingUp
+                playbackWarmingUp
                 ? pointwiseMax(bandCouplingDB, SIMD8(repeating: parameters.initialCouplingDB)) : bandCouplingDB
             // A band whose echo has never stood clear of the room (the reply is quiet there) has learned nothing
             // of its own; a speaker heard louder than the cautious start is as loud there as over the whole band.
