@@ -33,19 +33,7 @@ import VoiceTestSupport
         let capture = Self.room(reference, echoGainDB: echoGainDB, sampleRate: sampleRate)
         var detector = ListeningDetector(sampleRate: sampleRate)
         let initial = detector.parameters.echo.initialCouplingDB
-        let length = detector.frameLength
-        var decisions: [ListeningDecision] = []
-        capture.withUnsafeBufferPointer { mic in
-            reference.withUnsafeBufferPointer { played in
-                for start in stride(from: 0, to: mic.count - length + 1, by: length) {
-                    let range = start..<start + length
-                    decisions.append(
-                        detector.process(
-                            frame: UnsafeBufferPointer(rebasing: mic[range]),
-                            reference: UnsafeBufferPointer(rebasing: played[range])))
-                }
-            }
-        }
+        let decisions = runDetector(&detector, capture, reference: reference)
         let interruptions = decisions.indices.filter { decisions[$0].bargeIn || decisions[$0].speechStarted }
         #expect(interruptions.isEmpty, "the replies were taken for a user at frames \(interruptions)")
         #expect(!decisions.contains { $0.isSpeech })

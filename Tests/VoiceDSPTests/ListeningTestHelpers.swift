@@ -9,7 +9,17 @@ func runDetector(
     parameters: ListeningParameters = ListeningParameters()
 ) -> [ListeningDecision] {
     var detector = ListeningDetector(sampleRate: sampleRate, parameters: parameters)
-    let frameLength = sampleRate / 100
+    return runDetector(&detector, capture, reference: reference)
+}
+
+/// Runs `detector` over a capture signal (and optional reference) 10 ms at a time; the detector keeps what it
+/// learned, for tests that look at its state afterwards.
+func runDetector(
+    _ detector: inout ListeningDetector,
+    _ capture: [Int16],
+    reference: [Int16]? = nil
+) -> [ListeningDecision] {
+    let frameLength = detector.frameLength
     var decisions: [ListeningDecision] = []
     for start in stride(from: 0, to: capture.count - frameLength + 1, by: frameLength) {
         let frame = Array(capture[start..<(start + frameLength)])
