@@ -105,16 +105,16 @@ public enum Signals {
     }
 
     /// `signal` as a small speaker driven into distortion plays it: a soft limit (tanh) whose knee sits at
-    /// `kneeFraction` of the signal's peak, plus an `asymmetry` that bends one half-wave more than the other (even
-    /// harmonics, as a cone at the end of its travel gives). It puts energy where the signal has none: harmonics above
-    /// its top partial and intermodulation between its partials.
+    /// `kneeFraction` of the signal's peak, plus an `asymmetry` (the weight of the drive's square) that bends one
+    /// half-wave more than the other (even harmonics, as a cone at the end of its travel gives). It puts energy where
+    /// the signal has none: harmonics above its top partial and intermodulation between its partials.
     public static func speakerDistorted(_ signal: [Int16], kneeFraction: Double, asymmetry: Double = 0) -> [Int16] {
-        let peak = Double(signal.map { abs(Int32($0)) }.max() ?? 0) / 32768
+        let peak = Double(signal.reduce(0) { max($0, abs(Int32($1))) }) / 32768
         guard peak > 0 else { return signal }
         let knee = peak * kneeFraction
         return signal.map { sample in
             let driven = Double(sample) / 32768 / knee
-            return pcm(Double.tanh(driven + asymmetry * driven * driven / 4) * knee)
+            return pcm(Double.tanh(driven + asymmetry * driven * driven) * knee)
         }
     }
 

@@ -21,10 +21,10 @@ import VoiceTestSupport
         return ListeningLoudEchoTests.room(played, echoGainDB: echoGainDB, sampleRate: sampleRate)
     }
 
-    @Test(arguments: rates, [(0.5, 0.0), (0.25, 0.0), (0.25, 1.0)])
+    @Test(arguments: rates, [(0.5, 0.0), (0.25, 0.0), (0.25, 0.25)])
     func aDistortingSpeakerDoesNotInterruptItsReplies(sampleRate: Int, distortion: (knee: Double, asymmetry: Double)) {
+        let reference = ListeningLoudEchoTests.twoReplies(levelDBFS: -30, sampleRate: sampleRate)
         for echoGainDB in [-10.0, 0.0] {
-            let reference = ListeningLoudEchoTests.twoReplies(levelDBFS: -30, sampleRate: sampleRate)
             let capture = Self.room(
                 reference, kneeFraction: distortion.knee, asymmetry: distortion.asymmetry, echoGainDB: echoGainDB,
                 sampleRate: sampleRate)
@@ -42,7 +42,7 @@ import VoiceTestSupport
         let reference = ListeningLoudEchoTests.twoReplies(levelDBFS: -30, sampleRate: sampleRate)
         let user = Signals.speechLike(levelDBFS: -20, seconds: 1.5, sampleRate: sampleRate, pitch: 110, seed: 35)
         let capture = Signals.mix(
-            Self.room(reference, kneeFraction: 0.25, asymmetry: 1, echoGainDB: 0, sampleRate: sampleRate),
+            Self.room(reference, kneeFraction: 0.25, asymmetry: 0.25, echoGainDB: 0, sampleRate: sampleRate),
             Signals.placed(user, at: 3, totalSeconds: 11, sampleRate: sampleRate))
         let decisions = runDetector(capture, reference: reference, sampleRate: sampleRate)
         let first = try theOnlyBargeIn(decisions)
