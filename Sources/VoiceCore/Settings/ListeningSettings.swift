@@ -135,6 +135,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var quietEchoEvidenceDB: Double = 5
     /// "Steadily": every reference frame of the echo window within this of the loudest, dB.
     public var quietEchoSustainedDB: Double = 6
+    /// The coupling the echo estimate uses stays at most this far under the steady coupling (a ten times slower
+    /// tracker that steps down only where the reply played steadily), dB; 0: off.
+    public var couplingDriftLimitDB: Double = 2
     /// When near-end speech starts, the coupling goes back to what it was this long before if it rose since
     /// (the onset's first frames were the user, not echo), ms; 0: off.
     public var couplingUnlearnMs: Int = 300
@@ -197,6 +200,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case bargeInFloorDropFactor = "barge_in_floor_drop_factor"
         case quietEchoEvidenceDB = "quiet_echo_evidence_db"
         case quietEchoSustainedDB = "quiet_echo_sustained_db"
+        case couplingDriftLimitDB = "coupling_drift_limit_db"
         case couplingUnlearnMs = "coupling_unlearn_ms"
     }
 
@@ -261,6 +265,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.bargeInFloorDropFactor, into: &settings.bargeInFloorDropFactor)
         try read(.quietEchoEvidenceDB, into: &settings.quietEchoEvidenceDB)
         try read(.quietEchoSustainedDB, into: &settings.quietEchoSustainedDB)
+        try read(.couplingDriftLimitDB, into: &settings.couplingDriftLimitDB)
         try read(.couplingUnlearnMs, into: &settings.couplingUnlearnMs)
         self = settings
     }
@@ -323,6 +328,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.echo.bargeInFloorDropFactor = bargeInFloorDropFactor
         parameters.echo.quietEchoEvidenceDB = quietEchoEvidenceDB
         parameters.echo.quietEchoSustainedDB = quietEchoSustainedDB
+        parameters.echo.couplingDriftLimitDB = couplingDriftLimitDB
         parameters.echo.couplingUnlearnMilliseconds = couplingUnlearnMs
         return parameters
     }
@@ -384,6 +390,7 @@ extension ListeningSettings {
             (.couplingStepDB, couplingStepDB), (.couplingMinimumEchoDB, couplingMinimumEchoDB),
             (.bargeInSpreadFactor, bargeInSpreadFactor), (.bargeInFloorDropFactor, bargeInFloorDropFactor),
             (.quietEchoEvidenceDB, quietEchoEvidenceDB), (.quietEchoSustainedDB, quietEchoSustainedDB),
+            (.couplingDriftLimitDB, couplingDriftLimitDB),
         ]
         problems += levels.compactMap { key, value in
             value.magnitude <= 1_000 ? nil : "listening.\(key.stringValue) must be a number within ±1000, not \(value)"

@@ -29,6 +29,9 @@ public struct EchoGate: Sendable {
     public var parameters: EchoGateParameters
     /// Learned echo coupling, dB (echo energy at the mic relative to the reference energy).
     public private(set) var couplingDB: Double
+    /// The same quantile, tracked ten times more slowly and stepped down only where the reference played steadily:
+    /// the floor under `couplingDB` (`EchoGateParameters.couplingDriftLimitDB`).
+    public private(set) var steadyCouplingDB: Double
 
     private var highPass: Biquad
     private var lowPass: Biquad
@@ -67,6 +70,7 @@ public struct EchoGate: Sendable {
         self.sampleRate = sampleRate
         self.parameters = parameters
         self.couplingDB = parameters.initialCouplingDB
+        self.steadyCouplingDB = parameters.initialCouplingDB
         self.highPass = .highPass(cutoff: 150, sampleRate: sampleRate)
         self.lowPass = .lowPass(cutoff: EnergyVAD.bandTopHertz, sampleRate: sampleRate)
         let delayFrames = max(parameters.echoDelayMilliseconds, 0) / 10
@@ -168,7 +172,10 @@ public struct EchoGate: Sendable {
         }
         let active = framesSinceActive * 10 <= parameters.tailMilliseconds
         if heldDBFS > parameters.referenceActiveDBFS { playedFrames = min(playedFrames + 1, 1_000_000) }
-        let coupling = playbackWarmingUp ? max(couplingDB, parameters.initialCouplingDB) : couplingDB
+        var coupling = playbackWarmingUp ? max(couplingDB, parameters.initialCouplingDB) : couplingDB
+        if parameters.couplingDriftLimitDB > 0 {
+            coupling = max(coupling, steadyCouplingDB - parameters.couplingDriftLimitDB)
+        }
         let estimate = heldDBFS > parameters.referenceActiveDBFS - 30 ? heldDBFS + coupling : -120
         let required: Double? = active || estimate > -100 ? estimate + parameters.bargeInMarginDB : nil
         var frame = Frame(echoActive: active, echoEstimateDBFS: estimate, requiredLevelDBFS: required)
@@ -222,6 +229,7 @@ public struct EchoGate: Sendable {
                 lastEnvelopeDBFS + couplingDB >= noiseFloorDBFS + parameters.couplingMinimumEchoDB + evidence
             {
                 stepCoupling(observedBelow: true)
+                stepSteadyCoupling(observedBelow: true, referenceSteady: true)
             }
             return
         }
@@ -241,9 +249,13 @@ public struct EchoGate: Sendable {
             // that the room is quieter.
             if playbackWarmingUp { warmUpCeilingDB = min(max(warmUpCeilingDB, observed), Self.maximumCouplingDB) }
             couplingDB = min(max(warmUpMaximumDB, -60), warmUpCeilingDB)
+            steadyCouplingDB = couplingDB
             return
         }
         stepCoupling(observedBelow: observed <= couplingDB)
+        stepSteadyCoupling(
+            observedBelow: observed <= steadyCouplingDB,
+            referenceSteady: lastWindowMinimumDBFS >= lastEnvelopeDBFS - parameters.quietEchoSustainedDB)
     }
 
     /// The band couplings' share of `learn`: the same warm-up and quantile tracker as the full band, per band, in
@@ -283,6 +295,21 @@ public struct EchoGate: Sendable {
         couplingDB += parameters.couplingStepDB * (parameters.couplingQuantile - (observedBelow ? 1 : 0))
         couplingDB = min(max(couplingDB, -60), Self.maximumCouplingDB)
     }
+
+    /// One step of the steady tracker (`steadyCouplingDB`): a tenth of the quantile tracker's, and down only where the
+    /// reference held within `quietEchoSustainedDB` of its loudest over the echo window, so the held envelope was the
+    /// level that reached the mic.
+    private mutating func stepSteadyCoupling(observedBelow: Bool, referenceSteady: Bool) {
+        guard !observedBelow || referenceSteady else { return }
+        steadyCouplingDB +=
+            Self.steadyStepFraction * parameters.couplingStepDB
+            * (parameters.couplingQuantile - (observedBelow ? 1 : 0))
+        steadyCouplingDB = min(max(steadyCouplingDB, -60), Self.maximumCouplingDB)
+    }
+
+    /// The steady tracker's step as a share of the quantile tracker's: ten times slower, so that a few loud frames
+    /// (a user's onset before it counts) barely move it.
+    static let steadyStepFraction = 0.1
 
     /// The loudest coupling learned, dB: a mic 20 dB louder than what is played is beyond any speaker and mic
     /// gain a device ships with.

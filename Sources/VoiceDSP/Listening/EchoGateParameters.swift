@@ -51,6 +51,14 @@ public struct EchoGateParameters: Sendable, Equatable {
     /// ...where "steadily" means every reference frame of the echo window within this of the loudest, dB (a
     /// reference that just rose, or paused, would show a quiet mic before its echo arrived).
     public var quietEchoSustainedDB: Double = 6
+    /// The coupling the estimate uses stays at most this far under the steady coupling, dB; 0: off. The coupling
+    /// steps down on every frame quieter than it, and a reply's weak syllables and falling edges, where the held
+    /// envelope overstates what reaches the mic, pull it well under the echo of its next loud syllable, which then
+    /// counts as a barge-in. The steady coupling is a second, ten times slower tracker of the same quantile that
+    /// steps down only where the reference played steadily (`quietEchoSustainedDB`). It cannot replace the fast one:
+    /// a user's first syllables, learned before they count, push a coupling up, and only the fast tracker's every
+    /// quieter frame brings it back down in time for the user to be heard.
+    public var couplingDriftLimitDB: Double = 2
     /// When near-end speech starts, the coupling goes back to what it was this long before, if it has risen
     /// since: the frames that led up to the onset (a barge-in's first syllable, before it is loud and long
     /// enough to count) were the user's voice, not our echo, milliseconds; 0: off.
