@@ -54,8 +54,9 @@ done
 log "pressing the button"
 "$BIN/voicectl" events --kind state --kind transcript >"$OUT/events.txt" &
 EVENTS_PID=$!
-for _ in $(seq 50); do [ -s "$OUT/events.txt" ] || "$BIN/voicectl" status >/dev/null && break; sleep 0.1; done
-"$BIN/voicectl" press
+# `voicectl events` prints nothing until an event comes, so nothing here shows that its subscription is live, and
+# the press may come first: the press's own reply ("state: listening") is kept for the timeline as well.
+"$BIN/voicectl" press | tee "$OUT/press.txt"
 sox -q "$OUT/question.wav" -t raw - >> "$OUT/mic.raw"
 for _ in $(seq 600); do
     grep -q "state speaking" "$OUT/events.txt" && grep -q "state idle" "$OUT/events.txt" && break
@@ -63,7 +64,7 @@ for _ in $(seq 600); do
 done
 kill "$EVENTS_PID" 2>/dev/null || true
 cat "$OUT/events.txt"
-seen=$(grep -o "^state [a-z]*" "$OUT/events.txt" | cut -d' ' -f2 | tr '\n' ' ')
+seen=$(cat "$OUT/press.txt" "$OUT/events.txt" | grep -o "^state:\? [a-z]*" | cut -d' ' -f2 | tr '\n' ' ')
 echo " $seen" > "$OUT/status-timeline.txt"
 
 log "status after the turn"
