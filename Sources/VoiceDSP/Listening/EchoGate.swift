@@ -225,11 +225,11 @@ public struct EchoGate: Sendable {
         guard !nearEndSpeech, lastEnvelopeDBFS > parameters.referenceActiveDBFS else { return }
         guard micEnergyDBFS > noiseFloorDBFS + parameters.couplingMinimumEchoDB else {
             let evidence = parameters.quietEchoEvidenceDB
-            if evidence > 0, lastWindowMinimumDBFS >= lastEnvelopeDBFS - parameters.quietEchoSustainedDB,
+            if evidence > 0, referenceHeldSteady,
                 lastEnvelopeDBFS + couplingDB >= noiseFloorDBFS + parameters.couplingMinimumEchoDB + evidence
             {
-                stepCoupling(observedBelow: true)
-                stepSteadyCoupling(observedBelow: true, referenceSteady: true)
+                couplingDB = quantileStep(couplingDB, observedBelow: true)
+                steadyCouplingDB = quantileStep(steadyCouplingDB, observedBelow: true, scale: Self.steadyStepFraction)
             }
             return
         }
@@ -252,10 +252,19 @@ public struct EchoGate: Sendable {
             steadyCouplingDB = couplingDB
             return
         }
-        stepCoupling(observedBelow: observed <= couplingDB)
-        stepSteadyCoupling(
-            observedBelow: observed <= steadyCouplingDB,
-            referenceSteady: lastWindowMinimumDBFS >= lastEnvelopeDBFS - parameters.quietEchoSustainedDB)
+        couplingDB = quantileStep(couplingDB, observedBelow: observed <= couplingDB)
+        // The steady tracker steps down only where the reference held steady, so the held envelope was the level that
+        // reached the mic (not a falling edge it overstates).
+        if observed > steadyCouplingDB || referenceHeldSteady {
+            steadyCouplingDB = quantileStep(
+                steadyCouplingDB, observedBelow: observed <= steadyCouplingDB, scale: Self.steadyStepFraction)
+        }
+    }
+
+    /// Every reference frame of the last echo window was within `quietEchoSustainedDB` of the loudest: the reply
+    /// played steadily, and the held envelope is what reached the mic.
+    private var referenceHeldSteady: Bool {
+        lastWindowMinimumDBFS >= lastEnvelopeDBFS - parameters.quietEchoSustainedDB
     }
 
     /// The band couplings' share of `learn`: the same warm-up and quantile tracker as the full band, per band, in
@@ -289,22 +298,13 @@ public struct EchoGate: Sendable {
         bandCouplingDB.replace(with: stepped, where: echoDominates)
     }
 
-    /// One step of the quantile tracker: up by `step × quantile` for an observation above the coupling, down by
-    /// `step × (1 − quantile)` for one at or below it, so the coupling settles where that share of frames lies.
-    private mutating func stepCoupling(observedBelow: Bool) {
-        couplingDB += parameters.couplingStepDB * (parameters.couplingQuantile - (observedBelow ? 1 : 0))
-        couplingDB = min(max(couplingDB, -60), Self.maximumCouplingDB)
-    }
-
-    /// One step of the steady tracker (`steadyCouplingDB`): a tenth of the quantile tracker's, and down only where the
-    /// reference held within `quietEchoSustainedDB` of its loudest over the echo window, so the held envelope was the
-    /// level that reached the mic.
-    private mutating func stepSteadyCoupling(observedBelow: Bool, referenceSteady: Bool) {
-        guard !observedBelow || referenceSteady else { return }
-        steadyCouplingDB +=
-            Self.steadyStepFraction * parameters.couplingStepDB
-            * (parameters.couplingQuantile - (observedBelow ? 1 : 0))
-        steadyCouplingDB = min(max(steadyCouplingDB, -60), Self.maximumCouplingDB)
+    /// One step of a quantile tracker: up by `step × quantile` for an observation above `coupling`, down by
+    /// `step × (1 − quantile)` for one at or below it, so it settles where that share of frames lies; `scale` slows
+    /// the steady tracker.
+    private func quantileStep(_ coupling: Double, observedBelow: Bool, scale: Double = 1) -> Double {
+        let stepped =
+            coupling + scale * parameters.couplingStepDB * (parameters.couplingQuantile - (observedBelow ? 1 : 0))
+        return min(max(stepped, -60), Self.maximumCouplingDB)
     }
 
     /// The steady tracker's step as a share of the quantile tracker's: ten times slower, so that a few loud frames
