@@ -103,12 +103,16 @@ import VoiceTestSupport
 
     @Test func theFasterSpreadInTheBargeInMarginRemovesFalseBargeIns() async throws {
         // Guards the test above: with the 500 ms spread alone, babble between the reply's sentences
-        // barges in before the user does in several rooms at 24 kHz.
-        var slow = Self.parameters()
+        // barges in before the user does in several rooms at 24 kHz. The prior for an unmeasured room is off in both
+        // runs: it covers the reply's first pauses, where the slow spread lags most, and would hide what this guards.
+        var fast = Self.parameters()
+        fast.vad.bargeInSpreadPriorDB = 0
+        let fastParameters = fast
+        var slow = fast
         slow.vad.bargeInSpreadTimeMilliseconds = 0
         let slowParameters = slow
         let withFaster = try await blockingCall {
-            Self.bargeInsOverTheReply(sampleRate: 24000, parameters: Self.parameters())
+            Self.bargeInsOverTheReply(sampleRate: 24000, parameters: fastParameters)
         }
         let withoutFaster = try await blockingCall {
             Self.bargeInsOverTheReply(sampleRate: 24000, parameters: slowParameters)

@@ -43,6 +43,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// Time constant of a faster spread average used (with the slow one, the larger) in the barge-in
     /// margin only; 0: off.
     public var bargeInSpreadTimeMs: Int = 250
+    /// The spread the barge-in margin assumes of a room it has not measured yet; it gives way as the spread learns
+    /// (0: off), dB.
+    public var bargeInSpreadPriorDB: Double = 5
     /// The spread also learns during playback in frames whose echo estimate is this far below the floor, dB.
     public var spreadEchoClearanceDB: Double = 3
     /// A turn whose last `talkerGoneMs` all sat this far under the loudest level it held for 50 ms, while the VAD still
@@ -53,6 +56,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var talkerGoneMs: Int = 700
     /// Impulse rejection: an onset rising this far above the lower of the two frames before it may be an impact, dB.
     public var impulseRiseDB: Double = 25
+    /// The same while our echo is active (the frames before the onset hold the reply's echo), dB.
+    public var impulseRiseUnderEchoDB: Double = 15
     /// ...it waits one more frame if its second half-frame is already this far below its peak, dB;
     public var impulseAttackDropDB: Double = 1
     /// ...and is rejected if that frame is this far below its peak (it decays like a knock), dB.
@@ -161,10 +166,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case maximumSpreadDB = "maximum_spread_db"
         case spreadTimeMs = "spread_time_ms"
         case bargeInSpreadTimeMs = "barge_in_spread_time_ms"
+        case bargeInSpreadPriorDB = "barge_in_spread_prior_db"
         case spreadEchoClearanceDB = "spread_echo_clearance_db"
         case talkerGoneDropDB = "talker_gone_drop_db"
         case talkerGoneMs = "talker_gone_ms"
         case impulseRiseDB = "impulse_rise_db"
+        case impulseRiseUnderEchoDB = "impulse_rise_under_echo_db"
         case impulseAttackDropDB = "impulse_attack_drop_db"
         case impulseDecayDB = "impulse_decay_db"
         case impulseClickDropDB = "impulse_click_drop_db"
@@ -226,10 +233,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.maximumSpreadDB, into: &settings.maximumSpreadDB)
         try read(.spreadTimeMs, into: &settings.spreadTimeMs)
         try read(.bargeInSpreadTimeMs, into: &settings.bargeInSpreadTimeMs)
+        try read(.bargeInSpreadPriorDB, into: &settings.bargeInSpreadPriorDB)
         try read(.talkerGoneDropDB, into: &settings.talkerGoneDropDB)
         try read(.talkerGoneMs, into: &settings.talkerGoneMs)
         try read(.spreadEchoClearanceDB, into: &settings.spreadEchoClearanceDB)
         try read(.impulseRiseDB, into: &settings.impulseRiseDB)
+        try read(.impulseRiseUnderEchoDB, into: &settings.impulseRiseUnderEchoDB)
         try read(.impulseAttackDropDB, into: &settings.impulseAttackDropDB)
         try read(.impulseDecayDB, into: &settings.impulseDecayDB)
         try read(.impulseClickDropDB, into: &settings.impulseClickDropDB)
@@ -289,10 +298,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.maximumSpreadDB = maximumSpreadDB
         parameters.vad.spreadTimeMilliseconds = spreadTimeMs
         parameters.vad.bargeInSpreadTimeMilliseconds = bargeInSpreadTimeMs
+        parameters.vad.bargeInSpreadPriorDB = bargeInSpreadPriorDB
         parameters.vad.spreadEchoClearanceDB = spreadEchoClearanceDB
         parameters.talkerGoneDropDB = talkerGoneDropDB
         parameters.talkerGoneMilliseconds = talkerGoneMs
         parameters.vad.impulseRiseDB = impulseRiseDB
+        parameters.vad.impulseRiseUnderEchoDB = impulseRiseUnderEchoDB
         parameters.vad.impulseAttackDropDB = impulseAttackDropDB
         parameters.vad.impulseDecayDB = impulseDecayDB
         parameters.vad.impulseClickDropDB = impulseClickDropDB
@@ -377,8 +388,9 @@ extension ListeningSettings {
             (.minimumSpeechLevelDBFS, minimumSpeechLevelDBFS), (.spreadOnsetFactor, spreadOnsetFactor),
             (.spreadOffsetFactor, spreadOffsetFactor), (.maximumSpreadDB, maximumSpreadDB),
             (.spreadEchoClearanceDB, spreadEchoClearanceDB), (.talkerGoneDropDB, talkerGoneDropDB),
-            (.impulseRiseDB, impulseRiseDB),
-            (.impulseAttackDropDB, impulseAttackDropDB), (.impulseDecayDB, impulseDecayDB),
+            (.impulseRiseDB, impulseRiseDB), (.impulseRiseUnderEchoDB, impulseRiseUnderEchoDB),
+            (.bargeInSpreadPriorDB, bargeInSpreadPriorDB), (.impulseAttackDropDB, impulseAttackDropDB),
+            (.impulseDecayDB, impulseDecayDB),
             (.impulseClickDropDB, impulseClickDropDB), (.impulseBodyClickShareDB, impulseBodyClickShareDB),
             (.highToneBandShareDB, highToneBandShareDB), (.highTonePredictionGainDB, highTonePredictionGainDB),
             (.impulseReleaseDBPerSecond, impulseReleaseDBPerSecond), (.stationaryFluxDB, stationaryFluxDB),

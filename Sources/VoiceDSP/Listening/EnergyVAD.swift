@@ -70,6 +70,9 @@ public struct EnergyVAD: Sendable {
     private var speaking = false
     /// Mean excess of non-speech frames over the floor, dB (see `EnergyVADParameters.spreadOnsetFactor`).
     private var spreadDB = 0.0
+    /// What is left of the barge-in spread's prior (`EnergyVADParameters.bargeInSpreadPriorDB`): 1 before the
+    /// spread has learned from any frame, times (1 - the spread's rate) for each frame it learns from.
+    private var spreadPriorWeight = 1.0
     /// The same average over `bargeInSpreadTimeMilliseconds` (see `bargeInNoiseSpread`).
     private var fastSpreadDB = 0.0
     /// The noise floor averaged over the frames the spread learned from (see `spreadFloor`), dBFS.
@@ -150,9 +153,11 @@ public struct EnergyVAD: Sendable {
     /// The noise spread the thresholds currently add to, dB.
     public var noiseSpread: Double { spreadDB }
     /// The noise spread the echo gate's barge-in margin uses, dB: the larger of `noiseSpread` and the same
-    /// average over `bargeInSpreadTimeMilliseconds` (0: `noiseSpread` alone).
+    /// average over `bargeInSpreadTimeMilliseconds` (0: `noiseSpread` alone), and never below what is left of
+    /// `bargeInSpreadPriorDB` (a room not yet measured is not assumed steady).
     public var bargeInNoiseSpread: Double {
-        parameters.bargeInSpreadTimeMilliseconds > 0 ? max(spreadDB, fastSpreadDB) : spreadDB
+        let learned = parameters.bargeInSpreadTimeMilliseconds > 0 ? max(spreadDB, fastSpreadDB) : spreadDB
+        return max(learned, parameters.bargeInSpreadPriorDB * spreadPriorWeight)
     }
     /// The floor the spread was measured against, dBFS: the noise floor averaged over the frames the
     /// spread learned from, over `bargeInSpreadTimeMilliseconds` (or `spreadTimeMilliseconds` when that is 0).
@@ -295,7 +300,8 @@ public struct EnergyVAD: Sendable {
                     energy: energy,
                     halves: (firstHalfEnergy, secondHalfEnergy),
                     clickShareDB: clickShare,
-                    onsetFrames: max(parameters.onsetFrames, 1)
+                    onsetFrames: max(parameters.onsetFrames, 1),
+                    riseDB: requiredLevelDBFS == nil ? parameters.impulseRiseDB : parameters.impulseRiseUnderEchoDB
                 )
             } else {
                 onsetCount = 0
@@ -358,6 +364,7 @@ public struct EnergyVAD: Sendable {
             let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
             let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
             spreadDB += rate * (excess - spreadDB)
+            spreadPriorWeight *= 1 - rate
             // The spread's floor follows at the faster rate when there is one: the barge-in margin pairs
             // the two.
             let fastTime = parameters.bargeInSpreadTimeMilliseconds
@@ -456,7 +463,8 @@ public struct EnergyVAD: Sendable {
         energy: Double,
         halves: (Double, Double),
         clickShareDB: Double,
-        onsetFrames: Int
+        onsetFrames: Int,
+        riseDB: Double
     ) {
         if onsetCount == 0 {
             // The lower of the two frames before: a clap's first milliseconds can land at the end of the frame before
@@ -472,7 +480,7 @@ public struct EnergyVAD: Sendable {
         onsetCount += 1
         runPeakDBFS = max(runPeakDBFS, energy)
         runHalfPeakDBFS = max(runHalfPeakDBFS, halves.0, halves.1)
-        if energy - runStartDBFS > parameters.impulseRiseDB { runIsSharp = true }
+        if energy - runStartDBFS > riseDB { runIsSharp = true }
         guard runIsSharp else { return }
         if onsetCount == onsetFrames {
             let fallsAlready = halves.1 < runHalfPeakDBFS - parameters.impulseAttackDropDB

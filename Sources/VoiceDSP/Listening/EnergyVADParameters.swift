@@ -40,6 +40,13 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// only in the few frames of a reply's pauses where the echo has died away, and the slow average
     /// lags babble there; the VAD's own thresholds keep the slow one (onset latency).
     public var bargeInSpreadTimeMilliseconds: Int = 250
+    /// What the barge-in margin assumes of a room it has not measured yet, dB: its spread starts here and gives way
+    /// as the spread learns (its weight falls as the spread's own average fills: about a tenth after
+    /// `spreadTimeMilliseconds` × 2.3 of learned frames); 0 turns it off. Nothing is learned while the VAD holds
+    /// speech or our echo is audible, so a room that turned loud during a lock-in (a television switched on, talk that
+    /// started from silence) reaches the first reply unmeasured, and a steady-room assumption there lets its bursts
+    /// in the reply's pauses cut the reply off. The VAD's own thresholds are untouched (onset latency).
+    public var bargeInSpreadPriorDB: Double = 5
     /// The spread also learns while our playback (or its tail) is audible, in frames where the echo
     /// estimate is this far below the noise floor: the echo then adds little to the mic energy, and
     /// the room's noise (babble between a reply's sentences) is measured instead of left at the
@@ -50,6 +57,10 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// the lower of the two frames before it within its first frames is a possible impulse, dB (two: an
     /// impact's attack can straddle a frame boundary).
     public var impulseRiseDB: Double = 25
+    /// The same rise while our echo is active (the caller passes a required level), dB. The frames before an onset
+    /// then hold the reply's echo, not the room's floor, so a knock or a clap over a playing reply rises less from
+    /// them than from silence; at the full `impulseRiseDB` they were taken for a user and cut the reply off.
+    public var impulseRiseUnderEchoDB: Double = 15
     /// A possible impulse whose energy already falls this far below its peak by the second half of
     /// the frame that would start speech waits one more frame, dB.
     public var impulseAttackDropDB: Double = 1
