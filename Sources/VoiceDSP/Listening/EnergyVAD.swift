@@ -364,7 +364,8 @@ public struct EnergyVAD: Sendable {
             let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
             let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
             spreadDB += rate * (excess - spreadDB)
-            spreadPriorWeight *= 1 - rate
+            // Zero once negligible: months of multiplications would otherwise end in subnormal arithmetic.
+            spreadPriorWeight = spreadPriorWeight > 1e-6 ? spreadPriorWeight * (1 - rate) : 0
             // The spread's floor follows at the faster rate when there is one: the barge-in margin pairs
             // the two.
             let fastTime = parameters.bargeInSpreadTimeMilliseconds
