@@ -11,14 +11,7 @@ import VoiceTestSupport
 
     /// A reply of six 0.9 s sentences with 0.45 s pauses, from 1 s on.
     static func reply(sampleRate: Int) -> [Int16] {
-        var played = [Int16](repeating: 0, count: Int(seconds * Double(sampleRate)))
-        for sentence in 0..<6 {
-            let part = Signals.speechLike(
-                levelDBFS: -20, seconds: 0.9, sampleRate: sampleRate, pitch: 190, seed: 40 + UInt64(sentence))
-            let start = Int((1 + 1.35 * Double(sentence)) * Double(sampleRate))
-            for index in part.indices where start + index < played.count { played[start + index] = part[index] }
-        }
-        return played
+        speechLikeReply(sentences: 6, start: 1, every: 1.35, seconds: seconds, sampleRate: sampleRate, seed: 40)
     }
 
     /// The reply's echo 15 dB down plus a few talkers babbling at -50 dBFS, over the microphone's own noise at

@@ -1,5 +1,6 @@
 import Testing
 import VoiceDSP
+import VoiceTestSupport
 
 /// Runs a fresh detector over a capture signal (and optional reference) 10 ms at a time.
 func runDetector(
@@ -60,4 +61,19 @@ func speechBursts(_ decisions: some Collection<ListeningDecision>) -> Int {
 func speechFraction(_ decisions: some Collection<ListeningDecision>) -> Double {
     guard !decisions.isEmpty else { return 0 }
     return Double(decisions.filter(\.isSpeech).count) / Double(decisions.count)
+}
+
+/// A reply of `sentences` speech-like sentences of 0.9 s at -20 dBFS, the first at `start` seconds and each
+/// `every` seconds after the one before (seeds from `seed` on), in a track of `seconds`.
+func speechLikeReply(
+    sentences: Int, start: Double, every: Double, seconds: Double, sampleRate: Int, seed: UInt64
+) -> [Int16] {
+    var played = [Int16](repeating: 0, count: Int(seconds * Double(sampleRate)))
+    for sentence in 0..<sentences {
+        let part = Signals.speechLike(
+            levelDBFS: -20, seconds: 0.9, sampleRate: sampleRate, pitch: 190, seed: seed + UInt64(sentence))
+        let first = Int((start + every * Double(sentence)) * Double(sampleRate))
+        for index in part.indices where first + index < played.count { played[first + index] = part[index] }
+    }
+    return played
 }

@@ -12,13 +12,8 @@ import VoiceTestSupport
 
     /// A reply of five 0.9 s sentences with 0.5 s pauses, from 1 s on, and its echo 15 dB down.
     static func reply(sampleRate: Int) -> (played: [Int16], echo: [Int16]) {
-        var played = [Int16](repeating: 0, count: Int(seconds * Double(sampleRate)))
-        for sentence in 0..<5 {
-            let part = Signals.speechLike(
-                levelDBFS: -20, seconds: 0.9, sampleRate: sampleRate, pitch: 190, seed: 80 + UInt64(sentence))
-            let start = Int((1 + 1.4 * Double(sentence)) * Double(sampleRate))
-            for index in part.indices where start + index < played.count { played[start + index] = part[index] }
-        }
+        let played = speechLikeReply(
+            sentences: 5, start: 1, every: 1.4, seconds: seconds, sampleRate: sampleRate, seed: 80)
         let echo = Signals.echo(
             of: played, delayMilliseconds: 20, gainDB: -15, decayMilliseconds: 250, sampleRate: sampleRate)
         return (played, echo)
