@@ -6,6 +6,8 @@ import VoiceTestSupport
 /// Rooms the echo gate meets while a reply plays that it had no chance to measure, or whose sounds rise less over the
 /// reply's echo than over silence: babble that started from silence and held the VAD on until the reply began, and
 /// knocks on a door while the reply plays. Neither may cut the reply off; a user talking over it still does.
+/// Seconds of computation per test: on the compute-bound threads, one test at a time per core, so that the daemon's
+/// tests that wait on real-time audio meanwhile keep their share of the machine.
 @Suite(.computeBound) struct ListeningUnmeasuredRoomTests {
     static let rates = [16000, 24000]
     static let seconds = 9.0
@@ -46,36 +48,29 @@ import VoiceTestSupport
     }
 
     @Test(arguments: rates)
-    func babbleTheSpreadNeverHeardDoesNotInterruptTheReply(sampleRate: Int) async throws {
-        let bargeIns = try await blockingCall {
-            Self.bargeInsInBabbleRooms(sampleRate: sampleRate, parameters: ListeningParameters())
-        }
+    func babbleTheSpreadNeverHeardDoesNotInterruptTheReply(sampleRate: Int) {
+        let bargeIns = Self.bargeInsInBabbleRooms(sampleRate: sampleRate, parameters: ListeningParameters())
         // One room of the eight still interrupts the reply at 24 kHz, in its first pause (its bursts stand 20 dB over
         // the floor there); none at 16 kHz.
         #expect(bargeIns.filter { !$0.isEmpty }.count <= 1, "barge-ins at frames \(bargeIns)")
     }
 
-    @Test func withoutThePriorTheSameBabbleInterruptsTheReply() async throws {
+    @Test func withoutThePriorTheSameBabbleInterruptsTheReply() {
         // Guards the test above: assumed steady (no prior), the unmeasured room's bursts in the reply's pauses clear
         // the barge-in margin (in five of the eight rooms at 16 kHz, six at 24 kHz).
         var parameters = ListeningParameters()
         parameters.vad.bargeInSpreadPriorDB = 0
-        let withoutPrior = parameters
-        let bargeIns = try await blockingCall {
-            Self.bargeInsInBabbleRooms(sampleRate: 16000, parameters: withoutPrior)
-        }
+        let bargeIns = Self.bargeInsInBabbleRooms(sampleRate: 16000, parameters: parameters)
         #expect(bargeIns.filter { !$0.isEmpty }.count >= 4, "barge-ins at frames \(bargeIns)")
     }
 
     @Test(arguments: rates)
-    func aUserTalkingOverTheReplyInThatBabbleStillBargesIn(sampleRate: Int) async throws {
+    func aUserTalkingOverTheReplyInThatBabbleStillBargesIn(sampleRate: Int) {
         // The user starts 3.9 s in, 0.1 s into the reply's third sentence, about 15 dB over its echo.
         let user = Signals.placed(
             Signals.speechLike(levelDBFS: -20, seconds: 1.2, sampleRate: sampleRate, pitch: 120, seed: 61),
             at: 3.9, totalSeconds: Self.seconds, sampleRate: sampleRate)
-        let bargeIns = try await blockingCall {
-            Self.bargeInsInBabbleRooms(sampleRate: sampleRate, parameters: ListeningParameters(), user: user)
-        }
+        let bargeIns = Self.bargeInsInBabbleRooms(sampleRate: sampleRate, parameters: ListeningParameters(), user: user)
         // Within 200 ms of their first word in every room; before it, only the room the test above allows.
         for (room, frames) in bargeIns.enumerated() {
             #expect(frames.contains { (390...410).contains($0) }, "room \(room): barge-ins at frames \(frames)")
@@ -109,22 +104,17 @@ import VoiceTestSupport
     }
 
     @Test(arguments: rates)
-    func knocksWhileTheReplyPlaysDoNotInterruptIt(sampleRate: Int) async throws {
-        let bargeIns = try await blockingCall {
-            Self.bargeInsOverKnocks(sampleRate: sampleRate, parameters: ListeningParameters())
-        }
+    func knocksWhileTheReplyPlaysDoNotInterruptIt(sampleRate: Int) {
+        let bargeIns = Self.bargeInsOverKnocks(sampleRate: sampleRate, parameters: ListeningParameters())
         #expect(bargeIns.allSatisfy { $0.isEmpty }, "barge-ins at frames \(bargeIns)")
     }
 
-    @Test func withTheRoomsImpulseRiseTheSameKnocksInterruptTheReply() async throws {
+    @Test func withTheRoomsImpulseRiseTheSameKnocksInterruptTheReply() {
         // Guards the test above: measured against the reply's echo, the knocks rise less than the 25 dB an impact
         // must rise over the room's floor, and they are taken for a user (in four of the nine rooms at 16 kHz).
         var parameters = ListeningParameters()
         parameters.vad.impulseRiseUnderEchoDB = parameters.vad.impulseRiseDB
-        let roomsRise = parameters
-        let bargeIns = try await blockingCall {
-            Self.bargeInsOverKnocks(sampleRate: 16000, parameters: roomsRise)
-        }
+        let bargeIns = Self.bargeInsOverKnocks(sampleRate: 16000, parameters: parameters)
         #expect(bargeIns.filter { !$0.isEmpty }.count >= 3, "barge-ins at frames \(bargeIns)")
     }
 }
