@@ -327,7 +327,7 @@ public struct EnergyVAD: Sendable {
                 } else {
                     let highTone =
                         clickShare > parameters.highToneClickShareDB
-                        && bandPredictionGainDB(sampleCount: keepsBand ? frame.count : 0)
+                        && bandPredictionGainDB()
                             > parameters.highTonePredictionGainDB
                     if highTone {
                         // A dish clink or a beep: rejected like an impact, its ringing must be exceeded.
@@ -539,10 +539,10 @@ public struct EnergyVAD: Sendable {
     static let toneOrder = 4
 
     /// The order-`toneOrder` prediction gain of the last frame's band signal, with lags of `toneLag` samples.
-    private func bandPredictionGainDB(sampleCount: Int) -> Double {
+    private func bandPredictionGainDB() -> Double {
         bandSignal.withUnsafeBufferPointer { samples in
             Self.predictionGainDB(
-                UnsafeBufferPointer(rebasing: samples[0..<min(sampleCount, samples.count)]),
+                UnsafeBufferPointer(rebasing: samples[0..<bandSignalCount]),
                 order: Self.toneOrder, lag: toneLag)
         }
     }
