@@ -146,6 +146,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// When near-end speech starts, the coupling goes back to what it was this long before if it rose since
     /// (the onset's first frames were the user, not echo), ms; 0: off.
     public var couplingUnlearnMs: Int = 300
+    /// The same for the band test's couplings, over this shorter span, ms; 0: off.
+    public var bandCouplingUnlearnMs: Int = 150
 
     public init() {}
 
@@ -209,6 +211,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case quietEchoSustainedDB = "quiet_echo_sustained_db"
         case couplingDriftLimitDB = "coupling_drift_limit_db"
         case couplingUnlearnMs = "coupling_unlearn_ms"
+        case bandCouplingUnlearnMs = "band_coupling_unlearn_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -276,6 +279,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.quietEchoSustainedDB, into: &settings.quietEchoSustainedDB)
         try read(.couplingDriftLimitDB, into: &settings.couplingDriftLimitDB)
         try read(.couplingUnlearnMs, into: &settings.couplingUnlearnMs)
+        try read(.bandCouplingUnlearnMs, into: &settings.bandCouplingUnlearnMs)
         self = settings
     }
 
@@ -341,6 +345,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.echo.quietEchoSustainedDB = quietEchoSustainedDB
         parameters.echo.couplingDriftLimitDB = couplingDriftLimitDB
         parameters.echo.couplingUnlearnMilliseconds = couplingUnlearnMs
+        parameters.echo.bandCouplingUnlearnMilliseconds = bandCouplingUnlearnMs
         return parameters
     }
 }
@@ -362,7 +367,7 @@ extension ListeningSettings {
             (.struckToneWaitMs, struckToneWaitMs), (.struckToneWatchMs, struckToneWatchMs),
             (.echoDelayMs, echoDelayMs), (.echoWindowMs, echoWindowMs), (.bargeInMinimumMs, bargeInMinimumMs),
             (.echoTailMs, echoTailMs), (.couplingWarmUpMs, couplingWarmUpMs), (.couplingUnlearnMs, couplingUnlearnMs),
-            (.talkerGoneMs, talkerGoneMs),
+            (.bandCouplingUnlearnMs, bandCouplingUnlearnMs), (.talkerGoneMs, talkerGoneMs),
         ]
         var problems = durations.compactMap { key, value -> String? in
             (0...Self.longestDurationMs).contains(value)

@@ -91,9 +91,25 @@ public struct EchoGate: Sendable {
     /// Whether the band test is on (`EchoGateParameters.bargeInBandMarginDB` > 0).
     public var testsBands: Bool { referenceBands != nil }
 
+    /// What the band test had learned at one moment: its couplings, and which bands had learned at all.
+    public struct BandMemory: Sendable {
+        var couplingDB: SIMD8<Double>
+        var learned: SIMDMask<SIMD8<Double>.MaskStorage>
+    }
+
+    /// The band couplings as they stand, to be unlearned down to later (`unlearnBands(downTo:)`).
+    public var bandMemory: BandMemory { BandMemory(couplingDB: bandCouplingDB, learned: bandsLearned) }
+
     /// Lowers the coupling to `couplingDB` if it is above it (what it learned since was near-end speech).
     public mutating func unlearn(downTo couplingDB: Double) {
         self.couplingDB = min(self.couplingDB, couplingDB)
+    }
+
+    /// Lowers each band coupling to what `memory` held if it is above it, and forgets a band's learning since then
+    /// (what it learned since was near-end speech): a band that had learned nothing is cautious again.
+    public mutating func unlearnBands(downTo memory: BandMemory) {
+        bandCouplingDB = pointwiseMin(bandCouplingDB, memory.couplingDB)
+        bandsLearned .&= memory.learned
     }
 
     /// Forgets the reference history; keeps the learned coupling (the room did not change).

@@ -63,6 +63,11 @@ public struct EchoGateParameters: Sendable, Equatable {
     /// since: the frames that led up to the onset (a barge-in's first syllable, before it is loud and long
     /// enough to count) were the user's voice, not our echo, milliseconds; 0: off.
     public var couplingUnlearnMilliseconds: Int = 300
+    /// The same for the band test's couplings, over a shorter span: the user stands out of the reply in some band
+    /// from their first syllable on, so only that syllable's frames taught a band coupling; a longer span reaches
+    /// back into the echo the bands learned before (a reply's first fifth of a second, when the warm-up had just
+    /// learned them), and throws that away, milliseconds; 0: off.
+    public var bandCouplingUnlearnMilliseconds: Int = 150
     /// While the echo is active, a barge-in must also exceed the noise floor by the onset threshold
     /// plus this factor times the noise spread (instead of the VAD's `spreadOnsetFactor`): a false
     /// barge-in cuts the reply off, so fluctuating room noise (babble) needs a wider margin then.

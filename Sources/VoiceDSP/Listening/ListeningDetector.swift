@@ -20,6 +20,10 @@ public struct ListeningDetector: Sendable {
     /// `recentCouplingIndex`): what it was before the frames that led up to an onset.
     private var recentCoupling: [Double]
     private var recentCouplingIndex = 0
+    /// The band couplings after each of the last `bandCouplingUnlearnMilliseconds` of frames (a ring, oldest at
+    /// `recentBandCouplingIndex`; empty when the band test or its unlearning is off).
+    private var recentBandCoupling: [EchoGate.BandMemory] = []
+    private var recentBandCouplingIndex = 0
     /// The talker-gone test (`ListeningParameters.talkerGoneDropDB`): the turn's loudest level held for
     /// `sustainFrames`, and the energy and excess over the floor of its last frames (rings, allocated once; empty
     /// when the test is off).
@@ -37,6 +41,10 @@ public struct ListeningDetector: Sendable {
         self.gate = EchoGate(sampleRate: sampleRate, parameters: parameters.echo)
         self.recentCoupling = Array(
             repeating: gate.couplingDB, count: max(parameters.echo.couplingUnlearnMilliseconds / 10, 0))
+        if gate.testsBands {
+            self.recentBandCoupling = Array(
+                repeating: gate.bandMemory, count: max(parameters.echo.bandCouplingUnlearnMilliseconds / 10, 0))
+        }
         if parameters.talkerGoneDropDB > 0 {
             let frames = max(parameters.talkerGoneMilliseconds / 10, 1)
             recentTurnEnergies = Array(repeating: -120, count: frames)
@@ -140,14 +148,23 @@ public struct ListeningDetector: Sendable {
                 roomBandsDBFS: gate.testsBands ? vad.roomBands : nil
             )
         }
+        let speechStarts = analysed.isSpeech && !wasSpeech && !inTurn
         if !recentCoupling.isEmpty {
-            if analysed.isSpeech && !wasSpeech && !inTurn {
+            if speechStarts {
                 // Speech starts: the frames that led up to it were the user's voice, learned as echo (see
                 // `EchoGateParameters.couplingUnlearnMilliseconds`).
                 gate.unlearn(downTo: recentCoupling[recentCouplingIndex])
             }
             recentCoupling[recentCouplingIndex] = gate.couplingDB
             recentCouplingIndex = (recentCouplingIndex + 1) % recentCoupling.count
+        }
+        if !recentBandCoupling.isEmpty {
+            // The band couplings learned those frames too, most of all in the bands the reply leaves quiet, where the
+            // user stands out: unlearned, or each barge-in would make the band test more cautious for good in a room
+            // whose echo is too quiet to teach them back down.
+            if speechStarts { gate.unlearnBands(downTo: recentBandCoupling[recentBandCouplingIndex]) }
+            recentBandCoupling[recentBandCouplingIndex] = gate.bandMemory
+            recentBandCouplingIndex = (recentBandCouplingIndex + 1) % recentBandCoupling.count
         }
         var framesHeardAsRoom = 0
         if !recentTurnEnergies.isEmpty && (inTurn || (analysed.isSpeech && !wasSpeech)) {
