@@ -65,8 +65,8 @@ public struct EchoGateParameters: Sendable, Equatable {
     public var couplingUnlearnMilliseconds: Int = 300
     /// The same for the band test's couplings, over a shorter span: the user stands out of the reply in some band
     /// from their first syllable on, so only that syllable's frames taught a band coupling; a longer span reaches
-    /// back into the echo the bands learned before (a reply's first fifth of a second, when the warm-up had just
-    /// learned them), and throws that away, milliseconds; 0: off.
+    /// back past them into echo the bands had learned (a barge-in soon after the bands' warm-up threw away most of
+    /// it), milliseconds; 0: off.
     public var bandCouplingUnlearnMilliseconds: Int = 150
     /// While the echo is active, a barge-in must also exceed the noise floor by the onset threshold
     /// plus this factor times the noise spread (instead of the VAD's `spreadOnsetFactor`): a false
