@@ -100,6 +100,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var struckToneDecayDB: Double = 1
     /// The attack a struck run starts with (its first onset frame above the lower of the two frames before), dB.
     public var struckToneAttackDB: Double = 6
+    /// While the room is marked, its thresholds count at most this much of the noise spread, dB (the wait, not the
+    /// threshold, rejects the strikes; `maximum_spread_db` or more: no cap).
+    public var struckToneSpreadCapDB: Double = 3
+    /// In a marked room an onset that rose less than this above the quietest frame of the last 100 ms is a note still
+    /// ringing and does not wait, dB; 0: every onset waits.
+    public var struckToneOnsetRiseDB: Double = 4
 
     // MARK: Echo gate
     /// Reference-to-mic delay not already compensated by the audio engine's output delay.
@@ -192,6 +198,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case struckToneWatchMs = "struck_tone_watch_ms"
         case struckToneDecayDB = "struck_tone_decay_db"
         case struckToneAttackDB = "struck_tone_attack_db"
+        case struckToneSpreadCapDB = "struck_tone_spread_cap_db"
+        case struckToneOnsetRiseDB = "struck_tone_onset_rise_db"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
         case echoDecayDBPerSecond = "echo_decay_db_per_second"
@@ -260,6 +268,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.struckToneWatchMs, into: &settings.struckToneWatchMs)
         try read(.struckToneDecayDB, into: &settings.struckToneDecayDB)
         try read(.struckToneAttackDB, into: &settings.struckToneAttackDB)
+        try read(.struckToneSpreadCapDB, into: &settings.struckToneSpreadCapDB)
+        try read(.struckToneOnsetRiseDB, into: &settings.struckToneOnsetRiseDB)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
         try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
@@ -326,6 +336,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.struckToneWatchMilliseconds = struckToneWatchMs
         parameters.vad.struckToneDecayDB = struckToneDecayDB
         parameters.vad.struckToneAttackDB = struckToneAttackDB
+        parameters.vad.struckToneSpreadCapDB = struckToneSpreadCapDB
+        parameters.vad.struckToneOnsetRiseDB = struckToneOnsetRiseDB
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs
         parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond
@@ -401,6 +413,7 @@ extension ListeningSettings {
             (.impulseReleaseDBPerSecond, impulseReleaseDBPerSecond), (.stationaryFluxDB, stationaryFluxDB),
             (.struckToneChangeDB, struckToneChangeDB), (.struckToneRiseDB, struckToneRiseDB),
             (.struckToneDecayDB, struckToneDecayDB), (.struckToneAttackDB, struckToneAttackDB),
+            (.struckToneSpreadCapDB, struckToneSpreadCapDB), (.struckToneOnsetRiseDB, struckToneOnsetRiseDB),
             (.echoDecayDBPerSecond, echoDecayDBPerSecond), (.initialCouplingDB, initialCouplingDB),
             (.bargeInMarginDB, bargeInMarginDB), (.bargeInBandMarginDB, bargeInBandMarginDB),
             (.referenceActiveDBFS, referenceActiveDBFS),

@@ -268,7 +268,9 @@ public struct EnergyVAD: Sendable {
         if bandsMeasured { micBands = measureEchoBands(count: frame.count) }
         let steady = flux < parameters.stationaryFluxDB
 
-        let spread = min(spreadDB, parameters.maximumSpreadDB)
+        // A struck-tone room's strikes taught the spread; there the wait rejects them, not the threshold.
+        let spreadCap = isStruckToneRoom ? parameters.struckToneSpreadCapDB : .infinity
+        let spread = min(spreadDB, parameters.maximumSpreadDB, spreadCap)
         let onset = max(
             noiseFloorDBFS + parameters.onsetThresholdDB + parameters.spreadOnsetFactor * spread,
             parameters.minimumSpeechLevelDBFS
@@ -320,7 +322,9 @@ public struct EnergyVAD: Sendable {
             if onsetCount >= max(needed, minimumOnsetFrames, 1) {
                 if struckTone?.isWaiting == true {
                     let outcome = struckTone?.continueWait(
-                        energy: energy, levels: bandLevels, frame: framesSeen, parameters: parameters)
+                        energy: energy, levels: bandLevels,
+                        attackDB: energy - min(previousEnergyDBFS, energyTwoFramesAgoDBFS),
+                        frame: framesSeen, parameters: parameters)
                     // A struck note ringing out: the run starts over.
                     if outcome == .rejected { onsetCount = 0 }
                     startedNow = outcome == .starts
@@ -334,8 +338,12 @@ public struct EnergyVAD: Sendable {
                         impulseEnvelopeDBFS = runPeakDBFS
                         onsetCount = 0
                     } else if isStruckToneRoom {
-                        // A struck-tone room: wait for what a struck note cannot show.
-                        struckTone?.beginWait(energy: energy, levels: bandLevels)
+                        // A struck-tone room: wait for what a struck note cannot show, if the onset rose at all.
+                        if struckTone?.onsetRose(energy: energy, parameters: parameters) == true {
+                            struckTone?.beginWait(peakEnergy: max(energy, runPeakDBFS), levels: bandLevels)
+                        } else {
+                            onsetCount = 0
+                        }
                     } else {
                         startedNow = true
                     }
@@ -391,6 +399,7 @@ public struct EnergyVAD: Sendable {
         bandsRanThisFrame = false
         if heard {
             energyTwoFramesAgoDBFS = previousEnergyDBFS
+            struckTone?.noteEnergy(energy)
             previousEnergyDBFS = energy
             updateNoiseFloor(energy: energy)
         }

@@ -126,7 +126,15 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// The free decay a struck run or a rejected onset shows over its watch or wait, dB.
     public var struckToneDecayDB: Double = 1
     /// The attack a struck run starts with: its first onset frame above the lower of the two frames before it, dB.
+    /// An attack as large within a wait starts the wait over, once (a strike whose attack straddled two frames).
     public var struckToneAttackDB: Double = 6
+    /// While a room is marked, the noise spread its thresholds count is capped here, dB: the strikes taught the spread
+    /// (up to 6–10 dB), and a threshold that high is over a user 10 dB louder than the bells. The wait rejects the
+    /// strikes instead (docs/listening.md, twenty-fifth session). `maximumSpreadDB` or more: no cap.
+    public var struckToneSpreadCapDB: Double = 3
+    /// In a marked room an onset that rose less than this above the quietest frame of the last 100 ms is rejected
+    /// without a wait: a note still ringing, crossing a threshold that came down under it, dB; 0: every onset waits.
+    public var struckToneOnsetRiseDB: Double = 4
 
     public init() {}
 }

@@ -8,6 +8,14 @@
 /// marked room an onset waits up to `struckToneWaitMilliseconds` for a spectral change or a rise and is
 /// rejected without one, so only rooms that have shown struck notes pay that wait.
 ///
+/// In a marked room the wait, not the onset threshold, is what keeps the strikes out: the threshold counts at most
+/// `struckToneSpreadCapDB` of the noise spread the strikes taught it, or a user a few dB over the bells is never heard.
+/// So the wait takes care with what a struck note does. A note still ringing as the threshold comes down under it has
+/// not risen (`struckToneOnsetRiseDB`): it does not wait at all. A struck note peaks at its attack, and two notes'
+/// partials beating can lift it again by a few dB: the rise is measured from the onset run's peak. Its higher partials
+/// die first, so its shape changes as it decays: a change counts only while the level holds. And a strike whose attack
+/// straddles two frames rises on into the second: the wait starts over there, once.
+///
 /// Frames are counted by the caller (`EnergyVAD`'s frame index), so the mark is a frame number.
 struct StruckToneTest: Sendable {
     /// What an onset waiting in a struck-tone room showed in one more frame.
@@ -32,6 +40,12 @@ struct StruckToneTest: Sendable {
     private var waitFrames = 0
     private var waitLevels = SIMD8<Double>(repeating: -120)
     private var waitEnergyDBFS = -120.0
+    /// The wait already started over at an attack.
+    private var waitRestarted = false
+    /// The filtered energy of the last `riseWindowFrames` frames heard, dBFS (the lanes past them stay at +infinity so
+    /// that `min()` ignores them): what an onset must have risen above.
+    private var recentEnergiesDBFS = StruckToneTest.initialRecentEnergies
+    private var recentEnergyIndex = 0
     /// The watch over a new run of speech: frames watched (-1: none), its start, and what it showed.
     private var watchFrames = -1
     private var watchLevels = SIMD8<Double>(repeating: -120)
@@ -42,6 +56,27 @@ struct StruckToneTest: Sendable {
 
     init(sampleRate: Int) {
         self.bands = SpectralBands(sampleRate: sampleRate)
+    }
+
+    /// An onset must have risen above the quietest frame of this many (100 ms): longer than a strike's attack and the
+    /// first rise of a syllable, shorter than the gap between two strikes.
+    static let riseWindowFrames = 10
+    private static var initialRecentEnergies: SIMD16<Double> {
+        var energies = SIMD16<Double>(repeating: .infinity)
+        for lane in 0..<riseWindowFrames { energies[lane] = -120 }
+        return energies
+    }
+
+    /// Records the filtered energy of a frame heard (after the frame was decided).
+    mutating func noteEnergy(_ energy: Double) {
+        recentEnergiesDBFS[recentEnergyIndex] = energy
+        recentEnergyIndex = (recentEnergyIndex + 1) % Self.riseWindowFrames
+    }
+
+    /// Whether an onset at `energy` rose `struckToneOnsetRiseDB` above the quietest of the last frames heard. A note
+    /// still ringing, which crossed the threshold because the threshold came down, has not.
+    func onsetRose(energy: Double, parameters: EnergyVADParameters) -> Bool {
+        parameters.struckToneOnsetRiseDB <= 0 || energy - recentEnergiesDBFS.min() >= parameters.struckToneOnsetRiseDB
     }
 
     func isRoomMarked(atFrame frame: Int) -> Bool { frame < roomUntilFrame }
@@ -61,13 +96,14 @@ struct StruckToneTest: Sendable {
         return bands.levels(bandSignal: bandSignal)
     }
 
-    /// An onset in a marked room starts waiting; `energy` and `levels` are those of the frame that would
-    /// have started speech.
-    mutating func beginWait(energy: Double, levels: SIMD8<Double>) {
+    /// An onset in a marked room starts waiting; `levels` are those of the frame that would have started speech,
+    /// `peakEnergy` the loudest frame of its run (a rise is measured from there).
+    mutating func beginWait(peakEnergy: Double, levels: SIMD8<Double>) {
         isWaiting = true
         waitFrames = 0
+        waitRestarted = false
         waitLevels = levels
-        waitEnergyDBFS = energy
+        waitEnergyDBFS = peakEnergy
     }
 
     /// The onset fell under its threshold, or speech started: nothing waits any more.
@@ -75,16 +111,27 @@ struct StruckToneTest: Sendable {
         isWaiting = false
     }
 
-    /// One more frame of a waiting onset. A rejection that decayed keeps the room marked.
+    /// One more frame of a waiting onset; `attackDB` is how far it rose above the lower of the two frames before. A
+    /// rejection that decayed keeps the room marked.
     mutating func continueWait(
         energy: Double,
         levels: SIMD8<Double>,
+        attackDB: Double,
         frame: Int,
         parameters: EnergyVADParameters
     ) -> WaitOutcome {
         waitFrames += 1
+        if attackDB >= parameters.struckToneAttackDB && !waitRestarted {
+            // An attack that straddled two frames: its note peaks here. A voice rises on beyond it.
+            waitRestarted = true
+            waitFrames = 0
+            waitLevels = levels
+            waitEnergyDBFS = energy
+            return .waits
+        }
         let change = SpectralBands.shapeChange(from: waitLevels, to: levels)
-        if change >= parameters.struckToneChangeDB || energy > waitEnergyDBFS + parameters.struckToneRiseDB {
+        let holds = energy > waitEnergyDBFS
+        if (change >= parameters.struckToneChangeDB && holds) || energy > waitEnergyDBFS + parameters.struckToneRiseDB {
             return .starts
         }
         guard waitFrames >= max(parameters.struckToneWaitMilliseconds / 10, 1) else { return .waits }
