@@ -81,6 +81,8 @@ public struct EnergyVAD: Sendable {
     private var previousEnergyDBFS = -120.0
     /// Filtered energy of the frame before the last one, dBFS (an impact's attack can straddle a frame boundary).
     private var energyTwoFramesAgoDBFS = -120.0
+    /// The quieter of the two frames before this one, dBFS: what an attack is measured from.
+    private var quieterOfTwoFramesBeforeDBFS: Double { min(previousEnergyDBFS, energyTwoFramesAgoDBFS) }
     /// Impulse rejection: the onset run's start level, peaks, and whether it looks like an impact.
     private var runStartDBFS = -120.0
     private var runPeakDBFS = -120.0
@@ -321,10 +323,10 @@ public struct EnergyVAD: Sendable {
             let needed = max(parameters.onsetFrames, 1) + (runIsSharp ? runConfirmationFrames : 0)
             if onsetCount >= max(needed, minimumOnsetFrames, 1) {
                 if struckTone?.isWaiting == true {
+                    let attackDB = energy - quieterOfTwoFramesBeforeDBFS
                     let outcome = struckTone?.continueWait(
-                        energy: energy, levels: bandLevels,
-                        attackDB: energy - min(previousEnergyDBFS, energyTwoFramesAgoDBFS),
-                        frame: framesSeen, parameters: parameters)
+                        energy: energy, levels: bandLevels, attackDB: attackDB, frame: framesSeen,
+                        parameters: parameters)
                     // A struck note ringing out: the run starts over.
                     if outcome == .rejected { onsetCount = 0 }
                     startedNow = outcome == .starts
@@ -486,9 +488,9 @@ public struct EnergyVAD: Sendable {
         riseDB: Double
     ) {
         if onsetCount == 0 {
-            // The lower of the two frames before: a clap's first milliseconds can land at the end of the frame before
-            // the run (too quiet to count toward it), and its rise measured from that frame would look like speech's.
-            runStartDBFS = min(previousEnergyDBFS, energyTwoFramesAgoDBFS)
+            // A clap's first milliseconds can land at the end of the frame before the run (too quiet to count toward
+            // it), and its rise measured from that frame would look like speech's.
+            runStartDBFS = quieterOfTwoFramesBeforeDBFS
             runFirstEnergyDBFS = energy
             runPeakDBFS = energy
             runHalfPeakDBFS = max(halves.0, halves.1)
