@@ -50,6 +50,8 @@ extension OfflineVAD {
         var segmentStart: Int?
         var segmentLevels: [Double] = []
         var echoStart: Int?
+        var struckStart: Int?
+        var struckFrames = 0
         var noSignalStart: Int?
         var noSignalFrames = 0
         var speechFrames = 0
@@ -80,6 +82,13 @@ extension OfflineVAD {
             } else if !decision.echoActive, let start = echoStart {
                 lines.append((start, "\(seconds(start))–\(seconds(index)) s  playback audible (mic held back)"))
                 echoStart = nil
+            }
+            if trace.struckToneRoom { struckFrames += 1 }
+            if trace.struckToneRoom, struckStart == nil {
+                struckStart = index
+            } else if !trace.struckToneRoom, let start = struckStart {
+                lines.append((start, struckToneLine(from: start, to: index)))
+                struckStart = nil
             }
             if decision.isDigitalSilence {
                 noSignalFrames += 1
@@ -115,6 +124,7 @@ extension OfflineVAD {
         if let start = echoStart {
             lines.append((start, "\(seconds(start))–\(seconds(traces.count)) s  playback audible (mic held back)"))
         }
+        if let start = struckStart { lines.append((start, struckToneLine(from: start, to: traces.count))) }
         if let start = noSignalStart { lines.append((start, noSignalLine(from: start, to: traces.count))) }
         let floors = traces.map(\.noiseFloorDBFS).sorted()
         let medianFloor = floors.isEmpty ? -120 : floors[floors.count / 2]
@@ -126,6 +136,7 @@ extension OfflineVAD {
             "summary: \(segments) speech segment(s), \(seconds(speechFrames)) s of speech (\(share) %), "
             + "\(bargeIns) barge-in(s), median noise floor \(db(medianFloor)) dBFS"
         if noSignalFrames > 0 { summary += ", \(seconds(noSignalFrames)) s without signal" }
+        if struckFrames > 0 { summary += ", \(seconds(struckFrames)) s of struck tones" }
         ordered.append(summary)
         return ordered.joined(separator: "\n") + "\n"
     }
@@ -135,6 +146,14 @@ extension OfflineVAD {
     private static func noSignalLine(from start: Int, to end: Int) -> String {
         "\(seconds(start))–\(seconds(end)) s  no signal: every sample zero (the microphone muted, gated or not "
             + "delivering yet)"
+    }
+
+    /// A span in which the room was marked as struck-tone: there an onset starts speech only if it rose and then
+    /// changed or rose on like a voice, so words in it can be heard late; where no bells or chimes ring, the test
+    /// is mistaken and `struck_tone_room_ms: 0` turns it off.
+    private static func struckToneLine(from start: Int, to end: Int) -> String {
+        "\(seconds(start))–\(seconds(end)) s  struck tones (bells, chimes): an onset must change or rise on like a "
+            + "voice to start speech"
     }
 
     private static func seconds(_ frames: Int) -> String {

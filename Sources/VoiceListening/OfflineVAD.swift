@@ -16,6 +16,8 @@ public enum OfflineVAD {
         public var decision: ListeningDecision
         public var noiseFloorDBFS: Double
         public var echoEstimateDBFS: Double
+        /// The room was marked as struck-tone (bells, chimes): onsets there wait to show a voice's change.
+        public var struckToneRoom: Bool
     }
 
     /// Runs the detector over mono samples, 10 ms at a time (a trailing partial frame is dropped).
@@ -45,7 +47,8 @@ public enum OfflineVAD {
                         FrameTrace(
                             decision: decision,
                             noiseFloorDBFS: detector.noiseFloorDBFS,
-                            echoEstimateDBFS: detector.echoEstimateDBFS
+                            echoEstimateDBFS: detector.echoEstimateDBFS,
+                            struckToneRoom: detector.vad.isStruckToneRoom
                         )
                     )
                 }

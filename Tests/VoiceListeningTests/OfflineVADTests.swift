@@ -122,6 +122,30 @@ final class TemporaryDirectory {
         let noReference = try OfflineVAD.timeline(recording: directory.path + "/mic.wav")
         #expect(noReference.contains("0 barge-in(s)"))
         #expect(!noReference.contains("no signal"))
+        #expect(!text.contains("struck tones"), "no bells ring here")
+    }
+
+    @Test func theTimelineShowsWhenTheRoomIsTakenForBells() throws {
+        // Once the strikes mark the room, onsets there wait to show a voice's change: a user whose words come late in
+        // such a span where nothing rings learns from the timeline which test to turn off.
+        let directory = try TemporaryDirectory()
+        let rate = 16000
+        let mic = Signals.mix(
+            Signals.whiteNoise(levelDBFS: -75, seconds: 20, sampleRate: rate, seed: 71),
+            Signals.bells(levelDBFS: -35, seconds: 20, sampleRate: rate, seed: 72)
+        )
+        try directory.write(mic, rate: rate, to: "bells.wav")
+        let text = try OfflineVAD.timeline(recording: directory.path + "/bells.wav")
+        let lines = text.split(separator: "\n")
+        let firstSpan = try #require(lines.firstIndex { $0.contains("s  struck tones (bells, chimes)") }, "\(text)")
+        // The room is marked only after strikes were heard as onsets.
+        let firstStart = try #require(lines.firstIndex { $0.contains("turn: speech started") })
+        #expect(firstStart < firstSpan)
+        #expect(text.contains(" s of struck tones"))
+        var off = ListeningSettings()
+        off.struckToneRoomMs = 0
+        let withoutTest = try OfflineVAD.timeline(recording: directory.path + "/bells.wav", settings: off)
+        #expect(!withoutTest.contains("struck tones"))
     }
 
     @Test func theTimelineShowsWhereTheMicrophoneDeliveredNothing() throws {
