@@ -49,11 +49,9 @@ extension OfflineVAD {
         var lines: [(frame: Int, text: String)] = []
         var segmentStart: Int?
         var segmentLevels: [Double] = []
-        var echoStart: Int?
-        var struckStart: Int?
-        var struckFrames = 0
-        var noSignalStart: Int?
-        var noSignalFrames = 0
+        var playback = Span { "\(seconds($0))–\(seconds($1)) s  playback audible (mic held back)" }
+        var struckTones = Span(describe: struckToneLine)
+        var noSignal = Span(describe: noSignalLine)
         var speechFrames = 0
         var segments = 0
         var bargeIns = 0
@@ -77,26 +75,9 @@ extension OfflineVAD {
 
         for (index, trace) in traces.enumerated() {
             let decision = trace.decision
-            if decision.echoActive, echoStart == nil {
-                echoStart = index
-            } else if !decision.echoActive, let start = echoStart {
-                lines.append((start, "\(seconds(start))–\(seconds(index)) s  playback audible (mic held back)"))
-                echoStart = nil
-            }
-            if trace.struckToneRoom { struckFrames += 1 }
-            if trace.struckToneRoom, struckStart == nil {
-                struckStart = index
-            } else if !trace.struckToneRoom, let start = struckStart {
-                lines.append((start, struckToneLine(from: start, to: index)))
-                struckStart = nil
-            }
-            if decision.isDigitalSilence {
-                noSignalFrames += 1
-                if noSignalStart == nil { noSignalStart = index }
-            } else if let start = noSignalStart {
-                lines.append((start, noSignalLine(from: start, to: index)))
-                noSignalStart = nil
-            }
+            if let line = playback.note(decision.echoActive, at: index) { lines.append(line) }
+            if let line = struckTones.note(trace.struckToneRoom, at: index) { lines.append(line) }
+            if let line = noSignal.note(decision.isDigitalSilence, at: index) { lines.append(line) }
             if decision.bargeIn {
                 bargeIns += 1
                 lines.append(
@@ -121,11 +102,9 @@ extension OfflineVAD {
             if decision.speechEnded { lines.append((index, "\(seconds(index)) s  turn: speech ended (silence)")) }
         }
         closeSegment(at: traces.count)
-        if let start = echoStart {
-            lines.append((start, "\(seconds(start))–\(seconds(traces.count)) s  playback audible (mic held back)"))
+        for var span in [playback, struckTones, noSignal] {
+            if let line = span.close(at: traces.count) { lines.append(line) }
         }
-        if let start = struckStart { lines.append((start, struckToneLine(from: start, to: traces.count))) }
-        if let start = noSignalStart { lines.append((start, noSignalLine(from: start, to: traces.count))) }
         let floors = traces.map(\.noiseFloorDBFS).sorted()
         let medianFloor = floors.isEmpty ? -120 : floors[floors.count / 2]
         let share = traces.isEmpty ? 0 : 100 * speechFrames / traces.count
@@ -135,10 +114,34 @@ extension OfflineVAD {
         var summary =
             "summary: \(segments) speech segment(s), \(seconds(speechFrames)) s of speech (\(share) %), "
             + "\(bargeIns) barge-in(s), median noise floor \(db(medianFloor)) dBFS"
-        if noSignalFrames > 0 { summary += ", \(seconds(noSignalFrames)) s without signal" }
-        if struckFrames > 0 { summary += ", \(seconds(struckFrames)) s of struck tones" }
+        if noSignal.frames > 0 { summary += ", \(seconds(noSignal.frames)) s without signal" }
+        if struckTones.frames > 0 { summary += ", \(seconds(struckTones.frames)) s of struck tones" }
         ordered.append(summary)
         return ordered.joined(separator: "\n") + "\n"
+    }
+
+    /// A condition that holds over spans of frames (playback audible, no signal, struck tones): each span is listed
+    /// where it starts, with its end, and its frames are counted.
+    private struct Span {
+        let describe: (_ start: Int, _ end: Int) -> String
+        private var start: Int?
+        private(set) var frames = 0
+
+        init(describe: @escaping (_ start: Int, _ end: Int) -> String) { self.describe = describe }
+
+        /// One more frame; returns the line of a span that ended before it.
+        mutating func note(_ holds: Bool, at index: Int) -> (frame: Int, text: String)? {
+            guard holds else { return close(at: index) }
+            frames += 1
+            if start == nil { start = index }
+            return nil
+        }
+
+        mutating func close(at end: Int) -> (frame: Int, text: String)? {
+            guard let begun = start else { return nil }
+            start = nil
+            return (begun, describe(begun, end))
+        }
     }
 
     /// A span of digital silence: a recording that holds one was muted, gated, or started before the microphone
