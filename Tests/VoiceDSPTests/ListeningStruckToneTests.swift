@@ -244,4 +244,25 @@ import VoiceTestSupport
         #expect(outcomes == [.waits, .waits, .waits, .rejected])
         #expect(strike.isRoomMarked(atFrame: 6), "a rejection that decayed keeps the room marked")
     }
+
+    /// Two runs 1 s apart that each start with an 8 dB attack at -20 dBFS, rise 1.8 dB, then fall to -21.5 dBFS
+    /// with no change of shape: struck notes over a quiet room. Whether they mark the room, over a steady room at
+    /// `steadyRoomDBFS`.
+    static func twoRunsMarkTheRoom(steadyRoomDBFS: Double) -> Bool {
+        var test = StruckToneTest(sampleRate: 16000)
+        for start in [100, 200] {
+            test.beginWatch(energy: -20, levels: levels, attackDB: 8, steadyRoomDBFS: steadyRoomDBFS)
+            for (offset, energy) in [-18.2, -19, -19.8, -20.6, -21, -21.5].enumerated() {
+                test.watch(energy: energy, levels: levels, frame: start + offset + 1, parameters: parameters)
+            }
+        }
+        return test.isRoomMarked(atFrame: 207)
+    }
+
+    @Test func aVoiceOverALoudHumIsJudgedOnWhatItAddsToTheRoom() {
+        #expect(Self.twoRunsMarkTheRoom(steadyRoomDBFS: -120))
+        #expect(Self.twoRunsMarkTheRoom(steadyRoomDBFS: -60), "bells far over their floor are judged as before")
+        // A hum 6 dB under the runs: what they add to it rose 2.3 dB, as a voice does; their level rose only 1.8.
+        #expect(!Self.twoRunsMarkTheRoom(steadyRoomDBFS: -26))
+    }
 }

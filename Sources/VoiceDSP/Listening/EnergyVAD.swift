@@ -355,7 +355,8 @@ public struct EnergyVAD: Sendable {
                     hangoverLeft = hangoverFrames
                     struckTone?.cancelWait()
                     struckTone?.beginWatch(
-                        energy: energy, levels: bandLevels, attackDB: runFirstEnergyDBFS - runStartDBFS)
+                        energy: energy, levels: bandLevels, attackDB: runFirstEnergyDBFS - runStartDBFS,
+                        steadyRoomDBFS: noiseFloorDBFS - parameters.noiseFloorBiasDB)
                 }
             }
         } else if energy > offset && !steady

@@ -53,6 +53,8 @@ struct StruckToneTest: Sendable {
     private var watchAttackDB = 0.0
     private var watchMaximumChangeDB = 0.0
     private var watchMaximumRiseDB = -120.0
+    /// The power of the steady room under the watched run, which its level is judged over.
+    private var watchRoomPower = 0.0
 
     init(sampleRate: Int) {
         self.bands = SpectralBands(sampleRate: sampleRate)
@@ -143,14 +145,28 @@ struct StruckToneTest: Sendable {
     }
 
     /// Speech started: its run is watched from this frame. `attackDB` is how far the run's first onset frame
-    /// rose above the frame before it.
-    mutating func beginWatch(energy: Double, levels: SIMD8<Double>, attackDB: Double) {
+    /// rose above the frame before it; `steadyRoomDBFS` is the steady room under it (the noise floor without its
+    /// bias).
+    ///
+    /// The run's rise and decay are judged on its level over the steady room. Under a loud hum or fan a voice's level
+    /// moves far less than the voice itself does, because the room's share of each frame does not move: a syllable 8
+    /// dB over a hum that rises 4 dB on its own reads as a rise of under 2, and it would look struck. Over a quiet
+    /// room, or bells whose floor lies far under their ringing, the level is what it was.
+    mutating func beginWatch(energy: Double, levels: SIMD8<Double>, attackDB: Double, steadyRoomDBFS: Double) {
         watchFrames = 0
         watchLevels = levels
-        watchEnergyDBFS = energy
+        watchRoomPower = EnergyVAD.power(steadyRoomDBFS)
+        watchEnergyDBFS = overRoom(energy)
         watchAttackDB = attackDB
         watchMaximumChangeDB = 0
         watchMaximumRiseDB = -120
+    }
+
+    /// A level with the watched run's steady room taken out, dBFS: what the run itself adds (at most 20 dB under the
+    /// level, so that a frame at the room's own level does not read as a fall to nothing).
+    private func overRoom(_ energy: Double) -> Double {
+        let power = EnergyVAD.power(energy)
+        return EnergyVAD.decibels(max(power - watchRoomPower, power / 100))
     }
 
     /// Speech ended: an unfinished watch proves nothing.
@@ -163,6 +179,7 @@ struct StruckToneTest: Sendable {
     /// `struckTonePairMilliseconds` mark the room.
     mutating func watch(energy: Double, levels: SIMD8<Double>, frame: Int, parameters: EnergyVADParameters) {
         watchFrames += 1
+        let energy = overRoom(energy)
         watchMaximumChangeDB = max(watchMaximumChangeDB, SpectralBands.shapeChange(from: watchLevels, to: levels))
         watchMaximumRiseDB = max(watchMaximumRiseDB, energy - watchEnergyDBFS)
         guard watchFrames >= max(parameters.struckToneWatchMilliseconds / 10, 1) else { return }
