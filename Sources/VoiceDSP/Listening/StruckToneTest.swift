@@ -49,12 +49,13 @@ struct StruckToneTest: Sendable {
     /// The watch over a new run of speech: frames watched (-1: none), its start, and what it showed.
     private var watchFrames = -1
     private var watchLevels = SIMD8<Double>(repeating: -120)
-    private var watchEnergyDBFS = -120.0
+    /// The power of the steady room under the watched run, and what the run's first frame added to it (dBFS): the
+    /// run's rise and decay are measured on what it adds.
+    private var watchRoomPower = 0.0
+    private var watchAddedDBFS = -120.0
     private var watchAttackDB = 0.0
     private var watchMaximumChangeDB = 0.0
     private var watchMaximumRiseDB = -120.0
-    /// The power of the steady room under the watched run, which its level is judged over.
-    private var watchRoomPower = 0.0
 
     init(sampleRate: Int) {
         self.bands = SpectralBands(sampleRate: sampleRate)
@@ -156,7 +157,7 @@ struct StruckToneTest: Sendable {
         watchFrames = 0
         watchLevels = levels
         watchRoomPower = EnergyVAD.power(steadyRoomDBFS)
-        watchEnergyDBFS = overRoom(energy)
+        watchAddedDBFS = overRoom(energy)
         watchAttackDB = attackDB
         watchMaximumChangeDB = 0
         watchMaximumRiseDB = -120
@@ -179,15 +180,15 @@ struct StruckToneTest: Sendable {
     /// `struckTonePairMilliseconds` mark the room.
     mutating func watch(energy: Double, levels: SIMD8<Double>, frame: Int, parameters: EnergyVADParameters) {
         watchFrames += 1
-        let energy = overRoom(energy)
+        let addedDBFS = overRoom(energy)
         watchMaximumChangeDB = max(watchMaximumChangeDB, SpectralBands.shapeChange(from: watchLevels, to: levels))
-        watchMaximumRiseDB = max(watchMaximumRiseDB, energy - watchEnergyDBFS)
+        watchMaximumRiseDB = max(watchMaximumRiseDB, addedDBFS - watchAddedDBFS)
         guard watchFrames >= max(parameters.struckToneWatchMilliseconds / 10, 1) else { return }
         watchFrames = -1
         let struck =
             watchMaximumChangeDB < parameters.struckToneChangeDB
             && watchMaximumRiseDB < parameters.struckToneRiseDB
-            && energy <= watchEnergyDBFS - parameters.struckToneDecayDB
+            && addedDBFS <= watchAddedDBFS - parameters.struckToneDecayDB
             && watchAttackDB >= parameters.struckToneAttackDB
         guard struck else { return }
         if frame - lastStruckRunFrame <= parameters.struckTonePairMilliseconds / 10 {
