@@ -74,3 +74,27 @@ extension Signals {
         return pcm(signal, scaledToRMS: levelDBFS)
     }
 }
+
+extension Signals {
+    /// One struck note of `Signals.bells` at `frequency`: a 2 ms attack, then the five inharmonic partials decaying
+    /// freely (the fundamental at about 17 dB a second, the higher ones faster). `levelDBFS` is the RMS of its first
+    /// 100 ms.
+    public static func struckNote(frequency: Double, levelDBFS: Double, seconds: Double, sampleRate: Int) -> [Int16] {
+        let rate = Double(sampleRate)
+        let partials: [(ratio: Double, amplitude: Double)] = [(1, 1), (2, 0.6), (2.76, 0.5), (4.07, 0.3), (5.4, 0.2)]
+        let signal = (0..<Int(seconds * rate)).map { index in
+            let time = Double(index) / rate
+            var value = 0.0
+            for partial in partials where partial.ratio * frequency < rate / 2.2 {
+                value +=
+                    partial.amplitude * Double.sin(2 * Double.pi * partial.ratio * frequency * time)
+                    * Double.exp(-time * partial.ratio / 0.5)
+            }
+            return min(1, time / 0.002) * value
+        }
+        let head = signal.prefix(sampleRate / 10)
+        let rms = (head.reduce(0) { $0 + $1 * $1 } / Double(max(head.count, 1))).squareRoot()
+        let gain = rms > 0 ? amplitudeForRMS(levelDBFS) / rms : 0
+        return signal.map { pcm($0 * gain) }
+    }
+}

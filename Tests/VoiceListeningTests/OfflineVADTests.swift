@@ -218,6 +218,18 @@ final class TemporaryDirectory {
         #expect(ListeningSettings().detectorParameters.vad.struckToneRoomMilliseconds == 10000)
     }
 
+    @Test func ringOutKeysReachTheVAD() throws {
+        let settings = try JSONDecoder().decode(
+            ListeningSettings.self, from: Data(#"{"ring_out_ms": 300, "ring_out_drop_db": 4}"#.utf8))
+        #expect(settings.detectorParameters.vad.ringOutMilliseconds == 300)
+        #expect(settings.detectorParameters.vad.ringOutDropDB == 4)
+        #expect(ListeningSettings().detectorParameters.vad.ringOutMilliseconds == 200)
+        #expect(ListeningSettings().detectorParameters.vad.ringOutDropDB == 6)
+        var typo = ListeningSettings()
+        typo.ringOutMs = -200
+        #expect(typo.validationProblems().contains { $0.contains("listening.ring_out_ms") })
+    }
+
     @Test func talkerGoneKeysReachTheDetector() throws {
         let settings = try JSONDecoder().decode(
             ListeningSettings.self, from: Data(#"{"talker_gone_drop_db": 9, "talker_gone_ms": 400}"#.utf8))

@@ -106,6 +106,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     /// In a marked room an onset that rose less than this above the quietest frame of the last 100 ms is a note still
     /// ringing and does not wait, dB; 0: every onset waits.
     public var struckToneOnsetRiseDB: Double = 4
+    /// Speech held on by a sound that only rings out (a bell between strikes, a note dying away): once the level, held
+    /// over 50 ms, has not risen for this long, has fallen `ringOutDropDB` since it last rose and keeps falling, the frames
+    /// neither start nor hold speech, ms; 0: off.
+    public var ringOutMs: Int = 200
+    /// ...the fall since the level last rose, dB.
+    public var ringOutDropDB: Double = 6
 
     // MARK: Echo gate
     /// Reference-to-mic delay not already compensated by the audio engine's output delay.
@@ -200,6 +206,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case struckToneAttackDB = "struck_tone_attack_db"
         case struckToneSpreadCapDB = "struck_tone_spread_cap_db"
         case struckToneOnsetRiseDB = "struck_tone_onset_rise_db"
+        case ringOutMs = "ring_out_ms"
+        case ringOutDropDB = "ring_out_drop_db"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
         case echoDecayDBPerSecond = "echo_decay_db_per_second"
@@ -270,6 +278,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.struckToneAttackDB, into: &settings.struckToneAttackDB)
         try read(.struckToneSpreadCapDB, into: &settings.struckToneSpreadCapDB)
         try read(.struckToneOnsetRiseDB, into: &settings.struckToneOnsetRiseDB)
+        try read(.ringOutMs, into: &settings.ringOutMs)
+        try read(.ringOutDropDB, into: &settings.ringOutDropDB)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
         try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
@@ -338,6 +348,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.struckToneAttackDB = struckToneAttackDB
         parameters.vad.struckToneSpreadCapDB = struckToneSpreadCapDB
         parameters.vad.struckToneOnsetRiseDB = struckToneOnsetRiseDB
+        parameters.vad.ringOutMilliseconds = ringOutMs
+        parameters.vad.ringOutDropDB = ringOutDropDB
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs
         parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond
@@ -376,7 +388,7 @@ extension ListeningSettings {
             (.noiseFloorWindowMs, noiseFloorWindowMs), (.warmUpMs, warmUpMs), (.spreadTimeMs, spreadTimeMs),
             (.bargeInSpreadTimeMs, bargeInSpreadTimeMs), (.spectralFluxLagMs, spectralFluxLagMs),
             (.struckToneRoomMs, struckToneRoomMs), (.struckTonePairMs, struckTonePairMs),
-            (.struckToneWaitMs, struckToneWaitMs), (.struckToneWatchMs, struckToneWatchMs),
+            (.struckToneWaitMs, struckToneWaitMs), (.struckToneWatchMs, struckToneWatchMs), (.ringOutMs, ringOutMs),
             (.echoDelayMs, echoDelayMs), (.echoWindowMs, echoWindowMs), (.bargeInMinimumMs, bargeInMinimumMs),
             (.echoTailMs, echoTailMs), (.couplingWarmUpMs, couplingWarmUpMs), (.couplingUnlearnMs, couplingUnlearnMs),
             (.bandCouplingUnlearnMs, bandCouplingUnlearnMs), (.talkerGoneMs, talkerGoneMs),
@@ -414,6 +426,7 @@ extension ListeningSettings {
             (.struckToneChangeDB, struckToneChangeDB), (.struckToneRiseDB, struckToneRiseDB),
             (.struckToneDecayDB, struckToneDecayDB), (.struckToneAttackDB, struckToneAttackDB),
             (.struckToneSpreadCapDB, struckToneSpreadCapDB), (.struckToneOnsetRiseDB, struckToneOnsetRiseDB),
+            (.ringOutDropDB, ringOutDropDB),
             (.echoDecayDBPerSecond, echoDecayDBPerSecond), (.initialCouplingDB, initialCouplingDB),
             (.bargeInMarginDB, bargeInMarginDB), (.bargeInBandMarginDB, bargeInBandMarginDB),
             (.referenceActiveDBFS, referenceActiveDBFS),

@@ -107,6 +107,8 @@ public struct EnergyVAD: Sendable {
     private var runFirstEnergyDBFS = -120.0
     /// Struck-tone rooms (see `EnergyVADParameters.struckToneRoomMilliseconds`); nil when the test is off.
     private var struckTone: StruckToneTest?
+    /// Whether the level is only ringing out (see `EnergyVADParameters.ringOutMilliseconds`); nil when the test is off.
+    private var ringOut: RingOutTest?
     /// The capture's band levels for the echo gate's band test: in every frame under the echo (continuous filter
     /// state) and in every `roomBandStride`-th frame the room's levels learn from; nil unless asked for at `init`.
     private var echoBands: SpectralBands?
@@ -142,6 +144,7 @@ public struct EnergyVAD: Sendable {
             self.struckTone = StruckToneTest(sampleRate: sampleRate)
         }
         if measuresBands { self.echoBands = SpectralBands(sampleRate: sampleRate) }
+        self.ringOut = RingOutTest(parameters: parameters)
         if parameters.stationaryFluxDB > 0 {
             self.spectralFlux = SpectralFlux(
                 sampleRate: sampleRate,
@@ -255,7 +258,10 @@ public struct EnergyVAD: Sendable {
         // what its room sounds like, and the floor learns it.
         let digitalSilence = raw == 0
         let heard = !microphoneMuted
-        if heard { framesHeard += 1 }
+        if heard {
+            framesHeard += 1
+            ringOut?.note(energy: energy)
+        }
         // A sustained tone (flux below what noise or speech would show) is neither onset nor speech.
         var flux = Double.infinity
         if keepsBand && spectralFlux != nil {
@@ -269,6 +275,9 @@ public struct EnergyVAD: Sendable {
         let bandsMeasured = echoBandTest != nil && keepsBand && echoBands != nil
         if bandsMeasured { micBands = measureEchoBands(count: frame.count) }
         let steady = flux < parameters.stationaryFluxDB
+        // A sound that has only rung out for a while (a bell between strikes, a note dying away) neither starts nor
+        // holds speech: a talker's level rises again with every syllable, and any rise ends the ringing at once.
+        let ringingOut = ringOut?.isRingingOut == true
 
         // A struck-tone room's strikes taught the spread; there the wait rejects them, not the threshold.
         let spreadCap = isStruckToneRoom ? parameters.struckToneSpreadCapDB : .infinity
@@ -307,7 +316,7 @@ public struct EnergyVAD: Sendable {
         if framesHeard <= warmUpFrames {
             speaking = false
         } else if !speaking {
-            if energy > onset && energy > required && energy > impulseEnvelopeDBFS && !steady {
+            if energy > onset && energy > required && energy > impulseEnvelopeDBFS && !steady && !ringingOut {
                 clickShare = clickShareDB(energyDBFS: energy)
                 countTowardOnset(
                     energy: energy,
@@ -359,7 +368,7 @@ public struct EnergyVAD: Sendable {
                         steadyRoomDBFS: noiseFloorDBFS - parameters.noiseFloorBiasDB)
                 }
             }
-        } else if energy > offset && !steady
+        } else if energy > offset && !steady && !ringingOut
             && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB)
         {
             hangoverLeft = hangoverFrames

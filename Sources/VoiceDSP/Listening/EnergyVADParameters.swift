@@ -136,5 +136,14 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// without a wait: a note still ringing, crossing a threshold that came down under it, dB; 0: every onset waits.
     public var struckToneOnsetRiseDB: Double = 4
 
+    /// Speech held on by a sound that only rings out (a bell between strikes, a note dying away, the room's
+    /// reverberation): once the level, held over 50 ms, has not risen for this long, has fallen `ringOutDropDB`
+    /// since it last rose and keeps falling (1 dB over each of the last two 100 ms spans), a frame neither holds
+    /// speech on (it counts toward its end) nor counts toward an onset. A talker's level rises again with every
+    /// syllable. 0 turns the test off, milliseconds.
+    public var ringOutMilliseconds: Int = 200
+    /// ...the fall since the held level last rose, dB.
+    public var ringOutDropDB: Double = 6
+
     public init() {}
 }
