@@ -36,6 +36,12 @@ extension Signals {
 }
 
 extension Signals {
+    /// A struck bell's partials (the eval kit's): ratios to the note, and amplitudes. Each decays with time constant
+    /// 0.5 s divided by its ratio.
+    static let bellPartials: [(ratio: Double, amplitude: Double)] = [
+        (1, 1), (2, 0.6), (2.76, 0.5), (4.07, 0.3), (5.4, 0.2),
+    ]
+
     /// Struck-bell music (like the eval kit's "music-bell"): notes of a pentatonic scale struck on a beat
     /// of 0.4–0.85 s (a half, one or two beats apart), sometimes two at once, each a 2 ms attack
     /// followed by a free decay of five inharmonic partials (1, 2, 2.76, 4.07 and 5.4 times the note,
@@ -46,7 +52,6 @@ extension Signals {
         let count = Int(seconds * Double(sampleRate))
         var signal = [Double](repeating: 0, count: count)
         let scale = [0, 2, 4, 7, 9, 12, 14, 16, 19, 21, 24]
-        let partials: [(ratio: Double, amplitude: Double)] = [(1, 1), (2, 0.6), (2.76, 0.5), (4.07, 0.3), (5.4, 0.2)]
         let rate = Double(sampleRate)
         let beat = 0.4 + 0.45 * random.nextUniform()
         let spacings = [0.5, 1, 1, 2]
@@ -61,7 +66,7 @@ extension Signals {
                 for offset in 0..<(spacing + Int(rate)) where strike + offset < count {
                     let time = Double(offset) / rate
                     var value = 0.0
-                    for partial in partials where partial.ratio * frequency < rate / 2.2 {
+                    for partial in bellPartials where partial.ratio * frequency < rate / 2.2 {
                         value +=
                             partial.amplitude * Double.sin(2 * Double.pi * partial.ratio * frequency * time)
                             * Double.exp(-time * partial.ratio / 0.5)
@@ -81,11 +86,10 @@ extension Signals {
     /// 100 ms.
     public static func struckNote(frequency: Double, levelDBFS: Double, seconds: Double, sampleRate: Int) -> [Int16] {
         let rate = Double(sampleRate)
-        let partials: [(ratio: Double, amplitude: Double)] = [(1, 1), (2, 0.6), (2.76, 0.5), (4.07, 0.3), (5.4, 0.2)]
         let signal = (0..<Int(seconds * rate)).map { index in
             let time = Double(index) / rate
             var value = 0.0
-            for partial in partials where partial.ratio * frequency < rate / 2.2 {
+            for partial in bellPartials where partial.ratio * frequency < rate / 2.2 {
                 value +=
                     partial.amplitude * Double.sin(2 * Double.pi * partial.ratio * frequency * time)
                     * Double.exp(-time * partial.ratio / 0.5)

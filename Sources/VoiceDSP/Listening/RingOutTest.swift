@@ -26,12 +26,10 @@ struct RingOutTest: Sendable {
     /// The last `holdFrames` energies, dBFS (a ring: `next` is where the next one goes).
     private var recent = SIMD8<Double>(repeating: -120)
     private var next = 0
-    /// The held level of the last 2 × `fallingFrames` + 1 frames (a ring: `nextHeld` is where the next one goes).
+    /// The held level of the last 2 × `fallingFrames` + 1 frames (a ring: `nextHeld` is where the next one goes, and
+    /// holds the oldest, two spans before the last frame).
     private var heldHistory = SIMD32<Double>(repeating: -120)
     private var nextHeld = 0
-    /// The held level `fallingFrames` and 2 × `fallingFrames` before the last frame, dBFS.
-    private var heldOneSpanBeforeDBFS = -120.0
-    private var heldTwoSpansBeforeDBFS = -120.0
     /// The held level of the last frame, and what it was when it last rose, dBFS.
     private var heldDBFS = -120.0
     private var peakDBFS = -120.0
@@ -58,18 +56,17 @@ struct RingOutTest: Sendable {
             framesSinceRise += 1
         }
         heldDBFS = held
-        let span = Self.fallingFrames
         heldHistory[nextHeld] = held
-        nextHeld = (nextHeld + 1) % (2 * span + 1)
-        // The oldest of the ring (the next to be overwritten) is the held level two spans ago.
-        heldTwoSpansBeforeDBFS = heldHistory[nextHeld]
-        heldOneSpanBeforeDBFS = heldHistory[(nextHeld + span) % (2 * span + 1)]
+        nextHeld = (nextHeld + 1) % Self.historyLength
     }
+
+    private static let historyLength = 2 * fallingFrames + 1
 
     /// The level has not risen for the test's time, has fallen its drop since it last did, and keeps falling.
     var isRingingOut: Bool {
-        framesSinceRise >= framesNeeded && peakDBFS - heldDBFS >= dropDB
-            && heldOneSpanBeforeDBFS - heldDBFS >= Self.fallingDB
-            && heldTwoSpansBeforeDBFS - heldOneSpanBeforeDBFS >= Self.fallingDB
+        let twoSpansBefore = heldHistory[nextHeld]
+        let oneSpanBefore = heldHistory[(nextHeld + Self.fallingFrames) % Self.historyLength]
+        return framesSinceRise >= framesNeeded && peakDBFS - heldDBFS >= dropDB
+            && oneSpanBefore - heldDBFS >= Self.fallingDB && twoSpansBefore - oneSpanBefore >= Self.fallingDB
     }
 }
