@@ -42,6 +42,18 @@ extension Signals {
         (1, 1), (2, 0.6), (2.76, 0.5), (4.07, 0.3), (5.4, 0.2),
     ]
 
+    /// A bell struck at `frequency`, `time` seconds after the strike (before the attack's ramp): its partials below
+    /// the rate's band edge, each decaying freely.
+    static func bellRinging(frequency: Double, time: Double, rate: Double) -> Double {
+        var value = 0.0
+        for partial in bellPartials where partial.ratio * frequency < rate / 2.2 {
+            value +=
+                partial.amplitude * Double.sin(2 * Double.pi * partial.ratio * frequency * time)
+                * Double.exp(-time * partial.ratio / 0.5)
+        }
+        return value
+    }
+
     /// Struck-bell music (like the eval kit's "music-bell"): notes of a pentatonic scale struck on a beat
     /// of 0.4–0.85 s (a half, one or two beats apart), sometimes two at once, each a 2 ms attack
     /// followed by a free decay of five inharmonic partials (1, 2, 2.76, 4.07 and 5.4 times the note,
@@ -65,12 +77,7 @@ extension Signals {
                 let gain = (voice == 0 ? 1 : 0.5) * (0.6 + 0.4 * random.nextUniform())
                 for offset in 0..<(spacing + Int(rate)) where strike + offset < count {
                     let time = Double(offset) / rate
-                    var value = 0.0
-                    for partial in bellPartials where partial.ratio * frequency < rate / 2.2 {
-                        value +=
-                            partial.amplitude * Double.sin(2 * Double.pi * partial.ratio * frequency * time)
-                            * Double.exp(-time * partial.ratio / 0.5)
-                    }
+                    let value = bellRinging(frequency: frequency, time: time, rate: rate)
                     signal[strike + offset] += gain * min(1, time / 0.002) * value
                 }
             }
@@ -88,13 +95,7 @@ extension Signals {
         let rate = Double(sampleRate)
         let signal = (0..<Int(seconds * rate)).map { index in
             let time = Double(index) / rate
-            var value = 0.0
-            for partial in bellPartials where partial.ratio * frequency < rate / 2.2 {
-                value +=
-                    partial.amplitude * Double.sin(2 * Double.pi * partial.ratio * frequency * time)
-                    * Double.exp(-time * partial.ratio / 0.5)
-            }
-            return min(1, time / 0.002) * value
+            return min(1, time / 0.002) * bellRinging(frequency: frequency, time: time, rate: rate)
         }
         let head = signal.prefix(sampleRate / 10)
         let rms = (head.reduce(0) { $0 + $1 * $1 } / Double(max(head.count, 1))).squareRoot()

@@ -20,6 +20,8 @@ struct RingOutTest: Sendable {
     /// one span only: it is a steady room, which the offset threshold's hysteresis is for.
     static let fallingFrames = 10
     static let fallingDB = 1.0
+    /// Frames of held levels kept: two spans and the frame they end at.
+    private static let historyLength = 2 * fallingFrames + 1
 
     private let framesNeeded: Int
     private let dropDB: Double
@@ -59,8 +61,6 @@ struct RingOutTest: Sendable {
         heldHistory[nextHeld] = held
         nextHeld = (nextHeld + 1) % Self.historyLength
     }
-
-    private static let historyLength = 2 * fallingFrames + 1
 
     /// The level has not risen for the test's time, has fallen its drop since it last did, and keeps falling.
     var isRingingOut: Bool {
