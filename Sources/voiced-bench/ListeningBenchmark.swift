@@ -19,12 +19,16 @@ struct ListeningBenchmark: ParsableCommand {
     @Option(help: "The echo gate's band margin, dB (barge_in_band_margin_db; 0: the band test off, to see its cost).")
     var bandMarginDB: Double = EchoGateParameters().bargeInBandMarginDB
 
+    @Option(help: "The VAD's band onset margin, dB (band_onset_db; 0: the band onset test off, to see its cost).")
+    var bandOnsetDB: Double = EnergyVADParameters().bandOnsetDB
+
     func run() throws {
         for rate in rates.split(separator: ",").compactMap({ Int($0) }) {
             let (capture, reference) = Self.signals(seconds: seconds, sampleRate: rate)
             for (label, played) in [("no playback", nil), ("with echo reference", reference)] as [(String, [Int16]?)] {
                 var parameters = ListeningParameters()
                 parameters.echo.bargeInBandMarginDB = bandMarginDB
+                parameters.vad.bandOnsetDB = bandOnsetDB
                 var detector = ListeningDetector(sampleRate: rate, parameters: parameters)
                 let frameLength = detector.frameLength
                 var speechFrames = 0

@@ -230,6 +230,22 @@ final class TemporaryDirectory {
         #expect(typo.validationProblems().contains { $0.contains("listening.ring_out_ms") })
     }
 
+    @Test func bandOnsetKeysReachTheVAD() throws {
+        let settings = try JSONDecoder().decode(
+            ListeningSettings.self,
+            from: Data(
+                #"{"band_onset_db": 10, "band_onset_spread_factor": 3, "band_onset_steady_room_db": 4}"#.utf8))
+        #expect(settings.detectorParameters.vad.bandOnsetDB == 10)
+        #expect(settings.detectorParameters.vad.bandOnsetSpreadFactor == 3)
+        #expect(settings.detectorParameters.vad.bandOnsetSteadyRoomDB == 4)
+        #expect(ListeningSettings().detectorParameters.vad.bandOnsetDB == 8)
+        #expect(ListeningSettings().detectorParameters.vad.bandOnsetSpreadFactor == 2)
+        #expect(ListeningSettings().detectorParameters.vad.bandOnsetSteadyRoomDB == 5)
+        var typo = ListeningSettings()
+        typo.bandOnsetDB = 80_000
+        #expect(typo.validationProblems().contains { $0.contains("listening.band_onset_db") })
+    }
+
     @Test func talkerGoneKeysReachTheDetector() throws {
         let settings = try JSONDecoder().decode(
             ListeningSettings.self, from: Data(#"{"talker_gone_drop_db": 9, "talker_gone_ms": 400}"#.utf8))

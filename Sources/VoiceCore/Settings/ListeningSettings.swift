@@ -112,6 +112,15 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var ringOutMs: Int = 200
     /// ...the fall since the level last rose, dB.
     public var ringOutDropDB: Double = 6
+    /// A talker's first frames in a steady room (hiss, a fan, hum), heard in one band before the whole band: a frame also
+    /// counts toward an onset when one of seven bands exceeds its own floor by this much plus
+    /// `bandOnsetSpreadFactor` times its own spread, where every band's spread is under `bandOnsetSteadyRoomDB`, dB;
+    /// 0: off.
+    public var bandOnsetDB: Double = 8
+    /// ...the factor on the band's spread.
+    public var bandOnsetSpreadFactor: Double = 2
+    /// ...the band spread under which a room is steady, dB.
+    public var bandOnsetSteadyRoomDB: Double = 5
 
     // MARK: Echo gate
     /// Reference-to-mic delay not already compensated by the audio engine's output delay.
@@ -208,6 +217,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case struckToneOnsetRiseDB = "struck_tone_onset_rise_db"
         case ringOutMs = "ring_out_ms"
         case ringOutDropDB = "ring_out_drop_db"
+        case bandOnsetDB = "band_onset_db"
+        case bandOnsetSpreadFactor = "band_onset_spread_factor"
+        case bandOnsetSteadyRoomDB = "band_onset_steady_room_db"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
         case echoDecayDBPerSecond = "echo_decay_db_per_second"
@@ -280,6 +292,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.struckToneOnsetRiseDB, into: &settings.struckToneOnsetRiseDB)
         try read(.ringOutMs, into: &settings.ringOutMs)
         try read(.ringOutDropDB, into: &settings.ringOutDropDB)
+        try read(.bandOnsetDB, into: &settings.bandOnsetDB)
+        try read(.bandOnsetSpreadFactor, into: &settings.bandOnsetSpreadFactor)
+        try read(.bandOnsetSteadyRoomDB, into: &settings.bandOnsetSteadyRoomDB)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
         try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
@@ -350,6 +365,9 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.struckToneOnsetRiseDB = struckToneOnsetRiseDB
         parameters.vad.ringOutMilliseconds = ringOutMs
         parameters.vad.ringOutDropDB = ringOutDropDB
+        parameters.vad.bandOnsetDB = bandOnsetDB
+        parameters.vad.bandOnsetSpreadFactor = bandOnsetSpreadFactor
+        parameters.vad.bandOnsetSteadyRoomDB = bandOnsetSteadyRoomDB
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs
         parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond
@@ -426,7 +444,9 @@ extension ListeningSettings {
             (.struckToneChangeDB, struckToneChangeDB), (.struckToneRiseDB, struckToneRiseDB),
             (.struckToneDecayDB, struckToneDecayDB), (.struckToneAttackDB, struckToneAttackDB),
             (.struckToneSpreadCapDB, struckToneSpreadCapDB), (.struckToneOnsetRiseDB, struckToneOnsetRiseDB),
-            (.ringOutDropDB, ringOutDropDB),
+            (.ringOutDropDB, ringOutDropDB), (.bandOnsetDB, bandOnsetDB),
+            (.bandOnsetSpreadFactor, bandOnsetSpreadFactor),
+            (.bandOnsetSteadyRoomDB, bandOnsetSteadyRoomDB),
             (.echoDecayDBPerSecond, echoDecayDBPerSecond), (.initialCouplingDB, initialCouplingDB),
             (.bargeInMarginDB, bargeInMarginDB), (.bargeInBandMarginDB, bargeInBandMarginDB),
             (.referenceActiveDBFS, referenceActiveDBFS),

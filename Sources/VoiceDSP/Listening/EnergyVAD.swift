@@ -109,8 +109,12 @@ public struct EnergyVAD: Sendable {
     private var struckTone: StruckToneTest?
     /// Whether the level is only ringing out (see `EnergyVADParameters.ringOutMilliseconds`); nil when the test is off.
     private var ringOut: RingOutTest?
-    /// The capture's band levels for the echo gate's band test: in every frame under the echo (continuous filter
-    /// state) and in every `roomBandStride`-th frame the room's levels learn from; nil unless asked for at `init`.
+    /// A talker's first frames in a steady room, heard in one band (see `EnergyVADParameters.bandOnsetDB`); nil when the
+    /// test is off.
+    private var bandOnset: BandOnsetTest?
+    /// The capture's band levels for the echo gate's band test and the band onset test: in every frame under the echo
+    /// (continuous filter state) and in every `roomBandStride`-th frame the room's levels learn from, or in every frame
+    /// heard when the band onset test is on; nil unless asked for at `init` or the band onset test is on.
     private var echoBands: SpectralBands?
     /// The band filters ran on the last frame heard (their state continues into this one).
     private var echoBandsContinuous = false
@@ -143,8 +147,9 @@ public struct EnergyVAD: Sendable {
         if parameters.struckToneRoomMilliseconds > 0 {
             self.struckTone = StruckToneTest(sampleRate: sampleRate)
         }
-        if measuresBands { self.echoBands = SpectralBands(sampleRate: sampleRate) }
         self.ringOut = RingOutTest(parameters: parameters)
+        self.bandOnset = BandOnsetTest(parameters: parameters)
+        if measuresBands || bandOnset != nil { self.echoBands = SpectralBands(sampleRate: sampleRate) }
         if parameters.stationaryFluxDB > 0 {
             self.spectralFlux = SpectralFlux(
                 sampleRate: sampleRate,
@@ -270,14 +275,21 @@ public struct EnergyVAD: Sendable {
             }
         }
         bandSignal = band
-        // The band test needs the capture's bands in every frame under the echo (the gate learns from them too).
+        // The echo gate's band test needs the capture's bands in every frame under the echo (the gate learns from them
+        // too), the band onset test in every frame heard.
         var micBands = SIMD8<Double>(repeating: -120)
-        let bandsMeasured = echoBandTest != nil && keepsBand && echoBands != nil
+        let bandsEveryFrame = bandOnset != nil && heard
+        let bandsMeasured = (echoBandTest != nil || bandsEveryFrame) && keepsBand && echoBands != nil
         if bandsMeasured { micBands = measureEchoBands(count: frame.count) }
+        let bandOnsetMeasured = bandsEveryFrame && bandsMeasured
+        if bandOnsetMeasured { bandOnset?.note(levels: micBands) }
         let steady = flux < parameters.stationaryFluxDB
         // A sound that has only rung out for a while (a bell between strikes, a note dying away) neither starts nor
         // holds speech: a talker's level rises again with every syllable, and any rise ends the ringing at once.
         let ringingOut = ringOut?.isRingingOut == true
+        // Our echo's frames are judged by the echo gate's bar, not by a band over the room's floor.
+        let overOnsetInBand =
+            requiredLevelDBFS == nil && bandOnset?.clears == true && energy > parameters.minimumSpeechLevelDBFS
 
         // A struck-tone room's strikes taught the spread; there the wait rejects them, not the threshold.
         let spreadCap = isStruckToneRoom ? parameters.struckToneSpreadCapDB : .infinity
@@ -303,7 +315,8 @@ public struct EnergyVAD: Sendable {
         var bandLevels = SIMD8<Double>(repeating: -120)
         if var test = struckTone {
             let wantsBands =
-                keepsBand && framesHeard > warmUpFrames && ((!speaking && energy > onset) || test.isWatching)
+                keepsBand && framesHeard > warmUpFrames
+                && ((!speaking && (energy > onset || overOnsetInBand)) || test.isWatching)
             bandLevels = bandSignal.withUnsafeBufferPointer { samples in
                 test.levels(of: wantsBands ? UnsafeBufferPointer(rebasing: samples[0..<frame.count]) : nil)
             }
@@ -316,7 +329,9 @@ public struct EnergyVAD: Sendable {
         if framesHeard <= warmUpFrames {
             speaking = false
         } else if !speaking {
-            if energy > onset && energy > required && energy > impulseEnvelopeDBFS && !steady && !ringingOut {
+            if (energy > onset || overOnsetInBand) && energy > required && energy > impulseEnvelopeDBFS && !steady
+                && !ringingOut
+            {
                 clickShare = clickShareDB(energyDBFS: energy)
                 countTowardOnset(
                     energy: energy,
@@ -401,9 +416,12 @@ public struct EnergyVAD: Sendable {
             let fastRate = fastTime > 0 ? min(10 / Double(max(fastTime, 10)), 1) : rate
             if fastTime > 0 { fastSpreadDB += fastRate * (excess - fastSpreadDB) }
             spreadFloorDBFS += fastRate * (noiseFloorDBFS - spreadFloorDBFS)
+            if bandOnsetMeasured { bandOnset?.learnSpread(rate: rate) }
             if echoBands != nil && keepsBand && (bandsMeasured || framesHeard % Self.roomBandStride == 0) {
                 if !bandsMeasured { micBands = measureEchoBands(count: frame.count) }
-                learnRoomBands(micBands, rate: min(rate * Double(Self.roomBandStride), 1))
+                // Measured in every frame for the band onset test, they learn from every one.
+                let stride = bandsEveryFrame ? 1 : Self.roomBandStride
+                learnRoomBands(micBands, rate: min(rate * Double(stride), 1))
             }
         }
         // A frame the band filters skipped breaks their state's continuity.
@@ -415,6 +433,7 @@ public struct EnergyVAD: Sendable {
             previousEnergyDBFS = energy
             updateNoiseFloor(energy: energy)
         }
+        if bandOnsetMeasured { bandOnset?.updateFloors() }
         return Frame(
             levelDBFS: level, energyDBFS: energy, noiseFloorDBFS: noiseFloorDBFS, isSpeech: speaking,
             isDigitalSilence: digitalSilence, bandLevelsDBFS: micBands)

@@ -145,5 +145,15 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// ...the fall since the held level last rose, dB.
     public var ringOutDropDB: Double = 6
 
+    /// A talker's first frames in a steady room (hiss, a fan, hum) stand out in one band before the whole band shows
+    /// them: a frame also counts toward an onset when one of the seven bands exceeds its own floor by this much plus
+    /// `bandOnsetSpreadFactor` times its own spread, in a room whose every band's spread is under
+    /// `bandOnsetSteadyRoomDB` (`BandOnsetTest`). 0 turns the test and its band filters off, dB.
+    public var bandOnsetDB: Double = 8
+    /// ...the factor on the band's spread.
+    public var bandOnsetSpreadFactor: Double = 2
+    /// ...and the band spread under which a room is steady, dB.
+    public var bandOnsetSteadyRoomDB: Double = 5
+
     public init() {}
 }
