@@ -122,6 +122,39 @@ import VoiceTestSupport
     }
 
     @Test(arguments: rates)
+    func theBandSpreadsTellSteadyRoomsFromMusicAndBabble(sampleRate: Int) {
+        /// The largest band spread in each frame of the last five of ten seconds.
+        func largestBandSpreads(_ room: [Int16]) -> [Double] {
+            var vad = EnergyVAD(sampleRate: sampleRate)
+            var spreads: [Double] = []
+            room.withUnsafeBufferPointer { samples in
+                for start in stride(from: 0, to: samples.count - vad.frameLength + 1, by: vad.frameLength) {
+                    _ = vad.process(frame: UnsafeBufferPointer(rebasing: samples[start..<(start + vad.frameLength)]))
+                    if start >= 5 * sampleRate { spreads.append(vad.bandSpreads?.max() ?? .nan) }
+                }
+            }
+            return spreads
+        }
+        let bound = EnergyVADParameters().bandOnsetSteadyRoomDB
+        // White noise's band levels wander by their estimates' noise (about 2 dB of spread), a hum's hardly at all.
+        for room in [
+            Signals.whiteNoise(levelDBFS: -35, seconds: 10, sampleRate: sampleRate, seed: 4),
+            Self.hum(seconds: 10, sampleRate: sampleRate),
+        ] {
+            let spreads = largestBandSpreads(room)
+            #expect(spreads.allSatisfy { $0 < bound - 1.5 }, "largest band spread up to \(spreads.max() ?? .nan) dB")
+        }
+        // A new note, or a voice in babble, steps some band far over its floor.
+        for room in [
+            Signals.organ(levelDBFS: -35, seconds: 10, sampleRate: sampleRate, seed: 61),
+            Signals.babble(levelDBFS: -35, seconds: 10, sampleRate: sampleRate, seed: 3),
+        ] {
+            let spreads = largestBandSpreads(room)
+            #expect(spreads.allSatisfy { $0 > bound }, "largest band spread down to \(spreads.min() ?? .nan) dB")
+        }
+    }
+
+    @Test(arguments: rates)
     func steadyRoomsAloneStartNoSpeech(sampleRate: Int) {
         let parameters = Self.parameters(bandOnsetDB: 8)
         for room in [

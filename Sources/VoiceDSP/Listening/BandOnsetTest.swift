@@ -8,7 +8,7 @@
 ///
 /// Only steady rooms get the test: where every band's spread is under `bandOnsetSteadyRoomDB`. Per band, an organ's
 /// new note or a voice in babble is a step from near silence, far larger than anything in the full band, and those
-/// rooms' band spreads are 10–35 dB against 2–3.5 for random noise (docs/listening.md, twenty-ninth session).
+/// rooms' band spreads are 6–35 dB against 1.5–3.5 for random noise (docs/listening.md, twenty-ninth session).
 ///
 /// Pure arithmetic on the band levels the VAD measures (`SpectralBands`): no allocation after `init`, no I/O.
 struct BandOnsetTest: Sendable {
@@ -22,7 +22,7 @@ struct BandOnsetTest: Sendable {
     private var levels = SIMD8<Double>(repeating: -120)
     /// Each band's floor and spread, as the VAD's full-band ones (minimum statistics over the same window).
     private var floorDBFS = SIMD8<Double>(repeating: -120)
-    private var spreadDB: SIMD8<Double>
+    private(set) var spreadDB: SIMD8<Double>
     private var smoothedPower = SIMD8<Double>(repeating: 0)
     private var currentMinimum = SIMD8<Double>(repeating: .infinity)
     private var subWindowMinima = [SIMD8<Double>](repeating: SIMD8(repeating: .infinity), count: 8)

@@ -189,6 +189,8 @@ public struct EnergyVAD: Sendable {
     /// While speaking: how many more frames under the offset threshold end the speech (the hangover
     /// left); nil when not speaking.
     public var framesUntilSpeechEndsInSilence: Int? { speaking ? max(hangoverLeft, 1) : nil }
+    /// The band onset test's spread per band, dB (nil when the test is off): whether the room is steady.
+    var bandSpreads: SIMD8<Double>? { bandOnset?.spreadDB }
     /// Whether the room is currently marked as a struck-tone room (bells, chimes).
     public var isStruckToneRoom: Bool { struckTone?.isRoomMarked(atFrame: framesSeen) ?? false }
 
