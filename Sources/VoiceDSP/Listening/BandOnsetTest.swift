@@ -15,19 +15,13 @@ struct BandOnsetTest: Sendable {
     private let marginDB: Double
     private let spreadFactor: Double
     private let steadyRoomDB: Double
-    private let smoothing: Double
     private let biasDB: Double
-    private let subWindowFrames: Int
     /// This frame's band levels, dBFS (lane 7 unused: -120).
     private var levels = SIMD8<Double>(repeating: -120)
     /// Each band's floor and spread, as the VAD's full-band ones (minimum statistics over the same window).
     private var floorDBFS = SIMD8<Double>(repeating: -120)
     private(set) var spreadDB: SIMD8<Double>
-    private var smoothedPower = SIMD8<Double>(repeating: 0)
-    private var currentMinimum = SIMD8<Double>(repeating: .infinity)
-    private var subWindowMinima = [SIMD8<Double>](repeating: SIMD8(repeating: .infinity), count: 8)
-    private var subWindowIndex = 0
-    private var currentLength = 0
+    private var floorStatistics: MinimumStatistics
     private var framesMeasured = 0
 
     /// A room not measured yet is not assumed steady: the spreads start here and must learn their way down.
@@ -44,9 +38,9 @@ struct BandOnsetTest: Sendable {
         marginDB = parameters.bandOnsetDB
         spreadFactor = parameters.bandOnsetSpreadFactor
         steadyRoomDB = parameters.bandOnsetSteadyRoomDB
-        smoothing = parameters.noiseFloorSmoothing
         biasDB = parameters.noiseFloorBiasDB
-        subWindowFrames = max(parameters.noiseFloorWindowMilliseconds / 10 / 8, 1)
+        floorStatistics = MinimumStatistics(
+            windowMilliseconds: parameters.noiseFloorWindowMilliseconds, smoothing: parameters.noiseFloorSmoothing)
         spreadDB = SIMD8(repeating: Self.spreadPriorDB) * Self.usedLanes
     }
 
@@ -78,17 +72,7 @@ struct BandOnsetTest: Sendable {
     mutating func updateFloors() {
         var power = SIMD8<Double>(repeating: 0)
         for band in 0..<SpectralBands.bandCount { power[band] = EnergyVAD.power(levels[band]) }
-        smoothedPower = framesMeasured == 1 ? power : smoothing * smoothedPower + (1 - smoothing) * power
-        currentMinimum = pointwiseMin(currentMinimum, smoothedPower)
-        currentLength += 1
-        if currentLength >= subWindowFrames {
-            subWindowMinima[subWindowIndex] = currentMinimum
-            subWindowIndex = (subWindowIndex + 1) % subWindowMinima.count
-            currentMinimum = SIMD8(repeating: .infinity)
-            currentLength = 0
-        }
-        var minimum = currentMinimum
-        for value in subWindowMinima { minimum = pointwiseMin(minimum, value) }
+        let minimum = floorStatistics.update(power: power)
         for band in 0..<SpectralBands.bandCount { floorDBFS[band] = EnergyVAD.decibels(minimum[band]) + biasDB }
     }
 }

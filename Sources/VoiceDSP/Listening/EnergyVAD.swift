@@ -57,12 +57,8 @@ public struct EnergyVAD: Sendable {
     /// so a band-limited fricative is as unpredictable at 24 kHz as at 16 kHz.
     private let toneLag: Int
     private var noiseFloorDBFS: Double
-    /// Minimum statistics: the minimum of each completed sub-window, and of the current one.
-    private var subWindowMinima: [Double]
-    private var subWindowIndex = 0
-    private var currentMinimum = Double.infinity
-    private var currentLength = 0
-    private var smoothedPower = 0.0
+    /// The noise floor's minimum statistics (the full band's power in every lane; lane 0 is read).
+    private var floorStatistics: MinimumStatistics
     /// Frames processed: the detector's clock (the struck-tone room's timing).
     private var framesSeen = 0
     /// Frames the microphone was not muted for: the warm-up and the noise statistics count these.
@@ -144,7 +140,8 @@ public struct EnergyVAD: Sendable {
         self.toneLag = max(1, (sampleRate + 8000) / 16000)
         self.noiseFloorDBFS = parameters.minimumNoiseFloorDBFS
         self.spreadFloorDBFS = parameters.minimumNoiseFloorDBFS
-        self.subWindowMinima = Array(repeating: .infinity, count: Self.subWindowCount)
+        self.floorStatistics = MinimumStatistics(
+            windowMilliseconds: parameters.noiseFloorWindowMilliseconds, smoothing: parameters.noiseFloorSmoothing)
         if parameters.struckToneRoomMilliseconds > 0 {
             self.struckTone = StruckToneTest(sampleRate: sampleRate)
         }
@@ -159,7 +156,6 @@ public struct EnergyVAD: Sendable {
         }
     }
 
-    static let subWindowCount = 8
     /// The decision uses 150 Hz…4 kHz, where speech has most of its energy: the same band at every
     /// session rate, and wideband noise above it does not mask speech.
     static let bandTopHertz = 4000.0
@@ -648,22 +644,7 @@ public struct EnergyVAD: Sendable {
 
     private mutating func updateNoiseFloor(energy: Double) {
         let power = Double.pow(10, energy / 10)
-        smoothedPower =
-            framesHeard == 1
-            ? power
-            : parameters.noiseFloorSmoothing * smoothedPower
-                + (1 - parameters.noiseFloorSmoothing) * power
-        currentMinimum = min(currentMinimum, smoothedPower)
-        currentLength += 1
-        let subWindowFrames = max(parameters.noiseFloorWindowMilliseconds / 10 / Self.subWindowCount, 1)
-        if currentLength >= subWindowFrames {
-            subWindowMinima[subWindowIndex] = currentMinimum
-            subWindowIndex = (subWindowIndex + 1) % Self.subWindowCount
-            currentMinimum = .infinity
-            currentLength = 0
-        }
-        var minimum = currentMinimum
-        for value in subWindowMinima { minimum = min(minimum, value) }
+        let minimum = floorStatistics.update(power: SIMD8(repeating: power))[0]
         noiseFloorDBFS = max(Self.decibels(minimum) + parameters.noiseFloorBiasDB, parameters.minimumNoiseFloorDBFS)
     }
 
