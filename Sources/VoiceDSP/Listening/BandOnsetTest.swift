@@ -21,7 +21,7 @@ struct BandOnsetTest: Sendable {
     /// Each band's floor and spread, as the VAD's full-band ones (minimum statistics over the same window).
     private var floorDBFS = SIMD8<Double>(repeating: -120)
     private(set) var spreadDB: SIMD8<Double>
-    private var floorStatistics: MinimumStatistics
+    private var floorStatistics: MinimumStatistics<SIMD8<Double>>
     private var framesMeasured = 0
 
     /// A room not measured yet is not assumed steady: the spreads start here and must learn their way down.

@@ -57,8 +57,8 @@ public struct EnergyVAD: Sendable {
     /// so a band-limited fricative is as unpredictable at 24 kHz as at 16 kHz.
     private let toneLag: Int
     private var noiseFloorDBFS: Double
-    /// The noise floor's minimum statistics (the full band's power in every lane; lane 0 is read).
-    private var floorStatistics: MinimumStatistics
+    /// The noise floor's minimum statistics (the full band's power in both lanes; lane 0 is read).
+    private var floorStatistics: MinimumStatistics<SIMD2<Double>>
     /// Frames processed: the detector's clock (the struck-tone room's timing).
     private var framesSeen = 0
     /// Frames the microphone was not muted for: the warm-up and the noise statistics count these.
@@ -644,7 +644,7 @@ public struct EnergyVAD: Sendable {
 
     private mutating func updateNoiseFloor(energy: Double) {
         let power = Double.pow(10, energy / 10)
-        let minimum = floorStatistics.update(power: SIMD8(repeating: power))[0]
+        let minimum = floorStatistics.update(power: SIMD2(repeating: power))[0]
         noiseFloorDBFS = max(Self.decibels(minimum) + parameters.noiseFloorBiasDB, parameters.minimumNoiseFloorDBFS)
     }
 
