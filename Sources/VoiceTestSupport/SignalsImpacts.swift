@@ -104,7 +104,7 @@ extension Signals {
         return signal.map { pcm($0) }
     }
 
-    /// Clinks (a spoon on a glass): every `everySeconds`, one high partial of 2–3.5 kHz, struck and
+    /// Clinks (a spoon on a glass): every `everySeconds`, one high partial in `fundamentalHertz`, struck and
     /// ringing with a decay of 30–120 ms (`overtones` adds inharmonic partials at 1.58 and 2.31 ×).
     /// `peakDBFS` is the peak level.
     public static func clinks(
@@ -113,6 +113,7 @@ extension Signals {
         sampleRate: Int,
         everySeconds: Double = 1,
         overtones: Bool = false,
+        fundamentalHertz: ClosedRange<Double> = 2000...3500,
         seed: UInt64
     ) -> [Int16] {
         let partials = overtones ? [(1.0, 1.0), (1.58, 0.5), (2.31, 0.3)] : [(1.0, 1.0)]
@@ -122,7 +123,9 @@ extension Signals {
         let ringLength = Int(0.4 * Double(sampleRate))
         var start = 0.3 * Double(sampleRate) + random.nextUniform() * Double(sampleRate) / 100
         while Int(start) < count {
-            let fundamental = 2000 + 1500 * random.nextUniform()
+            let fundamental =
+                fundamentalHertz.lowerBound
+                + (fundamentalHertz.upperBound - fundamentalHertz.lowerBound) * random.nextUniform()
             let decay = 0.03 + 0.09 * random.nextUniform()
             let gain = amplitudeForRMS(peakDBFS)
             for offset in 0..<ringLength where Int(start) + offset < count {
@@ -135,6 +138,45 @@ extension Signals {
                 signal[Int(start) + offset] += gain * value * Double.exp(-time / decay)
             }
             start += everySeconds * Double(sampleRate) + random.nextUniform() * Double(sampleRate) / 100
+        }
+        return signal.map { pcm($0) }
+    }
+
+    /// Hand claps, one every `everySeconds` from 0.5 s: noise whose energy rises toward high frequencies (white noise
+    /// differentiated once) at `peakDBFS` RMS, swelling from half its amplitude to its peak over `holdMilliseconds`,
+    /// then decaying by e every `decayMilliseconds`. Each clap starts `leadSamples` before a 10 ms frame boundary.
+    public static func claps(
+        peakDBFS: Double,
+        seconds: Double,
+        sampleRate: Int,
+        everySeconds: Double = 1,
+        holdMilliseconds: Double,
+        decayMilliseconds: Double,
+        leadSamples: Int,
+        seed: UInt64
+    ) -> [Int16] {
+        var random = SplitMix64(seed: seed)
+        let count = Int(seconds * Double(sampleRate))
+        var signal = [Double](repeating: 0, count: count)
+        let clapLength = Int(0.6 * Double(sampleRate))
+        let frame = sampleRate / 100
+        // White noise differentiated once has twice the white noise's power.
+        let gain = amplitudeForRMS(peakDBFS) / 2.0.squareRoot()
+        var clapStart = 0.5
+        while Int(clapStart * Double(sampleRate)) < count {
+            let begin = (Int(clapStart * Double(sampleRate)) / frame + 1) * frame - leadSamples
+            var previous = random.nextGaussian()
+            for offset in 0..<clapLength where begin + offset < count {
+                let milliseconds = Double(offset) * 1000 / Double(sampleRate)
+                let clap =
+                    milliseconds < holdMilliseconds
+                    ? 0.5 + 0.5 * milliseconds / holdMilliseconds
+                    : Double.exp(-(milliseconds - holdMilliseconds) / decayMilliseconds)
+                let noise = random.nextGaussian()
+                signal[begin + offset] += gain * clap * (noise - previous)
+                previous = noise
+            }
+            clapStart += everySeconds
         }
         return signal.map { pcm($0) }
     }

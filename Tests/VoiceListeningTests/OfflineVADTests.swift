@@ -246,6 +246,16 @@ final class TemporaryDirectory {
         #expect(typo.validationProblems().contains { $0.contains("listening.band_onset_db") })
     }
 
+    @Test func impulseBrightShareKeyReachesTheVAD() throws {
+        let settings = try JSONDecoder().decode(
+            ListeningSettings.self, from: Data(#"{"impulse_bright_share_db": -6}"#.utf8))
+        #expect(settings.detectorParameters.vad.impulseBrightShareDB == -6)
+        #expect(ListeningSettings().detectorParameters.vad.impulseBrightShareDB == -4)
+        var typo = ListeningSettings()
+        typo.impulseBrightShareDB = -40_000
+        #expect(typo.validationProblems().contains { $0.contains("listening.impulse_bright_share_db") })
+    }
+
     @Test func talkerGoneKeysReachTheDetector() throws {
         let settings = try JSONDecoder().decode(
             ListeningSettings.self, from: Data(#"{"talker_gone_drop_db": 9, "talker_gone_ms": 400}"#.utf8))

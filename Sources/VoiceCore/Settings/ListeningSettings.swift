@@ -69,9 +69,12 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var impulseBodyClickShareDB: Double = -10
     /// Frames a knock-like onset waits for the decay test.
     public var impulseKnockFrames: Int = 2
+    /// A steep onset with more than this share of its energy above 1.5 kHz (a clap) waits a frame for the decay
+    /// test, dB (0: off).
+    public var impulseBrightShareDB: Double = -4
     /// A frame with its energy almost all above 1.5 kHz (share above this, dB)...
     public var highToneBandShareDB: Double = -3
-    /// ...and predictable like one or two sinusoids (order-4 prediction gain above this, dB) does not
+    /// ...and predictable like up to three sinusoids (order-6 prediction gain above this, dB) does not
     /// start speech: a dish clink, a glass, a beep.
     public var highTonePredictionGainDB: Double = 13
     /// After a rejected impulse, onsets must exceed its peak lowered at this rate, dB per second.
@@ -200,6 +203,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case impulseClickDropDB = "impulse_click_drop_db"
         case impulseBodyClickShareDB = "impulse_body_click_share_db"
         case impulseKnockFrames = "impulse_knock_frames"
+        case impulseBrightShareDB = "impulse_bright_share_db"
         case highToneBandShareDB = "high_tone_band_share_db"
         case highTonePredictionGainDB = "high_tone_prediction_gain_db"
         case impulseReleaseDBPerSecond = "impulse_release_db_per_second"
@@ -275,6 +279,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.impulseClickDropDB, into: &settings.impulseClickDropDB)
         try read(.impulseBodyClickShareDB, into: &settings.impulseBodyClickShareDB)
         try read(.impulseKnockFrames, into: &settings.impulseKnockFrames)
+        try read(.impulseBrightShareDB, into: &settings.impulseBrightShareDB)
         try read(.highToneBandShareDB, into: &settings.highToneBandShareDB)
         try read(.highTonePredictionGainDB, into: &settings.highTonePredictionGainDB)
         try read(.impulseReleaseDBPerSecond, into: &settings.impulseReleaseDBPerSecond)
@@ -348,6 +353,7 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.impulseClickDropDB = impulseClickDropDB
         parameters.vad.impulseBodyClickShareDB = impulseBodyClickShareDB
         parameters.vad.impulseKnockConfirmationFrames = impulseKnockFrames
+        parameters.vad.impulseBrightShareDB = impulseBrightShareDB
         parameters.vad.highToneClickShareDB = highToneBandShareDB
         parameters.vad.highTonePredictionGainDB = highTonePredictionGainDB
         parameters.vad.impulseReleaseDBPerSecond = impulseReleaseDBPerSecond
@@ -439,6 +445,7 @@ extension ListeningSettings {
             (.bargeInSpreadPriorDB, bargeInSpreadPriorDB), (.impulseAttackDropDB, impulseAttackDropDB),
             (.impulseDecayDB, impulseDecayDB),
             (.impulseClickDropDB, impulseClickDropDB), (.impulseBodyClickShareDB, impulseBodyClickShareDB),
+            (.impulseBrightShareDB, impulseBrightShareDB),
             (.highToneBandShareDB, highToneBandShareDB), (.highTonePredictionGainDB, highTonePredictionGainDB),
             (.impulseReleaseDBPerSecond, impulseReleaseDBPerSecond), (.stationaryFluxDB, stationaryFluxDB),
             (.struckToneChangeDB, struckToneChangeDB), (.struckToneRiseDB, struckToneRiseDB),

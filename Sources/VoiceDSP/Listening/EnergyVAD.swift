@@ -533,12 +533,14 @@ public struct EnergyVAD: Sendable {
         guard runIsSharp else { return }
         if onsetCount == onsetFrames {
             let fallsAlready = halves.1 < runHalfPeakDBFS - parameters.impulseAttackDropDB
+            // A clap's level can hold through a frame; its noise lies in the upper speech band, a voiced onset's not.
+            let bright = parameters.impulseBrightShareDB < 0 && clickShareDB > parameters.impulseBrightShareDB
             let knockBody =
                 clickShareDB < parameters.impulseBodyClickShareDB
                 && runFirstClickShareDB - clickShareDB > parameters.impulseClickDropDB
             runConfirmationFrames =
                 knockBody
-                ? max(parameters.impulseKnockConfirmationFrames, 1) : (fallsAlready ? 1 : 0)
+                ? max(parameters.impulseKnockConfirmationFrames, 1) : (fallsAlready || bright ? 1 : 0)
         }
         if onsetCount > onsetFrames && energy < runPeakDBFS - parameters.impulseDecayDB {
             impulseEnvelopeDBFS = runPeakDBFS
@@ -572,10 +574,10 @@ public struct EnergyVAD: Sendable {
     static let clickSettleMilliseconds = 3
     private var clickSettleSamples: Int { sampleRate * Self.clickSettleMilliseconds / 1000 }
 
-    /// Order of the high-tone predictor: two poles per sinusoid, so a clink of one or two strong partials
+    /// Order of the high-tone predictor: two poles per sinusoid, so a clink of up to three strong partials
     /// in the speech band (a glass, a spoon on a cup) is predicted well, while a fricative (band-limited
-    /// noise) is not.
-    static let toneOrder = 4
+    /// noise) is not. Order 4 left a glass whose three partials all reach the band at 10–13 dB.
+    static let toneOrder = 6
 
     /// The order-`toneOrder` prediction gain of the last frame's band signal, with lags of `toneLag` samples.
     private func bandPredictionGainDB() -> Double {
