@@ -23,11 +23,7 @@ import VoiceTestSupport
 
     /// Claps and clinks are attacks that decay freely, as struck notes are: after two of them the struck-tone test
     /// (ListeningStruckToneTests) holds the rest back too. Off here, these tests test the impact and tone tests.
-    static var impactTestOnly: ListeningParameters {
-        var parameters = ListeningParameters()
-        parameters.vad.struckToneRoomMilliseconds = 0
-        return parameters
-    }
+    static var impactTestOnly: ListeningParameters { ListeningStruckToneTests.withoutTest }
 
     @Test(arguments: rates)
     func clapsWhoseLevelHoldsThroughAFrameAreRejected(sampleRate: Int) {
