@@ -101,7 +101,9 @@ public final class NotifySocketListener: @unchecked Sendable {
 /// Sets process environment variables for the duration of a closure and restores them afterwards.
 ///
 /// The environment is process-global: suites that use this must be `.serialized`, and no other suite
-/// in the same test target may read the variables concurrently.
+/// in the same test target may read the variables concurrently. Nor may another thread read any variable while one
+/// is added (glibc may move its environment array, and a `getenv` walking the old one crashes): `make test` runs the
+/// target that uses this, VoiceSystemdTests, in a process of its own, one test at a time.
 public enum ProcessEnvironment {
     /// Runs `body` with each variable set to its value (or unset for nil), then restores every
     /// variable to what it was before, even when `body` throws.
