@@ -86,9 +86,9 @@ public struct EnergyVADParameters: Sendable, Equatable {
     public var highToneClickShareDB: Double = -3
     /// ...and an order-6 linear predictor (covariance method) predicts it this well (up to three
     /// dominant sinusoids: a clink's partials in the speech band), dB. Fricatives, the only speech
-    /// that high, are noise: at the onsets in the speech clips of the kit's five corpora that reach this test,
-    /// at most 12.3 dB at 16 kHz and 6 dB at 24 kHz. A glass whose three partials all reach the band gives an order-4 predictor
-    /// 10–13 dB, and order 6 well over 20.
+    /// that high, are noise: at the onsets in the speech clips of the kit's five corpora that reach this
+    /// test, at most 12.3 dB at 16 kHz and 6 dB at 24 kHz. A glass whose three partials all reach the band
+    /// gives an order-4 predictor 10–13 dB, and order 6 well over 20.
     public var highTonePredictionGainDB: Double = 13
     /// After a rejected impulse, frames must exceed its peak, lowered at this rate, to count toward
     /// an onset (its ringing tail and the next knock of a series are ignored), dB per second.
