@@ -143,14 +143,14 @@ extension Signals {
     }
 
     /// Hand claps, one every `everySeconds` from 0.5 s: noise whose energy rises toward high frequencies (white noise
-    /// differentiated once) at `peakDBFS` RMS, swelling from half its amplitude to its peak over `holdMilliseconds`,
+    /// differentiated once) at `peakDBFS` RMS, swelling from half its amplitude to its peak over `swellMilliseconds`,
     /// then decaying by e every `decayMilliseconds`. Each clap starts `leadSamples` before a 10 ms frame boundary.
     public static func claps(
         peakDBFS: Double,
         seconds: Double,
         sampleRate: Int,
         everySeconds: Double = 1,
-        holdMilliseconds: Double,
+        swellMilliseconds: Double,
         decayMilliseconds: Double,
         leadSamples: Int,
         seed: UInt64
@@ -169,9 +169,9 @@ extension Signals {
             for offset in 0..<clapLength where begin + offset < count {
                 let milliseconds = Double(offset) * 1000 / Double(sampleRate)
                 let clap =
-                    milliseconds < holdMilliseconds
-                    ? 0.5 + 0.5 * milliseconds / holdMilliseconds
-                    : Double.exp(-(milliseconds - holdMilliseconds) / decayMilliseconds)
+                    milliseconds < swellMilliseconds
+                    ? 0.5 + 0.5 * milliseconds / swellMilliseconds
+                    : Double.exp(-(milliseconds - swellMilliseconds) / decayMilliseconds)
                 let noise = random.nextGaussian()
                 signal[begin + offset] += gain * clap * (noise - previous)
                 previous = noise

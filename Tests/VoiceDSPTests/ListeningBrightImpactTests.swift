@@ -16,7 +16,7 @@ import VoiceTestSupport
         Signals.mix(
             Signals.whiteNoise(levelDBFS: -80, seconds: 20, sampleRate: sampleRate, seed: 301),
             Signals.claps(
-                peakDBFS: -25, seconds: 20, sampleRate: sampleRate, holdMilliseconds: 13, decayMilliseconds: 4,
+                peakDBFS: -25, seconds: 20, sampleRate: sampleRate, swellMilliseconds: 13, decayMilliseconds: 4,
                 leadSamples: 3 * sampleRate / 1000, seed: 302)
         )
     }
