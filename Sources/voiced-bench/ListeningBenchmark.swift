@@ -22,6 +22,12 @@ struct ListeningBenchmark: ParsableCommand {
     @Option(help: "The VAD's band onset margin, dB (band_onset_db; 0: the band onset test off, to see its cost).")
     var bandOnsetDB: Double = EnergyVADParameters().bandOnsetDB
 
+    @Option(
+        help:
+            "The tonal room test's onset occupancy (tonal_onset_occupancy; 0: the test and its FFT off, to see its cost)."
+    )
+    var tonalOnsetOccupancy: Double = EnergyVADParameters().tonalOnsetOccupancy
+
     func run() throws {
         for rate in rates.split(separator: ",").compactMap({ Int($0) }) {
             let (capture, reference) = Self.signals(seconds: seconds, sampleRate: rate)
@@ -29,6 +35,8 @@ struct ListeningBenchmark: ParsableCommand {
                 var parameters = ListeningParameters()
                 parameters.echo.bargeInBandMarginDB = bandMarginDB
                 parameters.vad.bandOnsetDB = bandOnsetDB
+                parameters.vad.tonalOnsetOccupancy = tonalOnsetOccupancy
+                if tonalOnsetOccupancy == 0 { parameters.vad.tonalHoldOccupancy = 0 }
                 var detector = ListeningDetector(sampleRate: rate, parameters: parameters)
                 let frameLength = detector.frameLength
                 var speechFrames = 0

@@ -256,6 +256,29 @@ final class TemporaryDirectory {
         #expect(typo.validationProblems().contains { $0.contains("listening.impulse_bright_share_db") })
     }
 
+    @Test func tonalRoomKeysReachTheVAD() throws {
+        let json = #"""
+            {"tonal_onset_occupancy": 0.25, "tonal_hold_occupancy": 0.1,
+             "tonal_room_minimum_occupancy": 0.05, "tonal_room_maximum_occupancy": 0.5}
+            """#
+        let vad = try JSONDecoder().decode(ListeningSettings.self, from: Data(json.utf8)).detectorParameters.vad
+        #expect(vad.tonalOnsetOccupancy == 0.25)
+        #expect(vad.tonalHoldOccupancy == 0.1)
+        #expect(vad.tonalRoomMinimumOccupancy == 0.05)
+        #expect(vad.tonalRoomMaximumOccupancy == 0.5)
+        let defaults = ListeningSettings().detectorParameters.vad
+        #expect(defaults.tonalOnsetOccupancy == 0.3)
+        #expect(defaults.tonalHoldOccupancy == 0.15)
+        #expect(defaults.tonalRoomMinimumOccupancy == 0.08)
+        #expect(defaults.tonalRoomMaximumOccupancy == 0.45)
+        var percent = ListeningSettings()
+        percent.tonalOnsetOccupancy = 30
+        #expect(
+            percent.validationProblems() == [
+                "listening.tonal_onset_occupancy must be a share of the spectrum between 0 and 1, not 30.0"
+            ])
+    }
+
     @Test func talkerGoneKeysReachTheDetector() throws {
         let settings = try JSONDecoder().decode(
             ListeningSettings.self, from: Data(#"{"talker_gone_drop_db": 9, "talker_gone_ms": 400}"#.utf8))

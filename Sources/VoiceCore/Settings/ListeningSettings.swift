@@ -124,6 +124,16 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var bandOnsetSpreadFactor: Double = 2
     /// ...the band spread under which a room is steady, dB.
     public var bandOnsetSteadyRoomDB: Double = 5
+    /// Tonal rooms (bells, an organ): in a room whose frames occupy between `tonalRoomMinimumOccupancy` and
+    /// `tonalRoomMaximumOccupancy` of the spectrum's bins (10 dB over each bin's floor), a frame occupying less than
+    /// this does not count toward an onset, a share 0...1; 0 with `tonalHoldOccupancy` 0: off.
+    public var tonalOnsetOccupancy: Double = 0.3
+    /// ...and a frame occupying less than this does not hold speech on.
+    public var tonalHoldOccupancy: Double = 0.15
+    /// ...the room's occupancy over which it is tonal (steady noise: 0.01–0.03)...
+    public var tonalRoomMinimumOccupancy: Double = 0.08
+    /// ...and under which (babble: 0.35–0.4 and more).
+    public var tonalRoomMaximumOccupancy: Double = 0.45
 
     // MARK: Echo gate
     /// Reference-to-mic delay not already compensated by the audio engine's output delay.
@@ -224,6 +234,10 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         case bandOnsetDB = "band_onset_db"
         case bandOnsetSpreadFactor = "band_onset_spread_factor"
         case bandOnsetSteadyRoomDB = "band_onset_steady_room_db"
+        case tonalOnsetOccupancy = "tonal_onset_occupancy"
+        case tonalHoldOccupancy = "tonal_hold_occupancy"
+        case tonalRoomMinimumOccupancy = "tonal_room_minimum_occupancy"
+        case tonalRoomMaximumOccupancy = "tonal_room_maximum_occupancy"
         case echoDelayMs = "echo_delay_ms"
         case echoWindowMs = "echo_window_ms"
         case echoDecayDBPerSecond = "echo_decay_db_per_second"
@@ -300,6 +314,10 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         try read(.bandOnsetDB, into: &settings.bandOnsetDB)
         try read(.bandOnsetSpreadFactor, into: &settings.bandOnsetSpreadFactor)
         try read(.bandOnsetSteadyRoomDB, into: &settings.bandOnsetSteadyRoomDB)
+        try read(.tonalOnsetOccupancy, into: &settings.tonalOnsetOccupancy)
+        try read(.tonalHoldOccupancy, into: &settings.tonalHoldOccupancy)
+        try read(.tonalRoomMinimumOccupancy, into: &settings.tonalRoomMinimumOccupancy)
+        try read(.tonalRoomMaximumOccupancy, into: &settings.tonalRoomMaximumOccupancy)
         try read(.echoDelayMs, into: &settings.echoDelayMs)
         try read(.echoWindowMs, into: &settings.echoWindowMs)
         try read(.echoDecayDBPerSecond, into: &settings.echoDecayDBPerSecond)
@@ -374,6 +392,10 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
         parameters.vad.bandOnsetDB = bandOnsetDB
         parameters.vad.bandOnsetSpreadFactor = bandOnsetSpreadFactor
         parameters.vad.bandOnsetSteadyRoomDB = bandOnsetSteadyRoomDB
+        parameters.vad.tonalOnsetOccupancy = tonalOnsetOccupancy
+        parameters.vad.tonalHoldOccupancy = tonalHoldOccupancy
+        parameters.vad.tonalRoomMinimumOccupancy = tonalRoomMinimumOccupancy
+        parameters.vad.tonalRoomMaximumOccupancy = tonalRoomMaximumOccupancy
         parameters.echo.echoDelayMilliseconds = echoDelayMs
         parameters.echo.echoWindowMilliseconds = echoWindowMs
         parameters.echo.echoDecayDBPerSecond = echoDecayDBPerSecond
@@ -434,6 +456,15 @@ extension ListeningSettings {
         }
         if !(0...1).contains(couplingQuantile) {
             problems.append("listening.coupling_quantile must be between 0 and 1, not \(couplingQuantile)")
+        }
+        let shares: [(CodingKeys, Double)] = [
+            (.tonalOnsetOccupancy, tonalOnsetOccupancy), (.tonalHoldOccupancy, tonalHoldOccupancy),
+            (.tonalRoomMinimumOccupancy, tonalRoomMinimumOccupancy),
+            (.tonalRoomMaximumOccupancy, tonalRoomMaximumOccupancy),
+        ]
+        problems += shares.compactMap { key, value in
+            (0...1).contains(value)
+                ? nil : "listening.\(key.stringValue) must be a share of the spectrum between 0 and 1, not \(value)"
         }
         let levels: [(CodingKeys, Double)] = [
             (.onsetThresholdDB, onsetThresholdDB), (.offsetThresholdDB, offsetThresholdDB),

@@ -124,6 +124,15 @@ public struct EnergyVAD: Sendable {
     /// The room's band levels learn from every `roomBandStride`-th frame the spread learns from: the room changes
     /// over the spread's half second, and the band filters cost as much as the rest of the VAD.
     static let roomBandStride = 4
+    /// How much of each frame's spectrum stands over its own floor (see `EnergyVADParameters.tonalOnsetOccupancy`);
+    /// nil when the test is off.
+    private var occupancy: SpectralOccupancy?
+    /// The mean occupancy of the frames the spread learns from (a plain mean until the spread's time constant is
+    /// reached), and how many frames it has learned from: a room is judged tonal once it has been heard for
+    /// `tonalRoomLearningFrames`.
+    private var roomOccupancyShare = 0.0
+    private var roomOccupancyFrames = 0
+    static let tonalRoomLearningFrames = 50
 
     /// `measuresBands`: also measure each frame's seven band levels, for the echo gate's band test
     /// (`EchoBandTest`), and the room's level in each band.
@@ -148,6 +157,9 @@ public struct EnergyVAD: Sendable {
         self.ringOut = RingOutTest(parameters: parameters)
         self.bandOnset = BandOnsetTest(parameters: parameters)
         if measuresBands || bandOnset != nil { self.echoBands = SpectralBands(sampleRate: sampleRate) }
+        if parameters.tonalOnsetOccupancy > 0 || parameters.tonalHoldOccupancy > 0 {
+            self.occupancy = SpectralOccupancy(sampleRate: sampleRate, marginDB: Self.occupancyMarginDB)
+        }
         if parameters.stationaryFluxDB > 0 {
             self.spectralFlux = SpectralFlux(
                 sampleRate: sampleRate,
@@ -161,6 +173,10 @@ public struct EnergyVAD: Sendable {
     static let bandTopHertz = 4000.0
     /// Knock test: the share of the band above this frequency (see `EnergyVADParameters.impulseClickDropDB`).
     static let clickBandHertz = 1500.0
+    /// A spectral bin is occupied this far over its own floor (`SpectralOccupancy`): steady noise then occupies
+    /// 0.01–0.03 of the bins, far from a tonal room's 0.2–0.4 (at 6 dB it was 0.12, close enough that how the floor
+    /// is estimated decided which rooms looked tonal).
+    static let occupancyMarginDB = 10.0
 
     public var isSpeech: Bool { speaking }
     public var noiseFloor: Double { noiseFloorDBFS }
@@ -188,6 +204,9 @@ public struct EnergyVAD: Sendable {
     public var framesUntilSpeechEndsInSilence: Int? { speaking ? max(hangoverLeft, 1) : nil }
     /// The band onset test's spread per band, dB (nil when the test is off): whether the room is steady.
     var bandSpreads: SIMD8<Double>? { bandOnset?.spreadDB }
+    /// The mean spectral occupancy of the frames the spread learned from (0 before any; see
+    /// `EnergyVADParameters.tonalOnsetOccupancy`).
+    public var roomOccupancy: Double { roomOccupancyShare }
     /// Whether the room is currently marked as a struck-tone room (bells, chimes).
     public var isStruckToneRoom: Bool { struckTone?.isRoomMarked(atFrame: framesSeen) ?? false }
 
@@ -274,6 +293,24 @@ public struct EnergyVAD: Sendable {
             }
         }
         bandSignal = band
+        // A tonal room's notes occupy few of the spectrum's bins, a voice most (not under our echo: its frames are
+        // the reply's, and the gate's bar judges them).
+        let tonalRoom =
+            roomOccupancyFrames >= Self.tonalRoomLearningFrames
+            && roomOccupancyShare > parameters.tonalRoomMinimumOccupancy
+            && roomOccupancyShare < parameters.tonalRoomMaximumOccupancy
+        var frameOccupancy: Double?
+        if occupancy != nil && keepsBand && heard && requiredLevelDBFS == nil {
+            // Speech outside a tonal room needs no occupancy (the room learns from other frames): the FFT only keeps
+            // its window.
+            let measures = !speaking || tonalRoom
+            frameOccupancy = bandSignal.withUnsafeBufferPointer { samples in
+                occupancy?.analyse(
+                    bandSignal: UnsafeBufferPointer(rebasing: samples[0..<frame.count]), measures: measures)
+            }
+        }
+        let noteOnly = tonalRoom && frameOccupancy.map { $0 < parameters.tonalOnsetOccupancy } == true
+        let holdsNoVoice = tonalRoom && frameOccupancy.map { $0 < parameters.tonalHoldOccupancy } == true
         // The echo gate's band test needs the capture's bands in every frame under the echo (the gate learns from them
         // too), the band onset test in every frame heard.
         var micBands = SIMD8<Double>(repeating: -120)
@@ -329,7 +366,7 @@ public struct EnergyVAD: Sendable {
             speaking = false
         } else if !speaking {
             if (energy > onset || overOnsetInBand) && energy > required && energy > impulseEnvelopeDBFS && !steady
-                && !ringingOut
+                && !ringingOut && !noteOnly
             {
                 clickShare = clickShareDB(energyDBFS: energy)
                 countTowardOnset(
@@ -382,7 +419,7 @@ public struct EnergyVAD: Sendable {
                         steadyRoomDBFS: noiseFloorDBFS - parameters.noiseFloorBiasDB)
                 }
             }
-        } else if energy > offset && !steady && !ringingOut
+        } else if energy > offset && !steady && !ringingOut && !holdsNoVoice
             && energy > required - (parameters.onsetThresholdDB - parameters.offsetThresholdDB)
         {
             hangoverLeft = hangoverFrames
@@ -407,6 +444,11 @@ public struct EnergyVAD: Sendable {
             let excess = min(max(energy - noiseFloorDBFS, 0), 2 * parameters.maximumSpreadDB)
             let rate = min(10 / Double(max(parameters.spreadTimeMilliseconds, 10)), 1)
             spreadDB += rate * (excess - spreadDB)
+            if let frameOccupancy {
+                roomOccupancyFrames += 1
+                let weight = max(rate, 1 / Double(roomOccupancyFrames))
+                roomOccupancyShare += weight * (frameOccupancy - roomOccupancyShare)
+            }
             // Zero once negligible: months of multiplications would otherwise end in subnormal arithmetic.
             spreadPriorWeight = spreadPriorWeight > 1e-6 ? spreadPriorWeight * (1 - rate) : 0
             // The spread's floor follows at the faster rate when there is one: the barge-in margin pairs

@@ -163,5 +163,19 @@ public struct EnergyVADParameters: Sendable, Equatable {
     /// ...and the band spread under which a room is steady, dB.
     public var bandOnsetSteadyRoomDB: Double = 5
 
+    /// Tonal rooms (bells, an organ): the share of a frame's spectral bins that stand 10 dB over their own floor
+    /// (`SpectralOccupancy`) is 0.01–0.03 in steady noise, 0.2–0.4 in a room of struck or held notes and 0.4–1 in a
+    /// voice. In a room whose frames, averaged where the spread learns, occupy between `tonalRoomMinimumOccupancy`
+    /// and `tonalRoomMaximumOccupancy`, a frame that occupies less than this does not count toward an onset (a note,
+    /// not a voice). Not under our echo. 0 with `tonalHoldOccupancy` 0 turns the test and its FFT off.
+    public var tonalOnsetOccupancy: Double = 0.3
+    /// ...and a frame that occupies less than this does not hold speech on (it counts toward the end).
+    public var tonalHoldOccupancy: Double = 0.15
+    /// ...the room's occupancy over which it is tonal (under it: steady noise or quiet, where a voice at 0 dB SNR
+    /// occupies little)...
+    public var tonalRoomMinimumOccupancy: Double = 0.08
+    /// ...and under which (over it: babble, whose every frame is broad like a voice).
+    public var tonalRoomMaximumOccupancy: Double = 0.45
+
     public init() {}
 }
