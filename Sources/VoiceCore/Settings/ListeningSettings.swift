@@ -132,7 +132,8 @@ public struct ListeningSettings: Sendable, Codable, Equatable {
     public var tonalHoldOccupancy: Double = 0.15
     /// ...the room's occupancy over which it is tonal (steady noise: 0.01–0.03)...
     public var tonalRoomMinimumOccupancy: Double = 0.08
-    /// ...and under which (babble: 0.35–0.4 and more).
+    /// ...and under which (a room whose frames are broad: the kit's babble rooms sit at 0.35–0.4, inside the range,
+    /// where their broad frames pass the test, and reach 0.6).
     public var tonalRoomMaximumOccupancy: Double = 0.45
 
     // MARK: Echo gate

@@ -7,8 +7,10 @@ import RealModule
 /// the energy stays below the lower offset threshold for the hangover time. Both thresholds rise with
 /// the noise spread (how much non-speech frames fluctuate above the floor), and an onset that
 /// jumps from the floor and then decays like an impact (a knock, a clap) is rejected. In a steady room a frame that
-/// stands out in one of seven bands counts toward an onset too (`BandOnsetTest`), before the whole band shows it. A
-/// caller (the echo gate) can raise the thresholds per frame with an absolute level the frame must also exceed.
+/// stands out in one of seven bands counts toward an onset too (`BandOnsetTest`), before the whole band shows it. In a
+/// room of notes (bells, an organ), a frame that occupies few spectral bins over their own floors neither starts nor
+/// holds speech (`SpectralOccupancy`). A caller (the echo gate) can raise the thresholds per frame with an absolute
+/// level the frame must also exceed.
 public struct EnergyVAD: Sendable {
     /// What the VAD measured and decided for one frame.
     public struct Frame: Sendable, Equatable {
